@@ -1,0 +1,3 @@
+from triboka_backup.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""PostgreSQL: pg_dump --format=custom from an exported snapshot, so row counts match the dump exactly."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from triboka_backup.database_url import PostgresSource
+from triboka_backup.engines.outcome import DumpOutcome
+from triboka_backup.errors import BackupError, DumpError, RestoreError
+from triboka_backup.filesio import SealedWriter
+from triboka_backup.subproc import ToolFailedError, stream_from, stream_into
+
+USER_TABLES = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+ORDER BY 1, 2
+"""
+USER_RELATIONS = """
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+"""
+
+
+class PostgresEngine:
+    engine = "postgresql"
+    dump_name = "database.pgdump"
+
+    def __init__(self, source: PostgresSource, bin_dir: Path | None) -> None:
+        self.source = source
+        self._bin_dir = bin_dir
+
+    def describe(self) -> str:
+        return self.source.describe()
+
+    def _connect(self, error: type[BackupError], autocommit: bool = False) -> psycopg.Connection:
+        try:
+            return psycopg.connect(**self.source.connect_kwargs(), autocommit=autocommit, connect_timeout=15)
+        except psycopg.Error as exc:
+            raise error(f"cannot connect to {self.describe()}: {str(exc).strip()}") from None
+
+    def _tool(self, conn: psycopg.Connection, name: str, error: type[BackupError]) -> str:
+        """The client tool matching the server's major version (Debian: /usr/lib/postgresql/<major>/bin)."""
+        major = conn.info.server_version // 10000
+        bin_dir = self._bin_dir or Path(f"/usr/lib/postgresql/{major}/bin")
+        tool = bin_dir / name
+        if not os.access(tool, os.X_OK):
+            raise error(f"{tool} not found: install postgresql-client-{major} (server is PostgreSQL {major})")
+        return str(tool)
+
+    def _env(self, name: str | None = None) -> dict[str, str]:
+        source = self.source.with_name(name) if name else self.source
+        return {**os.environ, **source.libpq_env()}
+
+    def dump(self, writer: SealedWriter) -> DumpOutcome:
+        with self._connect(DumpError) as conn:
+            try:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
+                counts = _count_rows(conn)
+                revision = _schema_revision(conn)
+                version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+            except psycopg.Error as exc:
+                raise DumpError(f"cannot read {self.describe()}: {str(exc).strip()}") from None
+            cmd = [
+                self._tool(conn, "pg_dump", DumpError),
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                "--no-password",
+            ]
+            try:
+                stream_from(cmd, self._env(), writer.write)
+            except ToolFailedError as exc:
+                raise DumpError(str(exc)) from None
+        return DumpOutcome(
+            server_version=str(version).split(" ")[0],
+            database_name=self.source.name,
+            schema_revision=revision,
+            row_counts=counts,
+        )
+
+    def restore(self, stored: Path | None, chunks: Iterable[bytes] | None, force: bool) -> None:
+        """Restore from a plain dump file, or from decrypted `chunks`, in one transaction."""
+        with self._connect(RestoreError) as conn:
+            if not force and not _is_empty(conn):
+                raise RestoreError(
+                    f"{self.describe()} is not empty: restore into an empty database or pass --force"
+                )
+            cmd = [self._tool(conn, "pg_restore", RestoreError), "--exit-on-error", "--single-transaction"]
+        cmd += ["--no-password", f"--dbname={self.source.name}"]
+        if force:
+            cmd += ["--clean", "--if-exists"]
+        if stored is not None:
+            cmd.append(str(stored))
+        try:
+            stream_into(cmd, self._env(), chunks)
+        except ToolFailedError as exc:
+            raise RestoreError(str(exc)) from None
+
+    def row_counts(self) -> dict[str, int]:
+        with self._connect(RestoreError) as conn:
+            return _count_rows(conn)
+
+    @contextmanager
+    def scratch(self) -> Iterator[PostgresEngine]:
+        """A throwaway database on the same server (needs CREATEDB), dropped afterwards."""
+        name = f"{self.source.name[:30]}_restoretest_{uuid.uuid4().hex[:8]}"
+        with self._connect(RestoreError, autocommit=True) as conn:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.Error as exc:
+                raise RestoreError(f"cannot create scratch database {name}: {str(exc).strip()}") from None
+        try:
+            yield PostgresEngine(self.source.with_name(name), self._bin_dir)
+        finally:
+            with self._connect(RestoreError, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _count_rows(conn: psycopg.Connection) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for schema, table in conn.execute(USER_TABLES).fetchall():
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]  # type: ignore[index]
+    return counts
+
+
+def _schema_revision(conn: psycopg.Connection) -> str | None:
+    if conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()[0] is None:  # type: ignore[index]
+        return None
+    rows = conn.execute("SELECT version_num FROM public.alembic_version ORDER BY 1").fetchall()
+    return ",".join(row[0] for row in rows) or None
+
+
+def _is_empty(conn: psycopg.Connection) -> bool:
+    return conn.execute(USER_RELATIONS).fetchone()[0] == 0  # type: ignore[index]

@@ -1,0 +1,18 @@
+"""The static/upload directory as one tar stream (files are usually compressed already: no gzip)."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+from triboka_backup.filesio import SealedWriter
+
+
+def archive(directory: Path, writer: SealedWriter) -> None:
+    with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+        tar.add(directory, arcname="static")
+
+
+def extract(archive_path: Path, target: Path) -> None:
+    with tarfile.open(archive_path, mode="r") as tar:
+        tar.extractall(target, filter="data")
