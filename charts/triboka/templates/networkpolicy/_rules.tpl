@@ -1,0 +1,62 @@
+{{/* NetworkPolicy rule helpers (egress to DNS, to the database; ingress from the ingress controller). */}}
+
+{{- define "triboka.netpol.podPeer" -}}
+- podSelector:
+    matchLabels:
+      {{- include "triboka.selectorLabels" . | nindent 6 }}
+{{- end }}
+
+{{- define "triboka.netpol.dnsEgress" -}}
+- to:
+    - namespaceSelector:
+        {{- toYaml .Values.networkPolicy.dns.namespaceSelector | nindent 8 }}
+      podSelector:
+        {{- toYaml .Values.networkPolicy.dns.podSelector | nindent 8 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end }}
+
+{{- define "triboka.netpol.databaseEgress" -}}
+{{- if .Values.postgresql.enabled }}
+- to:
+    {{- include "triboka.netpol.podPeer" (dict "root" . "component" "postgresql") | nindent 4 }}
+  ports:
+    - port: 5432
+      protocol: TCP
+{{- else }}
+- ports:
+    - port: {{ .Values.externalDatabase.port }}
+      protocol: TCP
+  {{- with .Values.networkPolicy.externalDatabase }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Ingress to a component's http port from the ingress controller and the `helm test` pod, and to its metrics
+     port from Prometheus; context: (dict "root" $ "component" "web") */}}
+{{- define "triboka.netpol.httpIngress" -}}
+{{- $np := .root.Values.networkPolicy -}}
+{{- $v := index .root.Values .component -}}
+- from:
+    - namespaceSelector:
+        {{- toYaml $np.ingressController.namespaceSelector | nindent 8 }}
+      podSelector:
+        {{- toYaml $np.ingressController.podSelector | nindent 8 }}
+    {{- include "triboka.netpol.podPeer" (dict "root" .root "component" "test") | nindent 4 }}
+  ports:
+    - port: {{ $v.service.port }}
+      protocol: TCP
+{{- with $np.metricsNamespaceSelector }}
+- from:
+    - namespaceSelector:
+        {{- toYaml . | nindent 8 }}
+  ports:
+    - port: {{ $v.service.metricsPort }}
+      protocol: TCP
+{{- end }}
+{{- end }}
