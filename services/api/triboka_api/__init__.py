@@ -1,0 +1,3 @@
+"""Triboka API service."""
+
+__version__ = "2.0.0"

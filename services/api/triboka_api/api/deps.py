@@ -1,0 +1,89 @@
+"""Request dependencies: the database session, the authenticated actor and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from triboka_api.api.errors import forbidden
+from triboka_api.auth_cache import Actor, ActorCache
+from triboka_api.security.tokens import TokenError, bearer_token, decode_token
+from triboka_api.settings import Settings
+
+ADMIN_ROLES = frozenset({"admin", "operator"})
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user as stored now (role and company come from the DB, §1.2) and the token's claims."""
+
+    actor: Actor
+    claims: dict[str, Any]
+
+    @property
+    def id(self) -> int:
+        return self.actor.id
+
+    @property
+    def role(self) -> str:
+        return self.actor.role
+
+    @property
+    def company_id(self) -> int | None:
+        return self.actor.company_id
+
+    @property
+    def is_admin(self) -> bool:
+        """admin and operator: privileged across the API (Δ §9 #8)."""
+        return self.actor.role in ADMIN_ROLES
+
+
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    token = bearer_token(request.headers.get("authorization"))
+    claims = decode_token(token, request.app.state.settings.jwt_secret.get_secret_value())
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise TokenError(422, "Invalid subject claim") from exc
+    cache: ActorCache = request.app.state.actor_cache
+    actor = await cache.get(session, user_id)
+    if actor is None:
+        raise TokenError(401, "User not found")
+    if not actor.active:
+        raise TokenError(401, "User inactive")
+    if claims.get("is_impersonating") and request.method in MUTATING_METHODS:
+        raise forbidden("Impersonation tokens are read-only")
+    request.state.user_id = actor.id
+    return Principal(actor=actor, claims=claims)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    allowed = frozenset(roles)
+
+    async def guard(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise forbidden("Your role may not do this")
+        return principal
+
+    return guard

@@ -1,0 +1,168 @@
+"""C-03..C-07: login, registration, profile and the token context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import Field
+from sqlalchemy import func, select
+
+from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep
+from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
+from triboka_api.models import Company, Deal, User, UserProfile
+from triboka_api.security.passwords import hash_password, needs_rehash, verify_password
+from triboka_api.security.tokens import default_context, issue_token
+
+router = APIRouter(tags=["auth"])
+
+SELF_REGISTER_ROLES = ("producer", "exporter", "buyer")
+
+
+class LoginBody(RequestModel):
+    email: str
+    password: str
+
+
+class RegisterBody(RequestModel):
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=1)
+    role: str = "producer"
+    company_id: int | None = None
+    location: str | None = None
+    productType: str | None = None  # noqa: N815 - the mobile client's field name
+
+
+async def find_user_by_email(session: SessionDep, email: str) -> User | None:
+    return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+@router.post("/api/auth/login")
+async def login(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    body = parse_body(LoginBody, await read_json(request))
+    user = await find_user_by_email(session, body.email)
+    if user is None or not verify_password(body.password, user.password_hash):
+        raise ApiError(401, "Invalid credentials")
+    if not user.active:
+        raise ApiError(401, "User inactive")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(body.password)
+        await session.commit()
+    token = issue_token(
+        secret=settings.jwt_secret.get_secret_value(),
+        lifetime_seconds=settings.jwt_lifetime_seconds,
+        user_id=user.id,
+        role=user.role,
+        company_id=user.company_id,
+    )
+    return {
+        "access_token": token,
+        "user": {"id": user.id, "name": user.name, "email": user.email, "role": user.role,
+                 "company_id": user.company_id},
+    }
+
+
+@router.post("/api/auth/register", status_code=201)
+async def register(request: Request, session: SessionDep) -> dict[str, Any]:
+    data = await read_json(request)
+    if not data.get("name") and (data.get("firstName") or data.get("lastName")):
+        data["name"] = f"{data.get('firstName') or ''} {data.get('lastName') or ''}".strip()
+    require_fields(data, ["name", "email", "password"])
+    if await find_user_by_email(session, str(data["email"])) is not None:
+        raise bad_request("Email already registered")
+    body = parse_body(RegisterBody, data)
+    if body.role not in SELF_REGISTER_ROLES:
+        raise bad_request(f"role must be one of {', '.join(SELF_REGISTER_ROLES)}")
+    company_id = body.company_id or None
+    if company_id is not None and await session.get(Company, company_id) is None:
+        raise not_found("Company")
+    user = User(name=body.name.strip(), email=body.email.strip(), password_hash=hash_password(body.password),
+                role=body.role, company_id=company_id, active=True)
+    if body.role == "producer" and company_id is None:
+        user.company = Company(name=f"Productora {user.name}", company_type="producer", email=user.email)
+    if body.location or body.productType:
+        user.profile = UserProfile(location=body.location, product_type=body.productType, business_type=body.role)
+    session.add(user)
+    await session.commit()
+    return {"message": "User registered", "user_id": user.id}
+
+
+@router.get("/api/profile")
+@router.get("/api/auth/profile")
+@router.get("/api/user/profile")
+async def profile(principal: PrincipalDep) -> dict[str, Any]:
+    actor = principal.actor
+    return {
+        "id": actor.id,
+        "email": actor.email,
+        "name": actor.name,
+        "role": actor.role,
+        "company_name": actor.company_name,
+        "company_type": actor.company_type,
+        "active": actor.active,
+    }
+
+
+@router.get("/api/auth/context")
+async def context(principal: PrincipalDep) -> dict[str, Any]:
+    claims = principal.claims
+    active = claims.get("active_context") or {"type": "global", "deal_id": None, "permissions": ["user"]}
+    impersonating = bool(claims.get("is_impersonating"))
+    info = None
+    if impersonating:
+        info = {
+            "original_admin_id": claims.get("original_admin_id"),
+            "original_admin_name": active.get("original_user_name"),
+            "impersonated_user_id": active.get("impersonated_user_id", principal.id),
+            "impersonated_user_name": active.get("impersonated_user_name", principal.actor.name),
+            "warning": "Read-only impersonation session",
+        }
+    return {"active_context": active, "user_scopes": claims.get("scopes") or [], "is_impersonating": impersonating,
+            "impersonation_info": info}
+
+
+class ChangeContextBody(RequestModel):
+    type: str = "global"
+    deal_id: int | None = None
+
+
+@router.post("/api/auth/change-context")
+async def change_context(
+    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    if principal.claims.get("is_impersonating"):
+        raise forbidden("Cannot change context while impersonating")
+    body = parse_body(ChangeContextBody, await read_json(request))
+    if body.type == "global":
+        active = default_context(principal.role)
+    elif body.type == "deal":
+        if body.deal_id is None:
+            raise bad_request("Field 'deal_id' is required")
+        deal = await session.get(Deal, body.deal_id)
+        if deal is None:
+            raise not_found("Deal")
+        active = {"type": "deal", "deal_id": deal.id, "permissions": _deal_permissions(principal, deal)}
+    else:
+        raise bad_request("type must be 'global' or 'deal'")
+    token = issue_token(
+        secret=settings.jwt_secret.get_secret_value(),
+        lifetime_seconds=settings.jwt_lifetime_seconds,
+        user_id=principal.id,
+        role=principal.role,
+        company_id=principal.company_id,
+        active_context=active,
+    )
+    return {"message": "Context changed", "access_token": token, "active_context": active}
+
+
+def _deal_permissions(principal: PrincipalDep, deal: Deal) -> list[str]:
+    company = principal.company_id
+    if deal.admin_id == principal.id:
+        return ["read", "write", "admin"]
+    if company is not None and company in (deal.producer_id, deal.exporter_id):
+        return ["read", "write"]
+    if principal.is_admin:
+        return ["read", "write", "admin"]
+    raise forbidden("No access to this deal")

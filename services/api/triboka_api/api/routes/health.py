@@ -1,0 +1,39 @@
+"""C-01/C-02 health (readiness: a DB round trip) and a liveness probe that never touches the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from triboka_api import __version__
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/health")
+@router.get("/health")
+async def health(request: Request) -> JSONResponse:
+    healthy = True
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is unhealthy
+        healthy = False
+    body = {
+        "status": "ok" if healthy else "error",
+        "service": "Triboka Agro API",
+        "database": "healthy" if healthy else "unhealthy",
+        "blockchain": "not_configured",
+        "timestamp": datetime.now().isoformat(),  # noqa: DTZ005 - the contract asks for server local time here
+        "version": __version__,
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get("/api/health/live")
+async def liveness() -> dict[str, str]:
+    """Liveness: the process answers. A database outage must not restart the pods (readiness covers it)."""
+    return {"status": "alive"}

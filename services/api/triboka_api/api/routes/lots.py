@@ -1,0 +1,315 @@
+"""C-13..C-21: producer lots, the marketplace, purchase, search, public views and lot traceability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import selectinload
+
+from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
+from triboka_api.domain.access import lot_trace_visible_to
+from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
+from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
+from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
+from triboka_api.serializers.common import certification_list, company_name, iso, num
+from triboka_api.serializers.lots import (
+    contribution,
+    lot_available_item,
+    lot_detail_core,
+    lot_for_batch_item,
+    lot_integration_view,
+    lot_item,
+    lot_search_item,
+)
+
+router = APIRouter(tags=["lots"])
+
+LotWriterDep = Annotated[Principal, Depends(require_roles("admin", "operator", "producer"))]
+LotBuyerDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
+MARKETPLACE_ROLES = frozenset({"admin", "operator", "exporter", "buyer"})
+
+
+class CreateLotBody(RequestModel):
+    producer_company_id: int
+    farm_name: str
+    location: str
+    product_type: str
+    weight_kg: float
+    quality_grade: str
+    harvest_date: IsoDatetime
+    certifications: Certifications = []
+    producer_name: str | None = None
+
+
+class PurchaseBody(RequestModel):
+    purchase_price_usd: float
+
+
+class UpdateLotBody(RequestModel):
+    farm_name: str | None = None
+    location: str | None = None
+    quality_grade: str | None = None
+    certifications: Certifications | None = None
+
+
+def _harvest_order(query: Select) -> Select:
+    return query.order_by(ProducerLot.harvest_date.desc().nulls_last(), ProducerLot.id.desc())
+
+
+@router.get("/api/lots")
+async def list_lots(
+    principal: PrincipalDep,
+    session: SessionDep,
+    status: str | None = None,
+    location: str | None = None,
+    quality_grade: str | None = None,
+    producer_id: int | None = None,
+    min_weight: float | None = None,
+    max_weight: float | None = None,
+    certifications: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=10000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
+    the whole list is returned, as the contract says."""
+    query = select(ProducerLot, User.email).outerjoin(User, User.id == ProducerLot.created_by_user_id)
+    if principal.role == "producer":
+        query = query.where(ProducerLot.producer_company_id == principal.company_id)
+    elif principal.role not in MARKETPLACE_ROLES:
+        return []
+    if status:
+        query = query.where(ProducerLot.status == status)
+    if location:
+        query = query.where(ProducerLot.location.icontains(location, autoescape=True))
+    if quality_grade:
+        query = query.where(ProducerLot.quality_grade == quality_grade)
+    if producer_id is not None:
+        query = query.where(ProducerLot.producer_company_id == producer_id)
+    if min_weight is not None:
+        query = query.where(ProducerLot.weight_kg >= min_weight)
+    if max_weight is not None:
+        query = query.where(ProducerLot.weight_kg <= max_weight)
+    if certifications:
+        query = query.where(ProducerLot.certifications.icontains(certifications, autoescape=True))
+    query = _harvest_order(query).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
+    return [lot_item(lot, email) for lot, email in rows]
+
+
+@router.post("/api/lots", status_code=201)
+async def create_lot(principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    body = parse_body(CreateLotBody, await read_json(request))
+    if body.weight_kg <= 0:
+        raise bad_request("weight_kg must be greater than 0")
+    if principal.role == "producer" and body.producer_company_id != principal.company_id:
+        raise forbidden("Producers may only register lots for their own company")
+    company = await session.get(Company, body.producer_company_id)
+    if company is None:
+        raise not_found("Producer company")
+    company_id, name = company.id, company.name
+
+    async def insert() -> ProducerLot:
+        code = await free_code(session, ProducerLot.lot_code, lot_code_base(name, company_id, datetime.now()))  # noqa: DTZ005 - local time, as ORIG
+        lot = ProducerLot(
+            lot_code=code,
+            producer_company_id=company_id,
+            producer_name=body.producer_name or name,
+            farm_name=body.farm_name,
+            location=body.location,
+            product_type=body.product_type,
+            weight_kg=body.weight_kg,
+            quality_grade=body.quality_grade,
+            harvest_date=body.harvest_date,
+            certifications=",".join(body.certifications) or None,
+            status=LOT_AVAILABLE,
+            created_by_user_id=principal.id,
+        )
+        session.add(lot)
+        await session.flush()
+        return lot
+
+    lot = await commit_unique(session, insert)
+    return {"message": "Lot created", "lot_id": lot.id, "lot_code": lot.lot_code, "blockchain_lot_id": None}
+
+
+@router.put("/api/lots/{lot_id}")
+async def update_lot(lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    """Δ §7: the edit the first generation's dashboard called; only while the lot is still available."""
+    lot = await session.get(ProducerLot, lot_id)
+    if lot is None:
+        raise not_found("Lot")
+    if principal.role == "producer" and lot.producer_company_id != principal.company_id:
+        raise forbidden("Not your lot")
+    if lot.status != LOT_AVAILABLE:
+        raise bad_request(f"Only available lots can be edited (status: {lot.status})")
+    body = parse_body(UpdateLotBody, await read_json(request))
+    for field in ("farm_name", "location", "quality_grade"):
+        if (value := getattr(body, field)) is not None:
+            setattr(lot, field, value)
+    if body.certifications is not None:
+        lot.certifications = ",".join(body.certifications) or None
+    lot.updated_at = utcnow()
+    await session.commit()
+    item = lot_detail_core(lot)
+    del item["producer_name"]
+    return {"message": "Lot updated", "lot": {**item, "status": lot.status, "updated_at": iso(lot.updated_at)}}
+
+
+@router.post("/api/lots/{lot_id}/purchase")
+async def purchase_lot(lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    lot = await session.get(ProducerLot, lot_id)
+    if lot is None:
+        raise not_found("Lot")
+    if lot.status != LOT_AVAILABLE:
+        raise bad_request(f"Lot is not available (status: {lot.status})")
+    body = parse_body(PurchaseBody, await read_json(request))
+    if body.purchase_price_usd <= 0:
+        raise bad_request("purchase_price_usd must be greater than 0")
+    result = await session.execute(
+        update(ProducerLot)
+        .where(ProducerLot.id == lot_id, ProducerLot.status == LOT_AVAILABLE)
+        .values(
+            status=LOT_PURCHASED,
+            purchase_price_usd=body.purchase_price_usd,
+            purchase_date=utcnow(),
+            purchased_by_company_id=principal.company_id,
+            updated_at=utcnow(),
+        )
+    )
+    if result.rowcount != 1:
+        await session.rollback()
+        raise bad_request("Lot is no longer available")
+    await session.commit()
+    await session.refresh(lot, ["purchased_by_company", "producer_company", "status", "purchase_date",
+                                "purchase_price_usd"])
+    return {
+        "message": "Lot purchased",
+        "lot": {"id": lot.id, "lot_code": lot.lot_code, "producer_company": company_name(lot.producer_company),
+                "weight_kg": num(lot.weight_kg), "purchase_price_usd": num(lot.purchase_price_usd),
+                "purchase_date": iso(lot.purchase_date), "status": lot.status,
+                "purchased_by": company_name(lot.purchased_by_company)},
+    }
+
+
+async def _available_lots(session: SessionDep) -> list[dict[str, Any]]:
+    lots = await session.scalars(select(ProducerLot).where(ProducerLot.status == LOT_AVAILABLE).order_by(ProducerLot.id))
+    return [lot_available_item(lot) for lot in lots]
+
+
+@router.get("/api/lots/available")
+async def available_lots(_: LotBuyerDep, session: SessionDep) -> list[dict[str, Any]]:
+    return await _available_lots(session)
+
+
+@router.get("/api/public/lots/available")
+async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
+    return await _available_lots(session)
+
+
+@router.get("/api/lots/id/{code}")
+async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            select(ProducerLot, ExportContract.contract_code)
+            .outerjoin(ExportContract, ExportContract.id == ProducerLot.export_contract_id)
+            .where((ProducerLot.lot_code == code) | (ProducerLot.blockchain_lot_id == code))
+            .order_by(ProducerLot.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise not_found("Lot")
+    return lot_integration_view(row[0], row[1])
+
+
+@router.get("/api/lots/search")
+async def search_lots(
+    _: PrincipalDep, session: SessionDep, q: str | None = None, code: str | None = None
+) -> list[dict[str, Any]]:
+    term = (q if q is not None else code or "").strip()
+    if not term:
+        raise bad_request("Query parameter 'q' is required")
+    lots = await session.scalars(
+        select(ProducerLot).where(ProducerLot.lot_code.icontains(term, autoescape=True)).order_by(ProducerLot.id)
+    )
+    return [lot_search_item(lot) for lot in lots]
+
+
+@router.get("/api/lots/available-for-batch")
+async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) -> dict[str, Any]:
+    query = select(ProducerLot).where(ProducerLot.status == LOT_PURCHASED)
+    if principal.role == "exporter":
+        query = query.where(ProducerLot.purchased_by_company_id == principal.company_id)
+    lots = [lot_for_batch_item(lot) for lot in await session.scalars(_harvest_order(query))]
+    return {"success": True, "count": len(lots), "lots": lots}
+
+
+@router.get("/api/lots/{lot_id}/traceability")
+async def lot_traceability(lot_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    lot = await session.get(ProducerLot, lot_id)
+    if lot is None:
+        raise not_found("Lot")
+    if not await lot_trace_visible_to(session, principal, lot):
+        raise forbidden("No access to this lot's traceability")
+    batches = (
+        await session.scalars(
+            select(BatchNft)
+            .join(BatchLot, BatchLot.batch_id == BatchNft.id)
+            .where(BatchLot.lot_id == lot.id)
+            .options(selectinload(BatchNft.members))
+            .order_by(BatchNft.id)
+        )
+    ).unique().all()
+    contract_exporter = None
+    if lot.export_contract_id is not None:
+        contract = await session.get(ExportContract, lot.export_contract_id)
+        contract_exporter = company_name(contract.exporter_company) if contract else None
+    timeline = _lot_timeline(lot, batches, contract_exporter)
+    return {
+        "lot": {**lot_detail_core(lot), "purchase_date": iso(lot.purchase_date),
+                "purchase_price_usd": num(lot.purchase_price_usd), "status": lot.status,
+                "created_at": iso(lot.created_at), "blockchain_lot_id": None},
+        "batches": [
+            {"id": b.id, "batch_code": b.batch_code, "total_weight_kg": num(b.total_weight_kg), "status": b.status,
+             "created_at": iso(b.created_at), "exporter_company": company_name(b.creator_company),
+             "blockchain_batch_id": b.blockchain_batch_id,
+             "lot_contribution_percentage": contribution(lot.weight_kg, b.total_weight_kg)}
+            for b in batches
+        ],
+        "timeline": timeline,
+        "blockchain": None,
+        "traceability_complete": bool(timeline),
+    }
+
+
+def _event(event: str, when: datetime | None, actor: str | None, description: str, icon: str, color: str) -> dict:
+    return {"event": event, "timestamp": iso(when), "actor": actor, "description": description, "tx_hash": None,
+            "block_number": None, "icon": icon, "color": color}
+
+
+def _lot_timeline(lot: ProducerLot, batches: list[BatchNft], contract_exporter: str | None) -> list[dict]:
+    """The derived (not stored) timeline of C-20, newest first."""
+    producer = company_name(lot.producer_company)
+    items = [_event("Lote registrado", lot.created_at, producer,
+                    f"Lote {lot.lot_code} registrado en {lot.farm_name or 'finca'}", "seedling", "success")]
+    if certification_list(lot.certifications):
+        items.append(_event("Certificaciones verificadas", lot.created_at, producer,
+                            f"Certificaciones: {', '.join(certification_list(lot.certifications))}",
+                            "certificate", "info"))
+    if lot.status in (LOT_PURCHASED, LOT_BATCHED) and lot.purchase_date is not None:
+        buyer = company_name(lot.purchased_by_company) or contract_exporter or "Exportador"
+        items.append(_event("Lote comprado", lot.purchase_date, buyer, f"Compra del lote por {buyer}",
+                            "handshake", "primary"))
+    for batch in batches:
+        items.append(_event("Agregado a lote de exportación", batch.created_at, company_name(batch.creator_company),
+                            f"Incluido en el lote {batch.batch_code}", "boxes", "warning"))
+    items.sort(key=lambda item: (item["timestamp"] is not None, item["timestamp"] or ""), reverse=True)
+    return items

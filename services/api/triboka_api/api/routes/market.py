@@ -1,0 +1,48 @@
+"""C-51 market prices, and the admin write path that feeds them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+from sqlalchemy import select
+
+from triboka_api.api.deps import Principal, SessionDep, require_roles
+from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
+from triboka_api.domain.market import market_summary
+from triboka_api.models import MarketPrice
+
+router = APIRouter(tags=["market"])
+
+MarketAdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+
+
+class PriceBody(RequestModel):
+    price_date: IsoDate
+    close_usd_per_mt: float = Field(gt=0)
+    source: str = Field(default="manual", max_length=100)
+
+
+@router.get("/api/market/cacao-prices")
+async def cacao_prices(request: Request, session: SessionDep) -> dict[str, Any]:
+    return await market_summary(session, request.app.state.price_provider)
+
+
+@router.post("/api/market/prices", status_code=201)
+async def record_price(_: MarketAdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    """Record (or correct) one daily close in USD per metric ton."""
+    body = parse_body(PriceBody, await read_json(request))
+    row = await session.scalar(
+        select(MarketPrice).where(MarketPrice.symbol == "CC", MarketPrice.price_date == body.price_date)
+    )
+    if row is None:
+        row = MarketPrice(symbol="CC", price_date=body.price_date, close_usd_per_mt=body.close_usd_per_mt,
+                          source=body.source)
+        session.add(row)
+    else:
+        row.close_usd_per_mt, row.source = body.close_usd_per_mt, body.source
+    await session.commit()
+    request.app.state.price_provider.invalidate()
+    return {"message": "Price recorded", "price_date": body.price_date.isoformat(),
+            "close_usd_per_mt": body.close_usd_per_mt, "source": body.source}

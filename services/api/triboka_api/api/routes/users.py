@@ -1,0 +1,174 @@
+"""C-08..C-11: the admin panel's user management (admin and operator)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from triboka_api.api.deps import Principal, SessionDep, require_roles
+from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.routes.auth import find_user_by_email
+from triboka_api.api.validation import RequestModel, parse_body, read_json
+from triboka_api.models import (
+    Company,
+    ContractFixation,
+    Dispatch,
+    ExportContract,
+    ProducerLot,
+    TraceEvent,
+    User,
+    utcnow,
+)
+from triboka_api.security.passwords import hash_password
+from triboka_api.serializers.common import iso
+
+router = APIRouter(tags=["users"])
+
+ROLES = ("admin", "operator", "exporter", "buyer", "producer", "user")
+AdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+
+
+class CreateUserBody(RequestModel):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    first_name: str
+    last_name: str
+    role: str
+    company_id: int | None = None
+    password: str | None = None
+    active: bool = True
+
+
+class UpdateUserBody(RequestModel):
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str | None = None
+    company_id: int | None = None
+    active: bool | None = None
+    password: str | None = None
+
+
+def _check_role(principal: Principal, role: str) -> None:
+    if role not in ROLES:
+        raise bad_request(f"role must be one of {', '.join(ROLES)}")
+    if role == "admin" and principal.role != "admin":
+        raise forbidden("Only an admin may grant the admin role")
+
+
+async def _check_company(session: SessionDep, company_id: int | None) -> None:
+    if company_id and await session.get(Company, company_id) is None:
+        raise not_found("Company")
+
+
+@router.get("/api/users")
+async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
+    users = await session.scalars(select(User).order_by(User.created_at.desc(), User.id.desc()))
+    return [
+        {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "is_active": u.active,
+         "company_id": u.company_id, "company_name": u.company.name if u.company else None,
+         "created_at": iso(u.created_at), "first_name": u.first_name, "last_name": u.last_name,
+         "updated_at": iso(u.updated_at)}
+        for u in users
+    ]
+
+
+@router.post("/api/users", status_code=201)
+async def create_user(principal: AdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    body = parse_body(CreateUserBody, await read_json(request))
+    _check_role(principal, body.role)
+    if await find_user_by_email(session, body.email) is not None:
+        raise bad_request("Email already exists")
+    await _check_company(session, body.company_id)
+    user = User(
+        email=body.email.strip(),
+        first_name=body.first_name,
+        last_name=body.last_name,
+        name=f"{body.first_name} {body.last_name}".strip(),
+        role=body.role,
+        company_id=body.company_id or None,
+        password_hash=hash_password(body.password) if body.password else None,
+        active=body.active,
+    )
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        raise bad_request("Email already exists") from exc
+    return {
+        "message": "User created",
+        "user": {"id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+                 "name": user.name, "role": user.role, "company_id": user.company_id, "active": user.active,
+                 "created_at": iso(user.created_at)},
+    }
+
+
+@router.put("/api/users/{user_id}")
+async def update_user(user_id: int, principal: AdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    data = await read_json(request)
+    body = parse_body(UpdateUserBody, data)
+    if "company_id" in data:
+        await _check_company(session, body.company_id)
+        user.company_id = body.company_id or None
+    if body.role is not None:
+        _check_role(principal, body.role)
+        user.role = body.role
+    if body.active is not None:
+        user.active = body.active
+    if body.password:
+        user.password_hash = hash_password(body.password)
+    if body.first_name is not None:
+        user.first_name = body.first_name
+    if body.last_name is not None:
+        user.last_name = body.last_name
+    if body.first_name is not None or body.last_name is not None:
+        user.name = f"{(user.first_name or '').strip()} {(user.last_name or '').strip()}".strip()
+    user.updated_at = utcnow()
+    await session.commit()
+    request.app.state.actor_cache.invalidate(user.id)
+    await session.refresh(user)
+    return {
+        "message": "User updated",
+        "user": {"id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+                 "name": user.name, "role": user.role, "company_id": user.company_id, "active": user.active,
+                 "updated_at": iso(user.updated_at)},
+    }
+
+
+async def _is_referenced(session: SessionDep, user_id: int) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                or_(
+                    exists().where(ExportContract.created_by_user_id == user_id),
+                    exists().where(ContractFixation.created_by_user_id == user_id),
+                    exists().where(ProducerLot.created_by_user_id == user_id),
+                    exists().where(Dispatch.created_by_id == user_id),
+                    exists().where(TraceEvent.actor_id == user_id),
+                )
+            )
+        )
+    )
+
+
+@router.delete("/api/users/{user_id}")
+async def delete_user(user_id: int, principal: AdminDep, request: Request, session: SessionDep) -> dict[str, str]:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    if user.id == principal.id:
+        raise bad_request("You cannot delete your own user")
+    if await _is_referenced(session, user_id):
+        raise ApiError(409, "User is referenced by other records; deactivate it instead")
+    await session.delete(user)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        raise ApiError(409, "User is referenced by other records; deactivate it instead") from exc
+    request.app.state.actor_cache.invalidate(user_id)
+    return {"message": "User deleted"}

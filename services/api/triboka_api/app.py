@@ -1,0 +1,70 @@
+"""The application factory: settings in, a FastAPI app out (uvicorn calls it with `factory=True`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from triboka_api import __version__
+from triboka_api.api.errors import install_error_handlers
+from triboka_api.api.routes import (
+    auth,
+    batches,
+    companies,
+    contracts,
+    dashboards,
+    dispatches,
+    fixations,
+    health,
+    lots,
+    market,
+    trace,
+    users,
+)
+from triboka_api.auth_cache import ActorCache
+from triboka_api.db import create_engine, create_sessionmaker
+from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
+from triboka_api.migrate import ensure_current
+from triboka_api.observability import ObservabilityMiddleware
+from triboka_api.settings import Settings, get_settings
+
+ROUTERS = (health, auth, users, companies, lots, batches, contracts, fixations, dispatches, trace, dashboards, market)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        try:
+            await ensure_current(engine)
+            app.state.engine = engine
+            app.state.sessionmaker = create_sessionmaker(engine)
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Triboka API",
+        version=__version__,
+        summary="Cacao supply chain: lots, contracts, fixations, batches, dispatches, traceability",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.actor_cache = ActorCache(settings.user_cache_seconds)
+    app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+    app.add_middleware(ObservabilityMiddleware)
+    return app

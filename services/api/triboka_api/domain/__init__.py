@@ -1,0 +1,1 @@
+"""Business rules, one place per rule."""

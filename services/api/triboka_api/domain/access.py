@@ -1,0 +1,167 @@
+"""Who may see or touch what: party rules shared by contracts, fixations, dispatches and traceability."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from triboka_api.api.deps import Principal
+from triboka_api.models import BatchLot, BatchNft, DealMember, DealTraceLink, ExportContract, ProducerLot
+
+
+def is_contract_party(principal: Principal, contract: ExportContract) -> bool:
+    """admin/operator, or the caller's company is the contract's buyer or exporter."""
+    if principal.is_admin:
+        return True
+    company = principal.company_id
+    return company is not None and company in (contract.buyer_company_id, contract.exporter_company_id)
+
+
+def contract_visible_to(principal: Principal, contract: ExportContract, producer_linked: bool) -> bool:
+    """C-27: exporter side, buyer side, or (Δ) a producer with a lot linked to the contract."""
+    if principal.is_admin:
+        return True
+    role, company = principal.role, principal.company_id
+    if company is None:
+        return False
+    if role == "exporter":
+        return contract.exporter_company_id == company
+    if role == "buyer":
+        return contract.buyer_company_id == company
+    if role == "producer":
+        return producer_linked
+    return False
+
+
+async def producer_linked_to_contract(session: AsyncSession, company_id: int | None, contract_id: int) -> bool:
+    if company_id is None:
+        return False
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    ProducerLot.export_contract_id == contract_id, ProducerLot.producer_company_id == company_id
+                )
+            )
+        )
+    )
+
+
+async def batch_contains_company_lot(session: AsyncSession, batch_id: int, company_id: int | None) -> bool:
+    if company_id is None:
+        return False
+    return bool(
+        await session.scalar(
+            select(
+                exists()
+                .where(BatchLot.batch_id == batch_id)
+                .where(BatchLot.lot_id == ProducerLot.id)
+                .where(ProducerLot.producer_company_id == company_id)
+            )
+        )
+    )
+
+
+async def batch_visible_to(session: AsyncSession, principal: Principal, batch: BatchNft) -> bool:
+    """C-24: admin/operator; exporter creator or owner; buyer owner; producer with an own lot inside."""
+    if principal.is_admin:
+        return True
+    company = principal.company_id
+    if company is None:
+        return False
+    if principal.role == "exporter":
+        return company in (batch.creator_company_id, batch.current_owner_company_id)
+    if principal.role == "buyer":
+        return batch.current_owner_company_id == company
+    if principal.role == "producer":
+        return await batch_contains_company_lot(session, batch.id, company)
+    return False
+
+
+async def lot_trace_visible_to(session: AsyncSession, principal: Principal, lot: ProducerLot) -> bool:
+    """C-20: producer owns it; exporter bought it; buyer owns a batch containing it."""
+    if principal.is_admin:
+        return True
+    company = principal.company_id
+    if company is None:
+        return False
+    if principal.role == "producer":
+        return lot.producer_company_id == company
+    if principal.role == "exporter":
+        return lot.purchased_by_company_id == company
+    if principal.role == "buyer":
+        return bool(
+            await session.scalar(
+                select(
+                    exists()
+                    .where(BatchLot.lot_id == lot.id)
+                    .where(BatchNft.id == BatchLot.batch_id)
+                    .where(BatchNft.current_owner_company_id == company)
+                )
+            )
+        )
+    return False
+
+
+async def deal_member(session: AsyncSession, deal_id: int, principal: Principal) -> bool:
+    party = principal.company_id if principal.company_id is not None else principal.id
+    return bool(
+        await session.scalar(
+            select(exists().where(DealMember.deal_id == deal_id, DealMember.party_id == party))
+        )
+    )
+
+
+async def _batch_in_member_deal(session: AsyncSession, batch_id: int, principal: Principal) -> bool:
+    party = principal.company_id if principal.company_id is not None else principal.id
+    deal_ids = (await session.scalars(select(DealMember.deal_id).where(DealMember.party_id == party))).all()
+    if not deal_ids:
+        return False
+    links = await session.scalars(select(DealTraceLink.batch_ids).where(DealTraceLink.deal_id.in_(deal_ids)))
+    return any(str(batch_id) in {str(b) for b in (ids or [])} for ids in links)
+
+
+async def trace_entity_allowed(
+    session: AsyncSession, principal: Principal, entity_type: str, entity_id: str
+) -> bool:
+    """The trace entity permission rule (C-41, C-43, C-45) with the Δs of §4.10."""
+    if principal.is_admin:
+        return True
+    if not entity_id.isdigit():
+        return False
+    ident = int(entity_id)
+    company = principal.company_id
+    if entity_type == "lot":
+        lot = await session.get(ProducerLot, ident)
+        return lot is not None and company is not None and company in (lot.producer_company_id,
+                                                                        lot.purchased_by_company_id)
+    if entity_type == "batch":
+        batch = await session.get(BatchNft, ident)
+        if batch is None:
+            return False
+        if company is not None and company in (batch.creator_company_id, batch.current_owner_company_id):
+            return True
+        return await _batch_in_member_deal(session, ident, principal)
+    if entity_type == "contract":
+        contract = await session.get(ExportContract, ident)
+        if contract is None:
+            return False
+        return contract.created_by_user_id == principal.id or (
+            company is not None and company in (contract.buyer_company_id, contract.exporter_company_id)
+        )
+    if entity_type == "deal":
+        return await deal_member(session, ident, principal)
+    return False
+
+
+def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
+    """Rows of contracts where the caller's company is a party (C-31, C-35).
+
+    None means no restriction (admin and operator); False means nothing (a company-less user, Δ).
+    """
+    if principal.is_admin:
+        return None
+    if principal.company_id is None:
+        return False
+    return or_(ExportContract.buyer_company_id == principal.company_id,
+               ExportContract.exporter_company_id == principal.company_id)

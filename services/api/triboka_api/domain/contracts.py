@@ -1,0 +1,125 @@
+"""Contract status machine (§4.7) and the fixation rule set shared by C-29 and C-30 (§4.8, §9 #3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import case, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from triboka_api.api.errors import bad_request
+from triboka_api.models import ContractFixation, ExportContract, utcnow
+
+CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
+CONTRACT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"active", "cancelled"}),
+    "active": frozenset({"suspended", "completed"}),
+    "suspended": frozenset({"active", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+FIXABLE_STATUSES = frozenset({"draft", "active"})
+CENT = Decimal("0.01")
+
+
+def to_cents(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def check_transition(contract: ExportContract, target: str) -> None:
+    if target not in CONTRACT_STATUSES:
+        raise bad_request(f"Invalid status '{target}'. Valid: {', '.join(CONTRACT_STATUSES)}")
+    if target not in CONTRACT_TRANSITIONS.get(contract.status, frozenset()):
+        raise bad_request(f"Cannot change contract status from '{contract.status}' to '{target}'")
+    if target == "active" and (
+        not contract.total_volume_mt or contract.total_volume_mt <= 0 or not contract.start_date or not contract.end_date
+    ):
+        raise bad_request("An active contract needs a positive volume and start and end dates")
+
+
+@dataclass(frozen=True)
+class FixationResult:
+    fixation: ContractFixation
+    contract: ExportContract
+
+
+def _check_fixable(contract: ExportContract, quantity: Decimal) -> None:
+    if contract.status not in FIXABLE_STATUSES:
+        raise bad_request(f"Cannot fix prices on a contract with status '{contract.status}'")
+    pending = contract.pending_volume_mt
+    if quantity > pending:
+        raise bad_request(f"Quantity exceeds the pending volume of the contract ({float(pending):.2f} MT available)")
+
+
+async def fix_price(
+    session: AsyncSession,
+    contract: ExportContract,
+    *,
+    quantity_mt: float,
+    spot_price_usd: float,
+    notes: str,
+    fixation_date: datetime | None,
+    user_id: int,
+) -> FixationResult:
+    """Record a fixation and add its volume to the contract in one transaction.
+
+    The volume check and the increment are one conditional UPDATE, so two concurrent fixations that together
+    exceed the pending volume cannot both pass: on PostgreSQL the second waits for the first's row lock and then
+    re-evaluates the condition; on SQLite writers are serialized.
+    """
+    quantity, spot = to_cents(quantity_mt), to_cents(spot_price_usd)
+    if quantity <= 0 or spot <= 0:
+        raise bad_request("fixed_quantity_mt and spot_price_usd must be greater than 0")
+    _check_fixable(contract, quantity)
+    table = ExportContract.__table__
+    result = await session.execute(
+        update(table)
+        .where(
+            table.c.id == contract.id,
+            table.c.status.in_(FIXABLE_STATUSES),
+            table.c.fixed_volume_mt + quantity <= table.c.total_volume_mt,
+        )
+        .values(fixed_volume_mt=table.c.fixed_volume_mt + quantity, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        await session.rollback()
+        await session.refresh(contract)
+        _check_fixable(contract, quantity)
+        raise bad_request("The contract changed meanwhile, please retry")
+    differential = contract.differential_usd or Decimal(0)
+    fixation = ContractFixation(
+        export_contract_id=contract.id,
+        fixed_quantity_mt=quantity,
+        spot_price_usd=spot,
+        differential_usd=differential,
+        total_value_usd=(quantity * (spot + differential)).quantize(CENT, rounding=ROUND_HALF_UP),
+        fixation_date=fixation_date or utcnow(),
+        notes=notes,
+        created_by_user_id=user_id,
+    )
+    session.add(fixation)
+    await session.commit()
+    await session.refresh(contract)
+    return FixationResult(fixation=fixation, contract=contract)
+
+
+async def remove_fixation(session: AsyncSession, fixation: ContractFixation) -> ExportContract:
+    """Delete a fixation and give its volume back to the contract (C-33), in one transaction."""
+    table = ExportContract.__table__
+    remaining = table.c.fixed_volume_mt - fixation.fixed_quantity_mt
+    await session.execute(
+        update(table)
+        .where(table.c.id == fixation.export_contract_id)
+        .values(
+            fixed_volume_mt=case((remaining < 0, 0), else_=remaining),
+            updated_at=utcnow(),
+        )
+    )
+    await session.delete(fixation)
+    await session.commit()
+    contract = await session.get(ExportContract, fixation.export_contract_id, populate_existing=True)
+    assert contract is not None
+    return contract
+

@@ -1,0 +1,32 @@
+"""The relational model of §6 (core tables), importable as one namespace for Alembic and the app."""
+
+from triboka_api.models.base import Base, utcnow
+from triboka_api.models.batch import BatchLot, BatchNft
+from triboka_api.models.company import Company
+from triboka_api.models.contract import ContractFixation, ExportContract
+from triboka_api.models.deal import Deal, DealMember, DealTraceLink
+from triboka_api.models.dispatch import Dispatch
+from triboka_api.models.lot import ProducerLot
+from triboka_api.models.market import MarketPrice
+from triboka_api.models.trace import TraceEvent, TraceTimeline
+from triboka_api.models.user import User, UserProfile
+
+__all__ = [
+    "Base",
+    "BatchLot",
+    "BatchNft",
+    "Company",
+    "ContractFixation",
+    "Deal",
+    "DealMember",
+    "DealTraceLink",
+    "Dispatch",
+    "ExportContract",
+    "MarketPrice",
+    "ProducerLot",
+    "TraceEvent",
+    "TraceTimeline",
+    "User",
+    "UserProfile",
+    "utcnow",
+]

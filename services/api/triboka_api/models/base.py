@@ -1,0 +1,40 @@
+"""Declarative base and the column types every table shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, DateTime, MetaData, Numeric, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the contract stores and emits timestamps without a zone designator (§1.5)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonValue = JSON().with_variant(JSONB(), "postgresql")
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str50 = Annotated[str, mapped_column(String(50))]
+str100 = Annotated[str, mapped_column(String(100))]
+str255 = Annotated[str, mapped_column(String(255))]
+money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
+created_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, nullable=False)]
+updated_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {dict[str, Any]: JsonValue, list[Any]: JsonValue}

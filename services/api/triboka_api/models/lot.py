@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triboka_api.models.base import Base, created_ts, intpk, str50, str100, str255, updated_ts
+from triboka_api.models.company import Company
+from triboka_api.models.user import User
+
+
+class ProducerLot(Base):
+    __tablename__ = "producer_lots"
+
+    id: Mapped[intpk]
+    lot_code: Mapped[str] = mapped_column(String(100), unique=True)
+    producer_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    producer_name: Mapped[str255 | None]
+    farm_name: Mapped[str255 | None]
+    location: Mapped[str255 | None]
+    product_type: Mapped[str100 | None]
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), index=True)
+    quality_grade: Mapped[str50 | None] = mapped_column(index=True)
+    moisture_content: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    harvest_date: Mapped[datetime | None] = mapped_column(index=True)
+    purchase_date: Mapped[datetime | None]
+    purchase_price_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    certifications: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str50] = mapped_column(default="available", index=True)
+    blockchain_lot_id: Mapped[str100 | None] = mapped_column(index=True)
+    export_contract_id: Mapped[int | None] = mapped_column(ForeignKey("export_contracts.id"), index=True)
+    purchased_by_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch_nfts.id"), index=True)
+    purchase_tx_hash: Mapped[str100 | None]
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[created_ts]
+    updated_at: Mapped[updated_ts]
+
+    producer_company: Mapped[Company | None] = relationship(foreign_keys=[producer_company_id], lazy="joined")
+    purchased_by_company: Mapped[Company | None] = relationship(foreign_keys=[purchased_by_company_id], lazy="joined")
+    created_by: Mapped[User | None] = relationship(lazy="raise")

@@ -1,0 +1,24 @@
+"""Batch loaders: one query for all the rows a list embeds (no N+1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from triboka_api.models import ProducerLot, User
+
+
+async def lots_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, ProducerLot]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {lot.id: lot for lot in (await session.scalars(select(ProducerLot).where(ProducerLot.id.in_(wanted)))).unique()}
+
+
+async def users_by_id(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(wanted)))).unique()}

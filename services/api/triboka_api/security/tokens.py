@@ -1,0 +1,83 @@
+"""Access tokens exactly as §2: HS256, `sub` = user id string, 7-day lifetime, Flask-JWT-Extended's claim set.
+
+Decoding follows OWASP ASVS V9: one allowed algorithm, `exp`/`iat`/`sub` required, signature always verified.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+ADMIN_ROLES = frozenset({"admin", "operator"})
+
+
+@dataclass(frozen=True)
+class TokenError(Exception):
+    """A JWT-layer rejection; answered as `{"msg": ...}` with 401 or 422 like Flask-JWT-Extended."""
+
+    status_code: int
+    msg: str
+
+
+def default_context(role: str) -> dict[str, Any]:
+    return {"type": "global", "deal_id": None, "permissions": ["admin"] if role in ADMIN_ROLES else ["user"]}
+
+
+def issue_token(
+    *,
+    secret: str,
+    lifetime_seconds: int,
+    user_id: int,
+    role: str,
+    company_id: int | None,
+    active_context: dict[str, Any] | None = None,
+    scopes: list[str] | None = None,
+) -> str:
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "fresh": False,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=lifetime_seconds),
+        "jti": str(uuid.uuid4()),
+        "type": "access",
+        "sub": str(user_id),
+        "role": role,
+        "company_id": company_id,
+        "scopes": scopes if scopes is not None else ["read", "write"],
+        "active_context": active_context or default_context(role),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, secret: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError(401, "Token has expired") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise TokenError(422, "Signature verification failed") from exc
+    except jwt.DecodeError as exc:
+        raise TokenError(422, str(exc) or "Invalid token") from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenError(422, str(exc) or "Invalid token") from exc
+    if claims.get("type", "access") != "access":
+        raise TokenError(422, "Only access tokens are allowed")
+    return claims
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token from an `Authorization` header, with Flask-JWT-Extended's messages for the failures."""
+    if not authorization:
+        raise TokenError(401, "Missing Authorization Header")
+    scheme, _, token = authorization.partition(" ")
+    if scheme != "Bearer" or not token.strip():
+        raise TokenError(401, "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'")
+    return token.strip()

@@ -1,0 +1,1 @@
+"""Response shapes of the contract, one function per shape, built from ORM rows."""

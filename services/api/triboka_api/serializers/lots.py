@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from triboka_api.domain.lots import price_per_mt, quality_score
+from triboka_api.models import ProducerLot
+from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
+
+
+def lot_item(lot: ProducerLot, created_by_email: str | None) -> dict:
+    """C-13 list item."""
+    weight = num(lot.weight_kg)
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "producer_company": company_name(lot.producer_company),
+        "producer_company_id": lot.producer_company_id,
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "product_type": lot.product_type,
+        "weight_kg": weight,
+        "weight_mt": None if weight is None else weight / 1000,
+        "quality_grade": lot.quality_grade,
+        "quality_score": quality_score(lot.quality_grade),
+        "moisture_content": num(lot.moisture_content),
+        "harvest_date": iso(lot.harvest_date),
+        "purchase_date": iso(lot.purchase_date),
+        "purchase_price_usd": num(lot.purchase_price_usd),
+        "price_per_mt": price_per_mt(lot.purchase_price_usd, lot.weight_kg),
+        "status": lot.status,
+        "created_at": iso(lot.created_at),
+        "blockchain_lot_id": lot.blockchain_lot_id,
+        "export_contract_id": lot.export_contract_id,
+        "batch_id": lot.batch_id,
+        "certifications": certification_list(lot.certifications),
+        "has_contract": lot.export_contract_id is not None,
+        "purchased_by": company_name(lot.purchased_by_company),
+        "created_by": created_by_email,
+    }
+
+
+def lot_available_item(lot: ProducerLot) -> dict:
+    """C-16 / C-17 item."""
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "producer_company": company_name(lot.producer_company),
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "product_type": lot.product_type,
+        "weight_kg": num(lot.weight_kg),
+        "quality_grade": lot.quality_grade,
+        "harvest_date": iso(lot.harvest_date),
+        "certifications": certification_list(lot.certifications),
+        "created_at": iso(lot.created_at),
+        "blockchain_lot_id": lot.blockchain_lot_id,
+    }
+
+
+def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
+    """C-18: the Spanish-keyed AgroWeight shape, placeholders included (§9 #14)."""
+    return {
+        "id": str(lot.id),
+        "lote_nft_id": lot.blockchain_lot_id,
+        "nft_id": lot.blockchain_lot_id,
+        "productor_id": "P001",
+        "productor_nombre": lot.producer_name or "Productor desconocido",
+        "finca": lot.farm_name or "Finca desconocida",
+        "producto": lot.product_type or "Cacao Seco",
+        "peso_estimado_kg": num(lot.weight_kg),
+        "tipo_cacao": lot.quality_grade or "Standard",
+        "humedad_estimada": num(lot.moisture_content),
+        "empresa_erp_id": company_name(lot.producer_company) or "AGROCROP",
+        "contrato_id": contract_code or "CTR-2025-001",
+        "estado": lot.status or "available",
+        "fecha_creacion": iso(lot.created_at),
+        "metadata": {
+            "moisture_content": num(lot.moisture_content),
+            "quality_score": quality_score(lot.quality_grade),
+            "certifications_list": certification_list(lot.certifications),
+        },
+    }
+
+
+def lot_search_item(lot: ProducerLot) -> dict:
+    """C-19 item."""
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "product_type": lot.product_type,
+        "weight_kg": num(lot.weight_kg),
+        "quality_grade": lot.quality_grade,
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "status": lot.status,
+        "producer_company": company_ref(lot.producer_company),
+        "created_at": iso(lot.created_at),
+    }
+
+
+def lot_for_batch_item(lot: ProducerLot) -> dict:
+    """C-21 item: raw certification string and zero defaults, as the contract keeps them."""
+    weight = num0(lot.weight_kg)
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "weight_kg": weight,
+        "weight_mt": weight / 1000,
+        "purchase_price_usd": num0(lot.purchase_price_usd),
+        "price_per_mt": price_per_mt(lot.purchase_price_usd, lot.weight_kg) or 0,
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "harvest_date": iso(lot.harvest_date),
+        "quality_score": quality_score(lot.quality_grade),
+        "moisture_content": num(lot.moisture_content),
+        "status": lot.status,
+        "certifications": lot.certifications,
+        "product_type": lot.product_type,
+        "purchased_by_company": company_ref(lot.purchased_by_company, with_type=True),
+        "producer_company": company_ref(lot.producer_company),
+    }
+
+
+def lot_detail_core(lot: ProducerLot) -> dict:
+    """Fields shared by the traceability `lot` object and batch `source_lots` items."""
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "producer_company": company_name(lot.producer_company),
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "product_type": lot.product_type,
+        "weight_kg": num(lot.weight_kg),
+        "quality_grade": lot.quality_grade,
+        "harvest_date": iso(lot.harvest_date),
+        "certifications": certification_list(lot.certifications),
+    }
+
+
+def contribution(weight: Decimal | None, total: Decimal | None) -> float:
+    if not total or weight is None:
+        return 0.0
+    return round(float(weight) / float(total) * 100, 2)

@@ -1,0 +1,90 @@
+"""Service configuration, read once from `TRIBOKA_*` environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+DEVELOPMENT_JWT_SECRET = "triboka-development-secret-change-me"  # noqa: S105 - refused in production
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the API. Database access is either one URL or its components (as the chart passes them)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIBOKA_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///./var/triboka.db"
+    database_host: str | None = None
+    database_port: int = 5432
+    database_name: str = "triboka"
+    database_user: str = "triboka"
+    database_password: SecretStr = SecretStr("")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    jwt_lifetime_seconds: int = Field(default=604800, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: str = Field(default="INFO", pattern="^(?i)(debug|info|warning|error|critical)$")
+    graceful_shutdown_seconds: int = Field(default=20, ge=0)
+    user_cache_seconds: float = Field(default=2.0, ge=0)
+    market_cache_seconds: float = Field(default=60.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: dict) -> dict:
+        origins = data.get("cors_origins")
+        if isinstance(origins, str):
+            data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        url = self.sqlalchemy_url
+        if url.drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError(
+                f"TRIBOKA_DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://, got {url.drivername}://"
+            )
+        if self.environment is Environment.PRODUCTION:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEVELOPMENT_JWT_SECRET or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+                raise ValueError(
+                    "TRIBOKA_JWT_SECRET must be set to a random value of at least "
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+                )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        if self.database_host:
+            return URL.create(
+                "postgresql+asyncpg",
+                username=self.database_user,
+                password=self.database_password.get_secret_value() or None,
+                host=self.database_host,
+                port=self.database_port,
+                database=self.database_name,
+            )
+        url = make_url(self.database_url)
+        aliases = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+        return url.set(drivername=aliases.get(url.drivername, url.drivername))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.get_backend_name() == "sqlite"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
