@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from triboka_backup.errors import DumpError
@@ -27,6 +25,10 @@ def snapshot(
     namespace = namespace or (SERVICE_ACCOUNT / "namespace").read_text().strip()
     selector = f"app.kubernetes.io/instance={release}"
     notes = [] if with_secrets else ["secrets skipped: no encryption key configured"]
+    # Imported here: the client takes about a second to import and is only needed inside a cluster.
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+
     try:
         config.load_incluster_config()
         api = client.CoreV1Api()

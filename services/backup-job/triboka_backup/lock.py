@@ -56,10 +56,14 @@ class RunLock:
             return False
         except OSError as exc:
             raise StorageError(f"cannot create lock {self.path}: {exc}") from exc
-        with os.fdopen(fd, "w") as handle:
-            json.dump(info, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(info, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            raise StorageError(f"cannot write lock {self.path}: {exc}") from exc
         return True
 
     def _holder(self) -> dict[str, object]:
