@@ -1,0 +1,72 @@
+"""Render the Triboka chart with `helm template` and return the parsed objects (Airflow chart-test style)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "triboka"
+HELM = os.environ.get("HELM", "/var/cache/triboka/bin/helm")
+RELEASE = "rel"
+NAMESPACE = "triboka"
+
+
+class RenderError(Exception):
+    """`helm template` refused the values (schema, `required`, `fail`)."""
+
+
+def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()) -> str:
+    if not Path(HELM).is_file():
+        raise FileNotFoundError(f"helm not found at {HELM}: run `make test-chart` (it installs helm) or set HELM")
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as extra:
+        yaml.safe_dump(values or {}, extra)
+        extra.flush()
+        cmd = [HELM, "template", RELEASE, str(CHART), "--namespace", NAMESPACE]
+        for path in (*values_files, Path(extra.name)):
+            cmd += ["--values", str(path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RenderError(proc.stderr)
+    return proc.stdout
+
+
+def render_chart(values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+    """Every object the chart renders for these values (hooks and tests included)."""
+    return [doc for doc in yaml.safe_load_all(helm_template(values, values_files)) if doc]
+
+
+def find(objects: list[dict[str, Any]], kind: str, component: str | None = None) -> list[dict[str, Any]]:
+    """The objects of a kind, optionally only those of one app.kubernetes.io/component."""
+    return [
+        obj
+        for obj in objects
+        if obj["kind"] == kind
+        and (component is None or obj["metadata"]["labels"].get("app.kubernetes.io/component") == component)
+    ]
+
+
+def get(objects: list[dict[str, Any]], kind: str, component: str) -> dict[str, Any]:
+    """The single object of a kind and component."""
+    matches = find(objects, kind, component)
+    assert len(matches) == 1, f"expected one {kind} of component {component}, found {len(matches)}"
+    return matches[0]
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of a Pod, Deployment, StatefulSet, Job or CronJob."""
+    if obj["kind"] == "Pod":
+        return obj["spec"]
+    if obj["kind"] == "CronJob":
+        return obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return obj["spec"]["template"]["spec"]
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    """A container's env as {name: value or valueFrom}."""
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
