@@ -23,7 +23,9 @@ class RenderError(Exception):
 
 def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()) -> str:
     if not Path(HELM).is_file():
-        raise FileNotFoundError(f"helm not found at {HELM}: run `make test-chart` (it installs helm) or set HELM")
+        raise FileNotFoundError(
+            f"helm not found at {HELM}: run `make test-chart` (it installs helm) or set HELM"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as extra:
         yaml.safe_dump(values or {}, extra)
         extra.flush()
@@ -36,7 +38,9 @@ def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path
     return proc.stdout
 
 
-def render_chart(values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+def render_chart(
+    values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()
+) -> list[dict[str, Any]]:
     """Every object the chart renders for these values (hooks and tests included)."""
     return [doc for doc in yaml.safe_load_all(helm_template(values, values_files)) if doc]
 

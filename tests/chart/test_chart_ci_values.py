@@ -1,5 +1,6 @@
-"""Every charts/triboka/ci/*-values.yaml renders, and every object it renders is valid Kubernetes (strict schema
-validation against the oldest version this suite targets, 1.29, and the newest kubernetes-validate ships)."""
+"""Every charts/triboka/ci/*-values.yaml renders, and every object it renders is valid Kubernetes: strict
+schema validation against the oldest version this suite targets (1.29) and the newest kubernetes-validate
+ships."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def test_rendered_objects_validate_strictly(values_file, k8s_version):
         try:
             kubernetes_validate.validate(obj, k8s_version, strict=True)
         except kubernetes_validate.ValidationError as err:
-            pytest.fail(f"{obj['kind']}/{obj['metadata']['name']} invalid for {k8s_version}: {err.message} at {err.path}")
+            name = f"{obj['kind']}/{obj['metadata']['name']}"
+            pytest.fail(f"{name} invalid for {k8s_version}: {err.message} at {list(err.path)}")
 
 
 @pytest.mark.parametrize("values_file", CI_VALUES, ids=lambda p: p.name)
@@ -45,4 +47,7 @@ def test_every_port_declares_tcp(values_file):
         if obj["kind"] in POD_KINDS:
             spec = pod_spec(obj)
             for c in spec["containers"] + spec.get("initContainers", []):
-                assert all(p["protocol"] == "TCP" for p in c.get("ports", [])), (obj["metadata"]["name"], c["name"])
+                assert all(p["protocol"] == "TCP" for p in c.get("ports", [])), (
+                    obj["metadata"]["name"],
+                    c["name"],
+                )

@@ -61,14 +61,20 @@ def test_probe_paths_and_timings(component, startup, liveness, readiness):
     assert c["livenessProbe"]["failureThreshold"] == 4
 
 
-@pytest.mark.parametrize(
-    ("component", "port", "metrics"), [("api", 5003, 9100), ("web", 5004, 9101)]
-)
+@pytest.mark.parametrize(("component", "port", "metrics"), [("api", 5003, 9100), ("web", 5004, 9101)])
 def test_container_command_ports_and_metrics(component, port, metrics):
     objects = render_chart({component: {"workers": 3}})
     c = container(get(objects, "Deployment", component))
     assert c["args"] == [
-        "serve", "--host", "0.0.0.0", "--port", str(port), "--workers", "3", "--metrics-port", str(metrics)
+        "serve",
+        "--host",
+        "0.0.0.0",  # noqa: S104 - the address the chart tells the server to bind in its pod
+        "--port",
+        str(port),
+        "--workers",
+        "3",
+        "--metrics-port",
+        str(metrics),
     ]
     assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": port, "metrics": metrics}
     service = get(objects, "Service", component)
@@ -80,14 +86,22 @@ def test_container_command_ports_and_metrics(component, port, metrics):
 
 def test_hpa_owns_replicas_when_enabled():
     behavior = {"scaleDown": {"stabilizationWindowSeconds": 300}}
-    objects = render_chart({"api": {"replicaCount": 4, "autoscaling": {"enabled": True, "behavior": behavior}}})
+    objects = render_chart(
+        {"api": {"replicaCount": 4, "autoscaling": {"enabled": True, "behavior": behavior}}}
+    )
     deployment = get(objects, "Deployment", "api")
     assert "replicas" not in deployment["spec"]
     hpa = get(objects, "HorizontalPodAutoscaler", "api")
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{FULLNAME}-api"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": f"{FULLNAME}-api",
+    }
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 6)
-    targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]}
+    targets = {
+        m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]
+    }
     assert targets == {"cpu": 70, "memory": 80}
     assert hpa["spec"]["behavior"] == behavior
     # web keeps its fixed count
@@ -153,12 +167,21 @@ def test_every_triboka_container_is_non_root_and_read_only():
             assert sc["allowPrivilegeEscalation"] is False
             assert sc["capabilities"] == {"drop": ["ALL"]}
             assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
-            assert {"name": "tmp", "mountPath": "/tmp"} in c["volumeMounts"], (obj["metadata"]["name"], c["name"])
+            assert {"name": "tmp", "mountPath": "/tmp"} in c["volumeMounts"], (
+                obj["metadata"]["name"],
+                c["name"],
+            )
 
 
 @pytest.mark.parametrize("component", ["api", "web"])
 def test_rollout_and_shutdown_settings(component):
-    values = {component: {"gracefulShutdownSeconds": 30, "preStopSleepSeconds": 10, "terminationGracePeriodSeconds": 45}}
+    values = {
+        component: {
+            "gracefulShutdownSeconds": 30,
+            "preStopSleepSeconds": 10,
+            "terminationGracePeriodSeconds": 45,
+        }
+    }
     deployment = get(render_chart(values), "Deployment", component)
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     spec = pod_spec(deployment)
@@ -193,7 +216,9 @@ def test_selectors_are_name_instance_component_only():
 
 def test_topology_spread_gets_the_component_selector():
     constraint = {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule"}
-    spec = pod_spec(get(render_chart({"web": {"topologySpreadConstraints": [constraint]}}), "Deployment", "web"))
+    spec = pod_spec(
+        get(render_chart({"web": {"topologySpreadConstraints": [constraint]}}), "Deployment", "web")
+    )
     (rendered,) = spec["topologySpreadConstraints"]
     assert rendered["topologyKey"] == "kubernetes.io/hostname"
     assert rendered["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "web"
@@ -281,12 +306,18 @@ def test_secrets_from_existing_secrets():
     assert api["TRIBOKA_JWT_SECRET"] == {"secretKeyRef": {"name": "triboka-app-secrets", "key": "jwt-secret"}}
     assert api["TRIBOKA_DATABASE_PASSWORD"] == {"secretKeyRef": {"name": "triboka-db", "key": "password"}}
     web = env_of(container(get(objects, "Deployment", "web")))
-    assert web["TRIBOKA_WEB_SECRET_KEY"] == {"secretKeyRef": {"name": "triboka-app-secrets", "key": "web-secret-key"}}
+    assert web["TRIBOKA_WEB_SECRET_KEY"] == {
+        "secretKeyRef": {"name": "triboka-app-secrets", "key": "web-secret-key"}
+    }
     migrate = env_of(pod_spec(get(objects, "Job", "migrations"))["initContainers"][0])
-    assert migrate["TRIBOKA_ADMIN_PASSWORD"] == {"secretKeyRef": {"name": "triboka-app-secrets", "key": "admin-password"}}
+    assert migrate["TRIBOKA_ADMIN_PASSWORD"] == {
+        "secretKeyRef": {"name": "triboka-app-secrets", "key": "admin-password"}
+    }
     assert migrate["TRIBOKA_DATABASE_HOST"] == "triboka-db.example.internal"
     backup = env_of(container(get(objects, "CronJob", "backup")))
-    assert backup["TRIBOKA_BACKUP_DATABASE_PASSWORD"] == {"secretKeyRef": {"name": "triboka-db", "key": "password"}}
+    assert backup["TRIBOKA_BACKUP_DATABASE_PASSWORD"] == {
+        "secretKeyRef": {"name": "triboka-db", "key": "password"}
+    }
     assert not find(objects, "StatefulSet")
 
 
@@ -297,9 +328,9 @@ def test_external_database_password_value_goes_to_the_chart_secret():
 
 
 def test_external_database_needs_a_host_and_a_password():
-    with pytest.raises(RenderError, match="externalDatabase.host is required"):
+    with pytest.raises(RenderError, match=r"externalDatabase\.host is required"):
         render_chart({"postgresql": {"enabled": False}, "externalDatabase": {"password": "pw"}})
-    with pytest.raises(RenderError, match="externalDatabase.password or externalDatabase.existingSecret"):
+    with pytest.raises(RenderError, match=r"externalDatabase\.password or externalDatabase\.existingSecret"):
         render_chart({"postgresql": {"enabled": False}, "externalDatabase": {"host": "db"}})
 
 
@@ -308,7 +339,11 @@ def test_external_database_needs_a_host_and_a_password():
 
 def _hook(obj):
     annotations = obj["metadata"]["annotations"]
-    return annotations["helm.sh/hook"], int(annotations["helm.sh/hook-weight"]), annotations["helm.sh/hook-delete-policy"]
+    return (
+        annotations["helm.sh/hook"],
+        int(annotations["helm.sh/hook-weight"]),
+        annotations["helm.sh/hook-delete-policy"],
+    )
 
 
 def test_migration_hook_with_external_database_runs_before_install_and_upgrade():
@@ -334,7 +369,9 @@ def test_migration_hook_with_in_chart_database_runs_after_install():
 
 
 def test_pre_upgrade_backup_can_be_disabled_and_migrations_too():
-    objects = render_chart({"backup": {"preUpgrade": {"enabled": False}}, "api": {"migrations": {"enabled": False}}})
+    objects = render_chart(
+        {"backup": {"preUpgrade": {"enabled": False}}, "api": {"migrations": {"enabled": False}}}
+    )
     assert find(objects, "Job") == []
 
 
@@ -403,8 +440,12 @@ def test_backup_rbac_is_read_only_on_configmaps_and_secrets():
     (rule,) = get(objects, "Role", "backup")["rules"]
     assert rule == {"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list"]}
     binding = get(objects, "RoleBinding", "backup")
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"{FULLNAME}-backup", "namespace": "triboka"}]
-    accounts = {sa["metadata"]["name"]: sa["automountServiceAccountToken"] for sa in find(objects, "ServiceAccount")}
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": f"{FULLNAME}-backup", "namespace": "triboka"}
+    ]
+    accounts = {
+        sa["metadata"]["name"]: sa["automountServiceAccountToken"] for sa in find(objects, "ServiceAccount")
+    }
     assert accounts == {f"{FULLNAME}-api": False, f"{FULLNAME}-web": False, f"{FULLNAME}-backup": True}
 
 
@@ -419,8 +460,10 @@ def test_ingress_paths_tls_and_annotations():
     assert spec["tls"] == [{"hosts": ["app.triboka.example.com"], "secretName": "triboka-tls"}]
     (rule,) = spec["rules"]
     assert rule["host"] == "app.triboka.example.com"
-    routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]) for p in
-              rule["http"]["paths"]}
+    routes = {
+        p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"])
+        for p in rule["http"]["paths"]
+    }
     assert routes == {
         "/api": ("Prefix", f"{FULLNAME}-api", {"name": "http"}),
         "/": ("Prefix", f"{FULLNAME}-web", {"name": "http"}),
@@ -430,14 +473,17 @@ def test_ingress_paths_tls_and_annotations():
     assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
     assert annotations["nginx.ingress.kubernetes.io/limit-rps"] == "20"
     assert annotations["nginx.ingress.kubernetes.io/limit-connections"] == "50"
-    assert "max-age=31536000; includeSubDomains; preload" in annotations[
-        "nginx.ingress.kubernetes.io/configuration-snippet"
-    ]
+    assert (
+        "max-age=31536000; includeSubDomains; preload"
+        in annotations["nginx.ingress.kubernetes.io/configuration-snippet"]
+    )
     assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "10m"
 
 
 def test_ingress_for_traefik_has_no_nginx_annotations():
-    objects = render_chart({"ingress": {"enabled": True, "className": "traefik", "host": "triboka.localhost"}})
+    objects = render_chart(
+        {"ingress": {"enabled": True, "className": "traefik", "host": "triboka.localhost"}}
+    )
     ingress = get(objects, "Ingress", "ingress")
     assert ingress["spec"]["ingressClassName"] == "traefik"
     assert "annotations" not in ingress["metadata"]
@@ -452,8 +498,11 @@ def test_no_ingress_by_default():
 
 
 def _peers_components(rule, direction):
-    return {p["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in rule.get(direction, [])
-            if "podSelector" in p and "app.kubernetes.io/component" in p["podSelector"].get("matchLabels", {})}
+    return {
+        p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for p in rule.get(direction, [])
+        if "podSelector" in p and "app.kubernetes.io/component" in p["podSelector"].get("matchLabels", {})
+    }
 
 
 def _ports(rule):
@@ -466,7 +515,10 @@ def test_network_policies_are_opt_in():
 
 def test_network_policies_allow_only_the_platform_paths():
     objects = render_chart(values_files=(CHART / "ci" / "network-policies-values.yaml",))
-    policies = {p["metadata"]["labels"]["app.kubernetes.io/component"]: p["spec"] for p in find(objects, "NetworkPolicy")}
+    policies = {
+        p["metadata"]["labels"]["app.kubernetes.io/component"]: p["spec"]
+        for p in find(objects, "NetworkPolicy")
+    }
     assert set(policies) == {"api", "web", "postgresql", "backup", "migrations", "test"}
     for spec in policies.values():
         assert spec["policyTypes"] == ["Ingress", "Egress"]
@@ -481,14 +533,18 @@ def test_network_policies_allow_only_the_platform_paths():
     assert api_ingress_controller["namespaceSelector"] == {
         "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
     }
-    assert ({"postgresql"}, {5432}) in [(_peers_components(r, "to"), _ports(r)) for r in policies["api"]["egress"]]
+    assert ({"postgresql"}, {5432}) in [
+        (_peers_components(r, "to"), _ports(r)) for r in policies["api"]["egress"]
+    ]
     assert ({"api"}, {5003}) in [(_peers_components(r, "to"), _ports(r)) for r in policies["web"]["egress"]]
     assert _peers_components(policies["postgresql"]["ingress"][0], "from") == {"api", "migrations", "backup"}
     backup_egress = policies["backup"]["egress"]
     kube_api = next(r for r in backup_egress if _ports(r) == {443, 6443})
     assert kube_api["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}]
     metrics = [r for r in policies["api"]["ingress"] if _ports(r) == {9100}]
-    assert metrics[0]["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    assert metrics[0]["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
 
 
 def test_network_policy_for_an_external_database():
@@ -497,7 +553,10 @@ def test_network_policy_for_an_external_database():
         values_files=(EXTERNAL_DB,),
     )
     api = get(objects, "NetworkPolicy", "api")["spec"]
-    assert {"ports": [{"port": 5432, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]} in api["egress"]
+    assert {
+        "ports": [{"port": 5432, "protocol": "TCP"}],
+        "to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}],
+    } in api["egress"]
     assert not find(objects, "NetworkPolicy", "postgresql")
 
 
