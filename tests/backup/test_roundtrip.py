@@ -22,14 +22,21 @@ def cli_subprocess(*argv: str, env: dict[str, str]) -> Result:
     """The installed console script, exactly as the CronJob runs it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TRIBOKA_BACKUP_")}
     script = Path(sys.executable).with_name("triboka-backup")
-    done = subprocess.run([str(script), *argv], env={**clean, **env}, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(script), *argv], env={**clean, **env}, capture_output=True, text=True, check=False
+    )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
-def test_postgres_round_trip_is_identical(seeded_pg: str, tmp_path: Path, pg_url_for: Callable[..., str]) -> None:
+def test_postgres_round_trip_is_identical(
+    seeded_pg: str, tmp_path: Path, pg_url_for: Callable[..., str]
+) -> None:
     target = tmp_path / "backups"
-    env = {"TRIBOKA_BACKUP_DATABASE_URL": seeded_pg.replace("postgresql://", "postgresql+asyncpg://"),
-           "TRIBOKA_BACKUP_TARGET_DIR": str(target), "TRIBOKA_BACKUP_APP_VERSION": "2.0.0-test"}  # fmt: skip
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_URL": seeded_pg.replace("postgresql://", "postgresql+asyncpg://"),
+        "TRIBOKA_BACKUP_TARGET_DIR": str(target),
+        "TRIBOKA_BACKUP_APP_VERSION": "2.0.0-test",
+    }
     before = pg_dump_plain(seeded_pg)
 
     run = cli_subprocess("run", env=env)
@@ -39,8 +46,12 @@ def test_postgres_round_trip_is_identical(seeded_pg: str, tmp_path: Path, pg_url
     assert manifest["schema_revision"] == "3f2a9c1d0b7e"
     assert manifest["app_version"] == "2.0.0-test"
     assert manifest["database"]["engine"] == "postgresql"
-    assert manifest["row_counts"] == {"public.alembic_version": 1, "public.lots": 500, "public.producers": 3,
-                                      "public.trace_events": 2000}  # fmt: skip
+    assert manifest["row_counts"] == {
+        "public.alembic_version": 1,
+        "public.lots": 500,
+        "public.producers": 3,
+        "public.trace_events": 2000,
+    }
     assert [f["name"] for f in manifest["files"]] == ["database.pgdump"]
     assert all(json.loads(line)["level"] for line in run.err.splitlines()), "every log line is JSON"
 
@@ -54,9 +65,13 @@ def test_postgres_round_trip_is_identical(seeded_pg: str, tmp_path: Path, pg_url
     assert pg_dump_plain(seeded_pg) == before
 
 
-def test_sqlite_round_trip_is_identical(seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]) -> None:
-    env = {"TRIBOKA_BACKUP_DATABASE_URL": f"sqlite+aiosqlite:///{seeded_sqlite}",
-           "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path / "backups")}  # fmt: skip
+def test_sqlite_round_trip_is_identical(
+    seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_URL": f"sqlite+aiosqlite:///{seeded_sqlite}",
+        "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path / "backups"),
+    }
     before = sqlite_dump(seeded_sqlite)
     assert backup_cli("run", env=env).code == 0
     seeded_sqlite.unlink()
@@ -68,19 +83,30 @@ def test_sqlite_round_trip_is_identical(seeded_sqlite: Path, tmp_path: Path, bac
 
 
 def test_encrypted_postgres_backup_with_static_files(
-    seeded_pg: str, tmp_path: Path, backup_cli: Callable[..., Result], pg_database_factory: Callable[[str], str],
+    seeded_pg: str,
+    tmp_path: Path,
+    backup_cli: Callable[..., Result],
+    pg_database_factory: Callable[[str], str],
     pg_url_for: Callable[..., str],
-) -> None:  # fmt: skip
+) -> None:
     static = tmp_path / "uploads"
     (static / "lots").mkdir(parents=True)
     (static / "lots" / "foto-ñ.jpg").write_bytes(os.urandom(3000))
     target = tmp_path / "backups"
-    env = {"TRIBOKA_BACKUP_DATABASE_URL": seeded_pg, "TRIBOKA_BACKUP_TARGET_DIR": str(target),
-           "TRIBOKA_BACKUP_ENCRYPTION_KEY": KEY, "TRIBOKA_BACKUP_STATIC_DIR": str(static)}  # fmt: skip
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_URL": seeded_pg,
+        "TRIBOKA_BACKUP_TARGET_DIR": str(target),
+        "TRIBOKA_BACKUP_ENCRYPTION_KEY": KEY,
+        "TRIBOKA_BACKUP_STATIC_DIR": str(static),
+    }
     run = backup_cli("run", env=env)
     assert run.code == 0, run.err
     folder = target / run.out.strip()
-    assert sorted(p.name for p in folder.iterdir()) == ["database.pgdump.enc", "manifest.json", "static.tar.enc"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "database.pgdump.enc",
+        "manifest.json",
+        "static.tar.enc",
+    ]
     assert b"LOT-00001" not in (folder / "database.pgdump.enc").read_bytes()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["encryption"]["algorithm"] == "AES-256-GCM-chunked"
@@ -118,7 +144,10 @@ def test_list_shows_time_size_status_and_retention(
     seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
 ) -> None:
     target = tmp_path / "backups"
-    env = {"TRIBOKA_BACKUP_DATABASE_URL": f"sqlite:///{seeded_sqlite}", "TRIBOKA_BACKUP_TARGET_DIR": str(target)}
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_URL": f"sqlite:///{seeded_sqlite}",
+        "TRIBOKA_BACKUP_TARGET_DIR": str(target),
+    }
     ids = [backup_cli("run", env=env).out.strip() for _ in range(2)]
     assert visible_backups(target) == sorted(ids)
     listing = json.loads(backup_cli("list", "--json", env=env).out)

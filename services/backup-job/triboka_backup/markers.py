@@ -85,8 +85,6 @@ def _metrics(last: RunRecord, success: RunRecord | None) -> str:
         lines += [
             f"# HELP triboka_backup_{name} {help_text}",
             f"# TYPE triboka_backup_{name} gauge",
-            f"triboka_backup_{name} {value:g}"
-            if isinstance(value, float)
-            else f"triboka_backup_{name} {value}",
+            f"triboka_backup_{name} {value}",
         ]
     return "\n".join(lines) + "\n"
