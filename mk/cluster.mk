@@ -1,0 +1,36 @@
+# Local Kubernetes cluster. On machines without a Docker engine (this project's CI and dev VMs) `cluster-up`
+# starts a real single-node cluster from source-built binaries as host processes (k8s/local-cluster/README.md);
+# on machines with Docker, `kind-up` does the same job with kind.
+LOCAL_CLUSTER := $(CURDIR)/k8s/local-cluster
+CLUSTER_STATE ?= /var/lib/triboka-cluster
+KIND ?= kind
+KIND_CLUSTER ?= triboka
+
+.PHONY: cluster-up cluster-down cluster-status cluster-build cluster-base-image kind-up kind-down
+
+cluster-up: ## start the local cluster (kubeconfig: /var/lib/triboka-cluster/kubeconfig)
+	$(LOCAL_CLUSTER)/up
+
+cluster-down: ## stop the local cluster and remove its processes, devices and state (binaries stay cached)
+	$(LOCAL_CLUSTER)/down
+
+cluster-status: ## show the local cluster's processes, node and pods
+	@for f in $(CLUSTER_STATE)/run/*.pid; do \
+	  [ -e "$$f" ] || { echo "local cluster: not running"; exit 0; }; \
+	  n=$$(basename "$$f" .pid); p=$$(cat "$$f"); \
+	  if [ -d /proc/$$p ]; then printf '  %-24s pid %-8s up\n' "$$n" "$$p"; else printf '  %-24s pid %-8s DOWN\n' "$$n" "$$p"; fi; \
+	done
+	@KUBECONFIG=$(CLUSTER_STATE)/kubeconfig /var/cache/triboka/bin/kubectl get nodes -o wide 2>/dev/null || true
+	@KUBECONFIG=$(CLUSTER_STATE)/kubeconfig /var/cache/triboka/bin/kubectl get pods -A 2>/dev/null || true
+
+cluster-build: ## build/cache the local cluster's binaries only (Kubernetes, etcd, CoreDNS, metrics-server, add-ons)
+	$(LOCAL_CLUSTER)/build-binaries
+
+cluster-base-image: ## build the local Debian bookworm base image localhost/triboka-base:bookworm
+	$(LOCAL_CLUSTER)/base-image
+
+kind-up: ## (Docker machines) create a kind cluster from k8s/kind-config.yaml
+	$(KIND) create cluster --name $(KIND_CLUSTER) --config $(CURDIR)/k8s/kind-config.yaml --wait 120s
+
+kind-down: ## (Docker machines) delete the kind cluster
+	$(KIND) delete cluster --name $(KIND_CLUSTER)
