@@ -1,0 +1,1 @@
+"""Triboka web dashboard: server-rendered pages that talk to the Triboka API over HTTP only."""

@@ -1,0 +1,135 @@
+"""The only way this service reaches the API: one pooled httpx client, errors mapped to typed exceptions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+from triboka_web.metrics import observe_api_call
+from triboka_web.request_context import request_id_var
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """The API answered with a 4xx; `message` is its `error` (or `msg`) text."""
+
+    def __init__(self, status: int, message: str, body: object = None) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+        self.body = body
+
+
+class ApiAuthError(ApiError):
+    """The token is missing, expired, revoked or malformed (401, or 422 with `msg`)."""
+
+
+class ApiForbiddenError(ApiError):
+    """403: the API refuses this action to this user."""
+
+
+class ApiNotFoundError(ApiError):
+    """404 from the API."""
+
+
+class ApiUnavailableError(Exception):
+    """The API could not be reached, timed out or failed with a 5xx."""
+
+
+def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
+        headers={"Accept": "application/json", "User-Agent": "triboka-web"},
+    )
+
+
+def _error_text(body: object, fallback: str) -> str:
+    if isinstance(body, dict):
+        for key in ("error", "msg", "message"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return fallback
+
+
+def _raise_for(response: httpx.Response) -> None:
+    try:
+        body: object = response.json()
+    except ValueError:
+        body = None
+    message = _error_text(body, response.reason_phrase)
+    status = response.status_code
+    if status == 401 or (status == 422 and isinstance(body, dict) and "msg" in body):
+        raise ApiAuthError(status, message, body)
+    if status == 403:
+        raise ApiForbiddenError(status, message, body)
+    if status == 404:
+        raise ApiNotFoundError(status, message, body)
+    raise ApiError(status, message, body)
+
+
+class ApiClient:
+    """Calls the API as one user (the bearer token from the session), or anonymously."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+        self._http = http
+        self._token = token
+
+    def as_user(self, token: str | None) -> ApiClient:
+        return ApiClient(self._http, token)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        headers = {"X-Request-ID": request_id_var.get()}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(method, path, json=json, params=query, headers=headers)
+        except httpx.HTTPError as exc:
+            observe_api_call(method, "unreachable", time.perf_counter() - started)
+            log.warning("API unreachable: %s %s: %s", method, path, exc.__class__.__name__)
+            raise ApiUnavailableError(str(exc)) from exc
+        observe_api_call(method, str(response.status_code), time.perf_counter() - started)
+        if response.status_code >= 500:
+            log.error("API failed: %s %s -> %s", method, path, response.status_code)
+            raise ApiUnavailableError(f"{method} {path} -> {response.status_code}")
+        if response.status_code >= 400:
+            _raise_for(response)
+        return response.json() if response.content else None
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.request("GET", path, params=params)
+
+    async def post(self, path: str, payload: object) -> Any:
+        return await self.request("POST", path, json=payload)
+
+    async def put(self, path: str, payload: object) -> Any:
+        return await self.request("PUT", path, json=payload)
+
+    async def delete(self, path: str) -> Any:
+        return await self.request("DELETE", path)
+
+    async def health(self) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the API answers `/api/health` with 200 (its database is up), and the body it sent."""
+        try:
+            response = await self._http.get("/api/health", headers={"X-Request-ID": request_id_var.get()})
+        except httpx.HTTPError:
+            return False, None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return response.status_code == 200, body if isinstance(body, dict) else None

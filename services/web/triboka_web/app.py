@@ -1,0 +1,66 @@
+"""Application factory: settings, logging, the pooled API client, middleware, routers and error pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from triboka_web.api_client import ApiClient, build_http_client
+from triboka_web.csrf import verify_csrf
+from triboka_web.errors import UnexpectedErrorMiddleware, install_error_handlers
+from triboka_web.jsonlog import configure_logging
+from triboka_web.metrics import MetricsMiddleware
+from triboka_web.middleware.locale import LocaleMiddleware
+from triboka_web.middleware.request_id import RequestIdMiddleware
+from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
+from triboka_web.routers import ROUTERS
+from triboka_web.settings import Settings, get_settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_COOKIE = "triboka_session"
+SESSION_MAX_AGE_SECONDS = 7 * 24 * 3600  # the API token's lifetime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with build_http_client(settings.api_base_url, settings.api_timeout_seconds) as http:
+            app.state.api = ApiClient(http)
+            yield
+
+    app = FastAPI(
+        title="Triboka web",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(verify_csrf)],
+    )
+    app.state.settings = settings
+    # Added innermost first: the request ID wraps everything, the error page renders inside the session.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_SECONDS,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,81 @@
+"""The signed-in user, kept in the session next to the API token, and the guards that pages use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends
+from pydantic import BaseModel, ConfigDict
+from starlette.requests import Request
+
+from triboka_web.csrf import rotate_csrf_token
+from triboka_web.middleware.locale import SESSION_KEY as LOCALE_KEY
+from triboka_web.roles import Action, can
+
+TOKEN_KEY = "api_token"  # noqa: S105 - a session key, not a secret
+USER_KEY = "user"
+
+
+class SessionUser(BaseModel):
+    """The `user` object of the API's login answer (C-03)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    email: str
+    role: str
+    company_id: int | None = None
+
+    def can(self, action: Action) -> bool:
+        return can(self.role, action)
+
+
+class LoginRequiredError(Exception):
+    """No user in the session: send the browser to the login page."""
+
+
+class ForbiddenError(Exception):
+    """The signed-in user's role may not open this page."""
+
+
+def end_session(request: Request) -> None:
+    """Forget everything but the chosen language."""
+    locale = request.session.get(LOCALE_KEY)
+    request.session.clear()
+    if locale:
+        request.session[LOCALE_KEY] = locale
+
+
+def start_session(request: Request, token: str, user: SessionUser) -> None:
+    end_session(request)
+    request.session[TOKEN_KEY] = token
+    request.session[USER_KEY] = user.model_dump()
+    rotate_csrf_token(request)
+
+
+def session_user(request: Request) -> SessionUser | None:
+    data = request.session.get(USER_KEY)
+    return SessionUser.model_validate(data) if data and request.session.get(TOKEN_KEY) else None
+
+
+def require_user(request: Request) -> SessionUser:
+    user = session_user(request)
+    if user is None:
+        raise LoginRequiredError
+    return user
+
+
+CurrentUser = Annotated[SessionUser, Depends(require_user)]
+OptionalUser = Annotated[SessionUser | None, Depends(session_user)]
+
+
+def allowed_to(action: Action) -> Any:
+    """The signed-in user, as a parameter type that lets through only roles offered `action` (else 403)."""
+
+    def guard(user: CurrentUser) -> SessionUser:
+        if not user.can(action):
+            raise ForbiddenError
+        return user
+
+    return Annotated[SessionUser, Depends(guard)]

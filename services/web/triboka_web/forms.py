@@ -1,0 +1,192 @@
+"""Form posts in, API payloads out: typed parsing at the edge and errors placed next to the fields.
+
+Required-ness is left to the API, which reports the first missing field in its own order; the web side only
+rejects values it cannot convert (a weight that is not a number, a date that is not a date).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from starlette.datastructures import FormData
+
+from triboka_web.api_client import ApiAuthError, ApiError, ApiForbiddenError
+from triboka_web.i18n import N_, _
+
+FORM_ERROR = "__form__"
+
+
+class FormModel(BaseModel):
+    """Blank inputs count as absent; the payload carries only what was filled in."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return list(cls.model_fields)
+
+
+M = TypeVar("M", bound=FormModel)
+
+
+class ParsedForm(Generic[M]):
+    """The submitted values (to refill the form), the parsed model when it converted, and the errors."""
+
+    def __init__(self, values: dict[str, Any], model: M | None, errors: dict[str, str]) -> None:
+        self.values = values
+        self.model = model
+        self.errors = errors
+
+
+_MESSAGES = {
+    "float_parsing": N_("Enter a number."),
+    "int_parsing": N_("Enter a whole number."),
+    "date_from_datetime_parsing": N_("Enter a valid date."),
+    "date_parsing": N_("Enter a valid date."),
+}
+
+
+def parse_form(model: type[M], form: FormData, lists: Iterable[str] = ()) -> ParsedForm[M]:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    for name in lists:
+        values[name] = [v for v in form.getlist(name) if isinstance(v, str) and v]
+    try:
+        return ParsedForm(values, model.model_validate(values), {})
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else FORM_ERROR
+            errors.setdefault(field, _(_MESSAGES.get(error["type"], N_("Enter a valid value."))))
+        return ParsedForm(values, None, errors)
+
+
+def api_refusal(exc: ApiError) -> str:
+    """The text of a refusal to show the user. Auth and permission answers are not shown in place: they
+    propagate to the session-expiry and 403 handlers."""
+    if isinstance(exc, ApiAuthError | ApiForbiddenError):
+        raise exc
+    return exc.message
+
+
+def api_form_errors(exc: ApiError, fields: Iterable[str]) -> dict[str, str]:
+    """Place the API's refusal next to the field its text names (the longest match), else on the form."""
+    message = api_refusal(exc)
+    for field in sorted(fields, key=len, reverse=True):
+        if re.search(rf"(?<![A-Za-z_]){re.escape(field)}(?![A-Za-z_])", message):
+            return {field: message}
+    return {FORM_ERROR: message}
+
+
+def _certifications(value: Any) -> list[str]:
+    parts = value if isinstance(value, list) else str(value).split(",")
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+class LoginForm(FormModel):
+    email: str | None = None
+    password: str | None = None
+
+
+class LotForm(FormModel):
+    producer_company_id: int | None = None
+    farm_name: str | None = None
+    location: str | None = None
+    product_type: str | None = None
+    weight_kg: float | None = None
+    quality_grade: str | None = None
+    harvest_date: date | None = None
+    certifications: list[str] = []
+    producer_name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_certifications(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "certifications" in data:
+            data = {**data, "certifications": _certifications(data["certifications"])}
+        return data
+
+
+class PurchaseForm(FormModel):
+    purchase_price_usd: float | None = None
+
+
+class BatchForm(FormModel):
+    source_lot_ids: list[int] = []
+    batch_type: str | None = None
+    location: str | None = None
+
+
+class ContractForm(FormModel):
+    contract_code: str | None = None
+    buyer_company_id: int | None = None
+    exporter_company_id: int | None = None
+    product_type: str | None = None
+    product_grade: str | None = None
+    total_volume_mt: float | None = None
+    differential_usd: float | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    delivery_date: date | None = None
+
+
+class StatusForm(FormModel):
+    status: str | None = None
+
+
+class FixationForm(FormModel):
+    fixed_quantity_mt: float | None = None
+    spot_price_usd: float | None = None
+    notes: str | None = None
+
+
+class DispatchForm(FormModel):
+    contract_id: int | None = None
+    batch_id: int | None = None
+    quantity_mt: float | None = None
+    destination_country: str | None = None
+    shipping_date: date | None = None
+    destination_port: str | None = None
+    destination_company: str | None = None
+    carrier_name: str | None = None
+    vessel_name: str | None = None
+    tracking_number: str | None = None
+    estimated_delivery_date: date | None = None
+    freight_cost_usd: float | None = None
+    notes: str | None = None
+
+
+class UserForm(FormModel):
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str | None = None
+    company_id: int | None = None
+    password: str | None = None
+    active: bool = False
+
+    def update_payload(self) -> dict[str, Any]:
+        """PUT /api/users/{id}: email is fixed, a blank password keeps the old one, no company clears it."""
+        body = self.model_dump(mode="json", exclude={"email", "password"})
+        return body | ({"password": self.password} if self.password else {})
+
+
+class TraceEventForm(FormModel):
+    event_type: str | None = None
+    title: str | None = None
+    description: str | None = None
+    location: str | None = None
+    is_public: bool = False

@@ -1,0 +1,87 @@
+"""Gettext catalogs (Spanish by default, English available), locale choice and locale-aware formatting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from triboka_web.request_context import locale_var
+from triboka_web.settings import SUPPORTED_LOCALES
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+LOCALE_NAMES = {"es": "Español", "en": "English"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+@cache
+def translations(locale: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
+
+
+def current_locale() -> str:
+    return locale_var.get() or SUPPORTED_LOCALES[0]
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def negotiate(session_locale: str | None, accept_language: str | None, default: str) -> str:
+    """The locale chosen in the session, else the browser's best supported language, else the default."""
+    if session_locale in SUPPORTED_LOCALES:
+        return session_locale
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().replace("-", "_")
+        if not tag or tag == "*":
+            continue
+        try:
+            language = Locale.parse(tag).language
+        except (ValueError, UnknownLocaleError):
+            continue
+        if language in SUPPORTED_LOCALES:
+            return language
+    return default
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def fmt_number(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(
+        value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale()
+    )
+
+
+def fmt_date(value: str | date | None) -> str:
+    parsed = parse_timestamp(value) if isinstance(value, str) else value
+    return format_date(parsed, format="medium", locale=current_locale()) if parsed else "—"
+
+
+def fmt_datetime(value: str | None) -> str:
+    parsed = parse_timestamp(value)
+    return format_datetime(parsed, format="medium", locale=current_locale()) if parsed else "—"

@@ -1,0 +1,63 @@
+"""Human names (translated where shown) and badge colours for the API's status, role and type values."""
+
+from __future__ import annotations
+
+from triboka_web.i18n import N_, gettext
+
+STATUS_LABELS = {
+    "available": N_("Available"),
+    "purchased": N_("Purchased"),
+    "batched": N_("Batched"),
+    "received": N_("Received"),
+    "created": N_("Created"),
+    "minted": N_("Minted"),
+    "active": N_("Active"),
+    "draft": N_("Draft"),
+    "suspended": N_("Suspended"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+    "planned": N_("Planned"),
+    "in_transit": N_("In transit"),
+    "delivered": N_("Delivered"),
+    "admin": N_("Administrator"),
+    "operator": N_("Operator"),
+    "exporter": N_("Exporter"),
+    "buyer": N_("Buyer"),
+    "producer": N_("Producer"),
+    "user": N_("User"),
+}
+
+STATUS_COLOURS = {
+    "available": "success",
+    "purchased": "primary",
+    "batched": "warning",
+    "created": "info",
+    "active": "success",
+    "draft": "secondary",
+    "suspended": "warning",
+    "completed": "dark",
+    "cancelled": "danger",
+    "planned": "secondary",
+    "in_transit": "primary",
+    "delivered": "success",
+}
+
+# Contract status moves the API accepts (contract §4.7) and dispatch moves (§4.9).
+CONTRACT_TRANSITIONS = {
+    "draft": ("active", "cancelled"),
+    "active": ("suspended", "completed"),
+    "suspended": ("active", "cancelled"),
+}
+DISPATCH_TRANSITIONS = {"planned": ("in_transit", "cancelled"), "in_transit": ("delivered", "cancelled")}
+
+
+def status_label(value: str | None) -> str:
+    return gettext(STATUS_LABELS[value]) if value in STATUS_LABELS else (value or "—")
+
+
+def status_colour(value: str | None) -> str:
+    return STATUS_COLOURS.get(value or "", "secondary")
+
+
+def translated_labels() -> dict[str, str]:
+    return {value: gettext(label) for value, label in STATUS_LABELS.items()}

@@ -1,0 +1,51 @@
+"""Which actions each role is offered, mirroring the API's permission matrix (contract §3.2).
+
+The API stays the authority: it scopes every list and refuses what a role may not do. These sets only
+decide which pages, menu entries and buttons a role is shown, so people are not offered actions that
+would be refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    EXPORTER = "exporter"
+    BUYER = "buyer"
+    PRODUCER = "producer"
+
+
+class Action(StrEnum):
+    CREATE_LOT = "create_lot"
+    PURCHASE_LOT = "purchase_lot"
+    CREATE_BATCH = "create_batch"
+    CREATE_CONTRACT = "create_contract"
+    CREATE_FIXATION = "create_fixation"
+    CREATE_DISPATCH = "create_dispatch"
+    MANAGE_USERS = "manage_users"
+    PRODUCER_DASHBOARD = "producer_dashboard"
+    EXPORTER_DASHBOARD = "exporter_dashboard"
+    BUYER_DASHBOARD = "buyer_dashboard"
+
+
+STAFF = frozenset({Role.ADMIN, Role.OPERATOR})
+
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.CREATE_LOT: STAFF | {Role.PRODUCER},
+    Action.PURCHASE_LOT: STAFF | {Role.EXPORTER},
+    Action.CREATE_BATCH: STAFF | {Role.EXPORTER},
+    Action.CREATE_CONTRACT: STAFF | {Role.EXPORTER, Role.BUYER},
+    Action.CREATE_FIXATION: STAFF | {Role.EXPORTER},
+    Action.CREATE_DISPATCH: STAFF | {Role.EXPORTER},
+    Action.MANAGE_USERS: STAFF,
+    Action.PRODUCER_DASHBOARD: frozenset({Role.ADMIN, Role.PRODUCER}),
+    Action.EXPORTER_DASHBOARD: frozenset({Role.ADMIN, Role.EXPORTER}),
+    Action.BUYER_DASHBOARD: frozenset({Role.ADMIN, Role.BUYER}),
+}
+
+
+def can(role: str | None, action: Action | str) -> bool:
+    return role in ALLOWED[Action(action)]

@@ -1,0 +1,27 @@
+"""One router per area of the dashboard."""
+
+from triboka_web.routers import (
+    admin,
+    auth,
+    batches,
+    contracts,
+    dashboards,
+    dispatches,
+    health,
+    lots,
+    public,
+    trace,
+)
+
+ROUTERS = (
+    health.router,
+    auth.router,
+    public.router,
+    dashboards.router,
+    lots.router,
+    batches.router,
+    contracts.router,
+    dispatches.router,
+    admin.router,
+    trace.router,
+)

@@ -1,0 +1,74 @@
+"""Sign in with the API's credentials, sign out, and choose the interface language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triboka_web.api_client import ApiAuthError, ApiError
+from triboka_web.auth import OptionalUser, SessionUser, end_session, start_session
+from triboka_web.dependencies import Api
+from triboka_web.flash import flash
+from triboka_web.forms import FORM_ERROR, LoginForm, parse_form
+from triboka_web.i18n import _
+from triboka_web.middleware.locale import SESSION_KEY as LOCALE_KEY
+from triboka_web.settings import SUPPORTED_LOCALES
+from triboka_web.templating import render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None, default: str = "/dashboard") -> str:
+    """Only same-site paths: never redirect to another host after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@router.get("/login")
+async def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    if user:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "values": {}, "errors": {}})
+
+
+@router.post("/login")
+async def login(request: Request, api: Api) -> Response:
+    form = await request.form()
+    parsed = parse_form(LoginForm, form)
+    target = safe_next(str(form.get("next") or ""))
+    try:
+        answer = await api.post("/api/auth/login", parsed.model.payload() if parsed.model else {})
+    except (ApiAuthError, ApiError) as exc:
+        message = _("Wrong email or password.") if exc.status == 401 else exc.message
+        values = {"email": parsed.values.get("email", "")}
+        context = {"next": target, "values": values, "errors": {FORM_ERROR: message}}
+        return render(request, "auth/login.html", context, status_code=exc.status)
+    user = SessionUser.model_validate(answer["user"])
+    start_session(request, answer["access_token"], user)
+    flash(request, _("Welcome, %(name)s.") % {"name": user.name})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/logout")
+async def logout_page(request: Request, user: OptionalUser) -> Response:
+    if not user:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "auth/logout.html")
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    end_session(request)
+    flash(request, _("You have signed out."), "info")
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    form = await request.form()
+    locale = form.get("locale")
+    if locale in SUPPORTED_LOCALES:
+        request.session[LOCALE_KEY] = locale
+    return RedirectResponse(safe_next(str(form.get("next") or ""), default="/"), status_code=303)

@@ -1,0 +1,85 @@
+"""Export batches: the list, building one from purchased lots, and batch detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triboka_web import charts
+from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.dependencies import Api
+from triboka_web.flash import flash
+from triboka_web.forms import BatchForm, api_form_errors, parse_form
+from triboka_web.i18n import _
+from triboka_web.pagination import paginate
+from triboka_web.roles import Action
+from triboka_web.templating import render
+from triboka_web.trace_events import record_step
+
+router = APIRouter()
+CreateBatchUser = allowed_to(Action.CREATE_BATCH)
+
+
+@router.get("/batches")
+async def batches(request: Request, user: CurrentUser, api: Api, page: int = 1, status: str = "") -> Response:
+    items = await api.get("/api/batches")
+    statuses = sorted({b["status"] for b in items})
+    if status:
+        items = [b for b in items if b["status"] == status]
+    return render(
+        request, "batches/list.html", {"page": paginate(items, page), "status": status, "statuses": statuses}
+    )
+
+
+async def _batch_form(
+    request: Request, api: ApiClient, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    candidates = await api.get("/api/lots/available-for-batch")
+    context = {"lots": candidates["lots"], "values": values, "errors": errors}
+    return render(request, "batches/create.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/create_batch")
+async def create_batch_page(
+    request: Request,
+    api: Api,
+    user: CreateBatchUser,
+    lot: list[int] | None = None,
+) -> Response:
+    values = {"source_lot_ids": [str(i) for i in lot or []], "batch_type": "export"}
+    return await _batch_form(request, api, values, {})
+
+
+@router.post("/create_batch")
+async def create_batch(request: Request, api: Api, user: CreateBatchUser) -> Response:
+    parsed = parse_form(BatchForm, await request.form(), lists=["source_lot_ids"])
+    if parsed.model is None:
+        return await _batch_form(request, api, parsed.values, parsed.errors)
+    try:
+        answer = await api.post("/api/batches", parsed.model.payload())
+    except ApiError as exc:
+        return await _batch_form(request, api, parsed.values, api_form_errors(exc, BatchForm.field_names()))
+    batch = answer["batch"]
+    for lot_id in batch["source_lot_ids"]:
+        await record_step(
+            api, "lot", lot_id, "batching", _("Added to batch %(code)s") % {"code": batch["batch_code"]}
+        )
+    flash(request, _("Batch %(code)s created.") % {"code": batch["batch_code"]})
+    return RedirectResponse(f"/batches/{batch['id']}", status_code=303)
+
+
+@router.get("/batches/{batch_id}")
+async def batch_detail(request: Request, batch_id: int, user: CurrentUser, api: Api) -> Response:
+    batch = await api.get(f"/api/batches/{batch_id}")
+    lots = batch["source_lots"]
+    composition = charts.chart(
+        "doughnut",
+        [lot["lot_code"] for lot in lots],
+        {_("Weight (kg)"): [lot["weight_kg"] for lot in lots]},
+        "kg",
+    )
+    return render(request, "batches/detail.html", {"batch": batch, "composition": composition})

@@ -1,0 +1,172 @@
+"""Export contracts: list, detail with fixation progress, creation, status changes and price fixations."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triboka_web import charts
+from triboka_web.api_client import ApiClient, ApiError, ApiUnavailableError
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to
+from triboka_web.dependencies import Api
+from triboka_web.flash import flash
+from triboka_web.forms import ContractForm, FixationForm, api_form_errors, api_refusal, parse_form
+from triboka_web.i18n import _, fmt_number
+from triboka_web.labels import CONTRACT_TRANSITIONS
+from triboka_web.pagination import paginate
+from triboka_web.roles import Action, Role
+from triboka_web.status_change import apply_status_change
+from triboka_web.templating import render
+
+router = APIRouter()
+CreateContractUser = allowed_to(Action.CREATE_CONTRACT)
+CreateFixationUser = allowed_to(Action.CREATE_FIXATION)
+
+CONTRACT_FILTERS = ("status", "product_type", "buyer_id", "exporter_id")
+CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
+
+
+@router.get("/contracts")
+async def contracts(request: Request, user: CurrentUser, api: Api, page: int = 1) -> Response:
+    filters = {name: request.query_params.get(name, "").strip() for name in CONTRACT_FILTERS}
+    items, companies = await asyncio.gather(api.get("/api/contracts", **filters), api.get("/api/companies"))
+    context = {
+        "page": paginate(items, page),
+        "filters": filters,
+        "statuses": CONTRACT_STATUSES,
+        "buyers": [c for c in companies if c.get("company_type") == "buyer"],
+        "exporters": [c for c in companies if c.get("company_type") == "exporter"],
+    }
+    return render(request, "contracts/list.html", context)
+
+
+@router.get("/contract/{contract_id}")
+async def contract_detail(request: Request, contract_id: int, user: CurrentUser, api: Api) -> Response:
+    contract, summary, dispatches = await asyncio.gather(
+        api.get(f"/api/contracts/{contract_id}"),
+        api.get(f"/api/fixations/contract/{contract_id}/summary"),
+        api.get("/api/dispatches", contract_id=contract_id, per_page=100),
+    )
+    fixations = summary["fixations"]
+    context = {
+        "contract": contract,
+        "summary": summary,
+        "dispatches": dispatches["dispatches"],
+        "transitions": CONTRACT_TRANSITIONS.get(contract["status"], ()),
+        "progress_chart": charts.volume_progress(contract["total_volume_mt"], contract["fixed_volume_mt"]),
+        "price_chart": charts.chart(
+            "line",
+            [f["fixation_date"][:10] for f in fixations],
+            {_("Spot (USD/MT)"): [f["spot_price_usd"] for f in fixations]},
+            "USD/MT",
+        ),
+        "fixable": contract["status"] in ("draft", "active") and contract["pending_volume_mt"] > 0,
+    }
+    return render(request, "contracts/detail.html", context)
+
+
+@router.post("/contract/{contract_id}/status")
+async def change_status(request: Request, contract_id: int, user: CurrentUser, api: Api) -> Response:
+    await apply_status_change(request, api, f"/api/contracts/{contract_id}/status")
+    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+
+
+async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[dict[str, Any]]]:
+    """Buyer and exporter choices; an exporter or buyer may only sign for its own company (contract C-26)."""
+    companies = await api.get("/api/companies")
+    sides = {
+        "buyers": [c for c in companies if c.get("company_type") == "buyer"],
+        "exporters": [c for c in companies if c.get("company_type") == "exporter"],
+    }
+    own_side = {Role.EXPORTER: "exporters", Role.BUYER: "buyers"}.get(user.role)
+    if own_side:
+        sides[own_side] = [c for c in companies if c["id"] == user.company_id]
+    return sides
+
+
+async def _contract_form(
+    request: Request, api: ApiClient, user: SessionUser, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    context = {**await _party_companies(api, user), "values": values, "errors": errors}
+    return render(request, "contracts/create.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/create_contract")
+async def create_contract_page(request: Request, api: Api, user: CreateContractUser) -> Response:
+    own = {Role.EXPORTER: "exporter_company_id", Role.BUYER: "buyer_company_id"}.get(user.role)
+    return await _contract_form(request, api, user, {own: user.company_id} if own else {}, {})
+
+
+@router.post("/create_contract")
+async def create_contract(request: Request, api: Api, user: CreateContractUser) -> Response:
+    parsed = parse_form(ContractForm, await request.form())
+    if parsed.model is None:
+        return await _contract_form(request, api, user, parsed.values, parsed.errors)
+    try:
+        answer = await api.post("/api/contracts", parsed.model.payload())
+    except ApiError as exc:
+        errors = api_form_errors(exc, ContractForm.field_names())
+        return await _contract_form(request, api, user, parsed.values, errors)
+    flash(request, _("Contract %(code)s created.") % {"code": answer["contract"]["contract_code"]})
+    return RedirectResponse(f"/contract/{answer['contract']['id']}", status_code=303)
+
+
+async def _spot_price(api: ApiClient) -> float | None:
+    try:
+        market = await api.get("/api/market/cacao-prices")
+    except ApiUnavailableError:
+        return None
+    return market["spot"]["price"]
+
+
+async def _fixation_form(
+    request: Request, api: ApiClient, contract_id: int, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    contract = await api.get(f"/api/contracts/{contract_id}")
+    context = {"contract": contract, "values": values, "errors": errors}
+    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/create_fixation/{contract_id}")
+async def create_fixation_page(
+    request: Request, contract_id: int, api: Api, user: CreateFixationUser
+) -> Response:
+    return await _fixation_form(request, api, contract_id, {"spot_price_usd": await _spot_price(api)}, {})
+
+
+@router.post("/create_fixation/{contract_id}")
+async def create_fixation(request: Request, contract_id: int, api: Api, user: CreateFixationUser) -> Response:
+    parsed = parse_form(FixationForm, await request.form())
+    if parsed.model is None:
+        return await _fixation_form(request, api, contract_id, parsed.values, parsed.errors)
+    try:
+        answer = await api.post(f"/api/contracts/{contract_id}/fixations", parsed.model.payload())
+    except ApiError as exc:
+        errors = api_form_errors(exc, FixationForm.field_names())
+        return await _fixation_form(request, api, contract_id, parsed.values, errors)
+    flash(
+        request,
+        _("Price fixed: %(value)s USD. Pending volume: %(pending)s MT.")
+        % {
+            "value": fmt_number(answer["total_value_usd"]),
+            "pending": fmt_number(answer["contract_pending_volume_mt"]),
+        },
+    )
+    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+
+
+@router.post("/fixations/{fixation_id}/delete")
+async def delete_fixation(request: Request, fixation_id: int, user: CurrentUser, api: Api) -> Response:
+    form = await request.form()
+    contract_id = int(str(form.get("contract_id") or 0))
+    try:
+        await api.delete(f"/api/fixations/{fixation_id}")
+    except ApiError as exc:
+        flash(request, api_refusal(exc), "danger")
+    else:
+        flash(request, _("Fixation deleted."))
+    return RedirectResponse(f"/contract/{contract_id}" if contract_id else "/contracts", status_code=303)

@@ -1,0 +1,125 @@
+"""Dispatches: the list with the API's filters and pagination, creation, detail and status moves."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triboka_web import charts
+from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.dependencies import Api
+from triboka_web.flash import flash
+from triboka_web.forms import DispatchForm, api_form_errors, api_refusal, parse_form
+from triboka_web.i18n import _
+from triboka_web.labels import DISPATCH_TRANSITIONS, translated_labels
+from triboka_web.pagination import PER_PAGE, Page
+from triboka_web.roles import Action
+from triboka_web.status_change import apply_status_change
+from triboka_web.templating import render
+from triboka_web.trace_events import record_step
+
+router = APIRouter()
+CreateDispatchUser = allowed_to(Action.CREATE_DISPATCH)
+
+DISPATCH_FILTERS = (
+    "status",
+    "contract_id",
+    "batch_id",
+    "destination_country",
+    "shipping_from",
+    "shipping_to",
+)
+DISPATCH_STATUSES = ("planned", "in_transit", "delivered", "cancelled")
+
+
+@router.get("/dispatches")
+async def dispatches(request: Request, user: CurrentUser, api: Api, page: int = 1) -> Response:
+    filters = {name: request.query_params.get(name, "").strip() for name in DISPATCH_FILTERS}
+    listing, stats = await asyncio.gather(
+        api.get("/api/dispatches", **filters, page=max(page, 1), per_page=PER_PAGE),
+        api.get("/api/dispatches/stats"),
+    )
+    paging = listing["pagination"]
+    context = {
+        "page": Page(listing["dispatches"], paging["page"], max(paging["pages"], 1), paging["total"]),
+        "filters": filters,
+        "statuses": DISPATCH_STATUSES,
+        "status_chart": charts.chart(
+            "doughnut",
+            [translated_labels().get(s, s) for s in stats["status_distribution"]],
+            {_("Dispatches"): list(stats["status_distribution"].values())},
+        ),
+        "stats": stats,
+    }
+    return render(request, "dispatches/list.html", context)
+
+
+async def _dispatch_form(
+    request: Request, api: ApiClient, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    contracts, batches = await asyncio.gather(api.get("/api/contracts"), api.get("/api/batches"))
+    context = {"contracts": contracts, "batches": batches, "values": values, "errors": errors}
+    return render(request, "dispatches/create.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/create_dispatch")
+async def create_dispatch_page(
+    request: Request,
+    api: Api,
+    user: CreateDispatchUser,
+    contract_id: int | None = None,
+) -> Response:
+    return await _dispatch_form(request, api, {"contract_id": contract_id}, {})
+
+
+@router.post("/create_dispatch")
+async def create_dispatch(request: Request, api: Api, user: CreateDispatchUser) -> Response:
+    parsed = parse_form(DispatchForm, await request.form())
+    if parsed.model is None:
+        return await _dispatch_form(request, api, parsed.values, parsed.errors)
+    try:
+        answer = await api.post("/api/dispatches", parsed.model.payload())
+    except ApiError as exc:
+        return await _dispatch_form(
+            request, api, parsed.values, api_form_errors(exc, DispatchForm.field_names())
+        )
+    dispatch = answer["dispatch"]
+    await record_step(
+        api,
+        "batch",
+        dispatch["batch_id"],
+        "dispatch",
+        _("Dispatch %(code)s planned") % {"code": dispatch["dispatch_code"]},
+        dispatch["destination_country"],
+    )
+    flash(request, _("Dispatch %(code)s created.") % {"code": dispatch["dispatch_code"]})
+    return RedirectResponse(f"/dispatches/{dispatch['id']}", status_code=303)
+
+
+@router.get("/dispatches/{dispatch_id}")
+async def dispatch_detail(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
+    dispatch = (await api.get(f"/api/dispatches/{dispatch_id}"))["dispatch"]
+    context = {"dispatch": dispatch, "transitions": DISPATCH_TRANSITIONS.get(dispatch["status"], ())}
+    return render(request, "dispatches/detail.html", context)
+
+
+@router.post("/dispatches/{dispatch_id}/status")
+async def dispatch_status(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
+    await apply_status_change(request, api, f"/api/dispatches/{dispatch_id}")
+    return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)
+
+
+@router.post("/dispatches/{dispatch_id}/delete")
+async def delete_dispatch(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
+    try:
+        await api.delete(f"/api/dispatches/{dispatch_id}")
+    except ApiError as exc:
+        flash(request, api_refusal(exc), "danger")
+        return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)
+    flash(request, _("Dispatch deleted."))
+    return RedirectResponse("/dispatches", status_code=303)

@@ -1,0 +1,53 @@
+"""Configuration from `TRIBOKA_WEB_*` environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "triboka-web-development-secret-change-me"  # noqa: S105 - refused in production
+MIN_PRODUCTION_SECRET_LENGTH = 32
+SUPPORTED_LOCALES = ("es", "en")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the web service."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIBOKA_WEB_", extra="ignore")
+
+    api_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5003")
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    environment: Environment = Environment.DEVELOPMENT
+    log_level: str = Field(default="INFO", pattern="^(?i)(debug|info|warning|error|critical)$")
+    cookie_secure: bool = False
+    default_locale: str = Field(default="es", pattern="^(es|en)$")
+    api_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+                raise ValueError(
+                    "TRIBOKA_WEB_SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+                )
+        return self
+
+    @property
+    def api_base_url(self) -> str:
+        return str(self.api_url).rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
