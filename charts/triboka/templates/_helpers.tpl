@@ -346,6 +346,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "triboka.labels" . | nindent 4 }}
 spec:
@@ -461,6 +462,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "triboka.labels" . | nindent 4 }}
   {{- with $v.service.annotations }}
@@ -492,6 +494,7 @@ apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "triboka.labels" . | nindent 4 }}
 spec:
@@ -526,6 +529,7 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "triboka.labels" . | nindent 4 }}
 spec:
@@ -547,6 +551,7 @@ apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {{ include "triboka.serviceAccountName" . }}
+  namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "triboka.labels" . | nindent 4 }}
   {{- with $sa.annotations }}
