@@ -1,0 +1,160 @@
+"""The S3 target against a real SeaweedFS: upload, list, verify, restore, prune, aborts and no overwrite."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import Result, S3Server, fabricate, sqlite_dump, visible_backups
+from minio import Minio
+from triboka_backup.errors import StorageError
+from triboka_backup.stores.s3 import S3Store, make_client
+
+PART = 5 * 1024 * 1024
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server) -> str:
+    name = f"backups-{uuid.uuid4().hex[:8]}"
+    client(s3_server).make_bucket(name)
+    return name
+
+
+def client(server: S3Server) -> Minio:
+    return make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
+
+
+def keys(server: S3Server, bucket: str) -> list[str]:
+    return sorted(o.object_name for o in client(server).list_objects(bucket, recursive=True))
+
+
+@pytest.fixture
+def env(seeded_sqlite: Path, tmp_path: Path, s3_server: S3Server, bucket: str) -> dict[str, str]:
+    return {
+        "TRIBOKA_BACKUP_DATABASE_URL": f"sqlite:///{seeded_sqlite}",
+        "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path / "backups"),
+        **s3_server.env(bucket, prefix="triboka/prod"),
+    }
+
+
+def test_upload_list_verify_restore_from_s3(
+    env: dict[str, str],
+    seeded_sqlite: Path,
+    s3_server: S3Server,
+    bucket: str,
+    backup_cli: Callable[..., Result],
+) -> None:
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    backup_id = run.out.strip()
+    assert keys(s3_server, bucket) == [
+        f"triboka/prod/{backup_id}/database.sqlite3",
+        f"triboka/prod/{backup_id}/manifest.json",
+    ]
+    listing = backup_cli("list", "--storage", "s3", env=env)
+    assert backup_id in listing.out
+    assert " ok" in listing.out
+    assert backup_cli("verify", "--storage", "s3", env=env).code == 0
+
+    before = sqlite_dump(seeded_sqlite)
+    restored_path = seeded_sqlite.with_name("restored.db")
+    local_copy = Path(env["TRIBOKA_BACKUP_TARGET_DIR"]) / backup_id
+    for file in local_copy.iterdir():  # the local copy is gone: S3 alone must do
+        file.unlink()
+    local_copy.rmdir()
+    restore = backup_cli(
+        "restore", "latest", "--storage", "s3", "--target-url", f"sqlite:///{restored_path}", env=env
+    )
+    assert restore.code == 0, restore.err
+    assert sqlite_dump(restored_path) == before
+
+
+def test_corrupted_object_fails_verification(
+    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+) -> None:
+    backup_id = backup_cli("run", env=env).out.strip()
+    key = f"triboka/prod/{backup_id}/database.sqlite3"
+    data = bytearray(client(s3_server).get_object(bucket, key).read())
+    data[100] ^= 0xFF
+    client(s3_server).put_object(bucket, key, io.BytesIO(bytes(data)), len(data))
+    result = backup_cli("verify", "--storage", "s3", env=env)
+    assert result.code == 5
+    assert "checksum mismatch" in result.out
+
+
+def test_prune_from_s3(
+    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+) -> None:
+    target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
+    real = backup_cli("run", env=env).out.strip()
+    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
+    past = fabricate(target, real, [datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=i) for i in range(5)])
+    for backup_id in past:
+        store.publish(target / backup_id, backup_id)
+    policy = {"TRIBOKA_BACKUP_KEEP_HOURLY": "0", "TRIBOKA_BACKUP_KEEP_DAILY": "3",
+              "TRIBOKA_BACKUP_KEEP_WEEKLY": "0", "TRIBOKA_BACKUP_KEEP_MONTHLY": "0"}  # fmt: skip
+    result = backup_cli("prune", env={**env, **policy})
+    assert result.code == 0, result.err
+    expected = [past[3], past[4], real]
+    assert store.backup_ids() == expected
+    assert visible_backups(target) == expected
+    assert {k.split("/")[2] for k in keys(s3_server, bucket)} == set(expected), "no orphaned data objects"
+
+
+class FailingReader(io.RawIOBase):
+    """A source that breaks after `limit` bytes, like a disk error in the middle of an upload."""
+
+    def __init__(self, limit: int) -> None:
+        self.remaining = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.remaining <= 0:
+            raise OSError("read error in the middle of the upload")
+        count = min(len(buffer), self.remaining)
+        buffer[:count] = b"x" * count
+        self.remaining -= count
+        return count
+
+
+def test_aborted_multipart_upload_leaves_nothing(s3_server: S3Server, bucket: str) -> None:
+    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
+    source = io.BufferedReader(FailingReader(3 * PART))
+    with pytest.raises(StorageError, match="read error"):
+        store.upload("triboka/prod/20260101T000000.000Z/database.pgdump", source, 4 * PART)
+    assert keys(s3_server, bucket) == []
+    pending = client(s3_server)._list_multipart_uploads(bucket, prefix="triboka/")  # no public listing call
+    assert list(pending.uploads) == [], "the multipart upload was aborted, not left half-written"
+
+
+def test_no_overwrite_of_an_existing_backup_id(
+    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+) -> None:
+    target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
+    backup_id = backup_cli("run", env=env).out.strip()
+    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
+    manifest_before = client(s3_server).get_object(bucket, f"triboka/prod/{backup_id}/manifest.json").read()
+    (target / backup_id / "database.sqlite3").write_bytes(b"something else")
+    with pytest.raises(StorageError, match="already exists"):
+        store.publish(target / backup_id, backup_id)
+    assert (
+        client(s3_server).get_object(bucket, f"triboka/prod/{backup_id}/manifest.json").read()
+        == manifest_before
+    )
+    assert backup_cli("verify", "--storage", "s3", env=env).code == 0
+
+
+def test_unreachable_bucket_fails_the_run_and_uploads_nothing(
+    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+) -> None:
+    result = backup_cli("run", "--prune", env={**env, "TRIBOKA_BACKUP_S3_BUCKET": "no-such-bucket"})
+    assert result.code == 4
+    assert "NoSuchBucket" in result.err or "does not exist" in result.err
+    assert keys(s3_server, bucket) == []
+    assert backup_cli("prune", env=env).code == 8, "the failed copy blocks pruning until a run succeeds"
