@@ -31,7 +31,20 @@ from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
 from triboka_api.settings import Settings, get_settings
 
-ROUTERS = (health, auth, users, companies, lots, batches, contracts, fixations, dispatches, trace, dashboards, market)
+ROUTERS = (
+    health,
+    auth,
+    users,
+    companies,
+    lots,
+    batches,
+    contracts,
+    fixations,
+    dispatches,
+    trace,
+    dashboards,
+    market,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
     app.add_middleware(ObservabilityMiddleware)
     return app

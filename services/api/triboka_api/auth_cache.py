@@ -40,8 +40,16 @@ class ActorCache:
             return hit[1]
         row = (
             await session.execute(
-                select(User.id, User.email, User.name, User.role, User.company_id, User.active, Company.name,
-                       Company.company_type)
+                select(
+                    User.id,
+                    User.email,
+                    User.name,
+                    User.role,
+                    User.company_id,
+                    User.active,
+                    Company.name,
+                    Company.company_type,
+                )
                 .outerjoin(Company, Company.id == User.company_id)
                 .where(User.id == user_id)
             )

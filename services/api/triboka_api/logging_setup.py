@@ -46,4 +46,3 @@ def logging_config(level: str) -> dict:
 
 def configure_logging(level: str) -> None:
     logging.config.dictConfig(logging_config(level))
-

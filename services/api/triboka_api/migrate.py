@@ -73,7 +73,7 @@ def wait_for_database(settings: Settings, timeout_seconds: float) -> None:
         try:
             asyncio.run(probe())
             return
-        except (OSError, Exception) as exc:  # noqa: BLE001 - any connection failure means "not yet"
+        except (OSError, Exception) as exc:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"database not reachable after {timeout_seconds:.0f}s: {exc}") from exc
             time.sleep(1)

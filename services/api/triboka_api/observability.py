@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,8 +75,19 @@ class ObservabilityMiddleware:
                 POOL_CHECKED_OUT.set(pool.checkedout())
             user_id = scope.get("state", {}).get("user_id")
             access_log.info(
-                "%s %s %s", method, scope["path"], status,
-                extra={"fields": {"method": method, "path": scope["path"], "route": route, "status": status,
-                                  "duration_ms": round(elapsed * 1000, 2), "user_id": user_id}},
+                "%s %s %s",
+                method,
+                scope["path"],
+                status,
+                extra={
+                    "fields": {
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "user_id": user_id,
+                    }
+                },
             )
             request_id_var.reset(token)

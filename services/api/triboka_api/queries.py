@@ -14,7 +14,10 @@ async def lots_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Pro
     wanted = set(ids)
     if not wanted:
         return {}
-    return {lot.id: lot for lot in (await session.scalars(select(ProducerLot).where(ProducerLot.id.in_(wanted)))).unique()}
+    return {
+        lot.id: lot
+        for lot in (await session.scalars(select(ProducerLot).where(ProducerLot.id.in_(wanted)))).unique()
+    }
 
 
 async def users_by_id(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, User]:

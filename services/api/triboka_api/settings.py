@@ -77,7 +77,11 @@ class Settings(BaseSettings):
                 database=self.database_name,
             )
         url = make_url(self.database_url)
-        aliases = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+        aliases = {
+            "postgresql": "postgresql+asyncpg",
+            "postgres": "postgresql+asyncpg",
+            "sqlite": "sqlite+aiosqlite",
+        }
         return url.set(drivername=aliases.get(url.drivername, url.drivername))
 
     @property

@@ -24,4 +24,9 @@ def paginate(page: str | None, per_page: str | None) -> tuple[int, int]:
 
 def pagination(page: int, per_page: int, total: int) -> dict[str, Any]:
     """The effective values (Δ: ORIG echoed the raw ones) and the page count."""
-    return {"page": page, "per_page": per_page, "total": total, "pages": math.ceil(total / per_page) if total else 0}
+    return {
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": math.ceil(total / per_page) if total else 0,
+    }

@@ -33,14 +33,17 @@ def contract_visible_to(principal: Principal, contract: ExportContract, producer
     return False
 
 
-async def producer_linked_to_contract(session: AsyncSession, company_id: int | None, contract_id: int) -> bool:
+async def producer_linked_to_contract(
+    session: AsyncSession, company_id: int | None, contract_id: int
+) -> bool:
     if company_id is None:
         return False
     return bool(
         await session.scalar(
             select(
                 exists().where(
-                    ProducerLot.export_contract_id == contract_id, ProducerLot.producer_company_id == company_id
+                    ProducerLot.export_contract_id == contract_id,
+                    ProducerLot.producer_company_id == company_id,
                 )
             )
         )
@@ -133,8 +136,11 @@ async def trace_entity_allowed(
     company = principal.company_id
     if entity_type == "lot":
         lot = await session.get(ProducerLot, ident)
-        return lot is not None and company is not None and company in (lot.producer_company_id,
-                                                                        lot.purchased_by_company_id)
+        return (
+            lot is not None
+            and company is not None
+            and company in (lot.producer_company_id, lot.purchased_by_company_id)
+        )
     if entity_type == "batch":
         batch = await session.get(BatchNft, ident)
         if batch is None:
@@ -163,5 +169,7 @@ def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
         return None
     if principal.company_id is None:
         return False
-    return or_(ExportContract.buyer_company_id == principal.company_id,
-               ExportContract.exporter_company_id == principal.company_id)
+    return or_(
+        ExportContract.buyer_company_id == principal.company_id,
+        ExportContract.exporter_company_id == principal.company_id,
+    )

@@ -39,7 +39,9 @@ def batch_code_base(company_name: str | None, lot_count: int, now_local: datetim
 async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], base: str) -> str:
     """`base`, or `base-2`, `base-3`, ... whichever is the first not yet stored."""
     taken = set(
-        (await session.scalars(select(column).where(or_(column == base, column.startswith(f"{base}-", autoescape=True)))))
+        await session.scalars(
+            select(column).where(or_(column == base, column.startswith(f"{base}-", autoescape=True)))
+        )
     )
     if base not in taken:
         return base

@@ -34,7 +34,10 @@ def check_transition(contract: ExportContract, target: str) -> None:
     if target not in CONTRACT_TRANSITIONS.get(contract.status, frozenset()):
         raise bad_request(f"Cannot change contract status from '{contract.status}' to '{target}'")
     if target == "active" and (
-        not contract.total_volume_mt or contract.total_volume_mt <= 0 or not contract.start_date or not contract.end_date
+        not contract.total_volume_mt
+        or contract.total_volume_mt <= 0
+        or not contract.start_date
+        or not contract.end_date
     ):
         raise bad_request("An active contract needs a positive volume and start and end dates")
 
@@ -50,7 +53,9 @@ def _check_fixable(contract: ExportContract, quantity: Decimal) -> None:
         raise bad_request(f"Cannot fix prices on a contract with status '{contract.status}'")
     pending = contract.pending_volume_mt
     if quantity > pending:
-        raise bad_request(f"Quantity exceeds the pending volume of the contract ({float(pending):.2f} MT available)")
+        raise bad_request(
+            f"Quantity exceeds the pending volume of the contract ({float(pending):.2f} MT available)"
+        )
 
 
 async def fix_price(
@@ -122,4 +127,3 @@ async def remove_fixation(session: AsyncSession, fixation: ContractFixation) -> 
     contract = await session.get(ExportContract, fixation.export_contract_id, populate_existing=True)
     assert contract is not None
     return contract
-

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-QUALITY_SCORES = {"Premium": 95.0, "A": 90.0, "B": 80.0, "C": 70.0, "Standard": 75.0, "High": 85.0,
-                  "Medium": 75.0, "Low": 65.0}
+QUALITY_SCORES = {
+    "Premium": 95.0,
+    "A": 90.0,
+    "B": 80.0,
+    "C": 70.0,
+    "Standard": 75.0,
+    "High": 85.0,
+    "Medium": 75.0,
+    "Low": 65.0,
+}
 DEFAULT_QUALITY_SCORE = 75.0
 
 LOT_AVAILABLE = "available"

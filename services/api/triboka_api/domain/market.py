@@ -6,6 +6,7 @@ an admin (POST /api/market/prices) or by a feed job through the same table; the 
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import time
@@ -99,22 +100,38 @@ def differential_type(value: float) -> tuple[str, str]:
 
 
 def volatility(closes: list[float]) -> float:
-    returns = [(b - a) / a for a, b in zip(closes, closes[1:], strict=False) if a]
+    returns = [(b - a) / a for a, b in itertools.pairwise(closes) if a]
     if len(returns) < 2:
         return FALLBACK_VOLATILITY
     return statistics.stdev(returns) * 100 * math.sqrt(252)
 
 
 BUSINESS_LOGIC = {
-    "differential_producers": {"min": -1600, "max": -1400, "unit": "USD/MT",
-                               "description": "Diferencial típico pagado al productor respecto al precio spot"},
-    "differential_exporters": {"min": -1200, "max": -1000, "unit": "USD/MT",
-                               "description": "Diferencial típico de contratos de exportación"},
-    "expected_margin": {"min": 300, "max": 600, "unit": "USD/MT",
-                        "description": "Margen esperado del exportador entre compra y venta"},
+    "differential_producers": {
+        "min": -1600,
+        "max": -1400,
+        "unit": "USD/MT",
+        "description": "Diferencial típico pagado al productor respecto al precio spot",
+    },
+    "differential_exporters": {
+        "min": -1200,
+        "max": -1000,
+        "unit": "USD/MT",
+        "description": "Diferencial típico de contratos de exportación",
+    },
+    "expected_margin": {
+        "min": 300,
+        "max": 600,
+        "unit": "USD/MT",
+        "description": "Margen esperado del exportador entre compra y venta",
+    },
     "pricing_model": "Precio final = precio spot de referencia + diferencial del contrato",
-    "factors": ["Calidad y certificaciones del lote", "Costos logísticos y de exportación",
-                "Volumen y plazo del contrato", "Volatilidad del mercado de futuros"],
+    "factors": [
+        "Calidad y certificaciones del lote",
+        "Costos logísticos y de exportación",
+        "Volumen y plazo del contrato",
+        "Volatilidad del mercado de futuros",
+    ],
     "fixing_logic": "El comprador fija precio por volumen contra el spot hasta cubrir el volumen del contrato",
 }
 
@@ -152,20 +169,37 @@ async def market_summary(session: AsyncSession, provider: PriceProvider) -> dict
     value = average - spot
     kind, label = differential_type(round(value, 2))
     return {
-        "spot": {"price": round(spot, 2), "change": round(change, 2), "currency": "USD", "unit": "MT",
-                 "source": source},
-        "contracts": {"avgPrice": round(average, 2), "activeCount": active_count or len(prices),
-                      "totalVolume": round(float(active_volume) or lot_mt, 2)},
+        "spot": {
+            "price": round(spot, 2),
+            "change": round(change, 2),
+            "currency": "USD",
+            "unit": "MT",
+            "source": source,
+        },
+        "contracts": {
+            "avgPrice": round(average, 2),
+            "activeCount": active_count or len(prices),
+            "totalVolume": round(float(active_volume) or lot_mt, 2),
+        },
         "fixed": {"avgPrice": round(average, 2), "volume": round(lot_mt, 2)},
-        "differential": {"value": round(value, 2), "percent": round(value / spot * 100, 2) if spot else 0.0,
-                         "status": label, "type": kind,
-                         "explanation": "Diferencial = precio promedio pagado por lotes − precio spot"},
-        "market": {"rangeMin": round(range_min, 2), "rangeMax": round(range_max, 2), "volatility": round(vol, 2)},
+        "differential": {
+            "value": round(value, 2),
+            "percent": round(value / spot * 100, 2) if spot else 0.0,
+            "status": label,
+            "type": kind,
+            "explanation": "Diferencial = precio promedio pagado por lotes − precio spot",
+        },
+        "market": {
+            "rangeMin": round(range_min, 2),
+            "rangeMax": round(range_max, 2),
+            "volatility": round(vol, 2),
+        },
         "business_logic": BUSINESS_LOGIC,
         "timestamp": utcnow().isoformat(),
         "source": f"{source} + Triboka Database",
-        "data_points": {"lots_analyzed": len(prices), "contracts_active": active_count,
-                        "total_fixed_mt": round(lot_mt, 2)},
+        "data_points": {
+            "lots_analyzed": len(prices),
+            "contracts_active": active_count,
+            "total_fixed_mt": round(lot_mt, 2),
+        },
     }
-
-

@@ -13,7 +13,9 @@ from triboka_api.models.company import Company
 class ExportContract(Base):
     __tablename__ = "export_contracts"
     __table_args__ = (
-        CheckConstraint("fixed_volume_mt >= 0 AND fixed_volume_mt <= total_volume_mt", name="fixed_within_total"),
+        CheckConstraint(
+            "fixed_volume_mt >= 0 AND fixed_volume_mt <= total_volume_mt", name="fixed_within_total"
+        ),
     )
 
     id: Mapped[intpk]

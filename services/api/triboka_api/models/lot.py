@@ -39,5 +39,7 @@ class ProducerLot(Base):
     updated_at: Mapped[updated_ts]
 
     producer_company: Mapped[Company | None] = relationship(foreign_keys=[producer_company_id], lazy="joined")
-    purchased_by_company: Mapped[Company | None] = relationship(foreign_keys=[purchased_by_company_id], lazy="joined")
+    purchased_by_company: Mapped[Company | None] = relationship(
+        foreign_keys=[purchased_by_company_id], lazy="joined"
+    )
     created_by: Mapped[User | None] = relationship(lazy="raise")

@@ -27,7 +27,7 @@ class User(Base):
 
     company: Mapped[Company | None] = relationship(lazy="joined", innerjoin=False)
     profile: Mapped[UserProfile | None] = relationship(
-        lazy="noload", back_populates="user", cascade="all, delete-orphan"
+        lazy="raise", back_populates="user", cascade="all, delete-orphan"
     )
 
 

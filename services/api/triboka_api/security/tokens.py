@@ -6,7 +6,6 @@ Decoding follows OWASP ASVS V9: one allowed algorithm, `exp`/`iat`/`sub` require
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +15,13 @@ ALGORITHM = "HS256"
 ADMIN_ROLES = frozenset({"admin", "operator"})
 
 
-@dataclass(frozen=True)
 class TokenError(Exception):
     """A JWT-layer rejection; answered as `{"msg": ...}` with 401 or 422 like Flask-JWT-Extended."""
 
-    status_code: int
-    msg: str
+    def __init__(self, status_code: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status_code = status_code
+        self.msg = msg
 
 
 def default_context(role: str) -> dict[str, Any]:
@@ -57,9 +57,7 @@ def issue_token(
 
 def decode_token(token: str, secret: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError as exc:
         raise TokenError(401, "Token has expired") from exc
     except jwt.InvalidSignatureError as exc:
@@ -79,5 +77,7 @@ def bearer_token(authorization: str | None) -> str:
         raise TokenError(401, "Missing Authorization Header")
     scheme, _, token = authorization.partition(" ")
     if scheme != "Bearer" or not token.strip():
-        raise TokenError(401, "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'")
+        raise TokenError(
+            401, "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"
+        )
     return token.strip()

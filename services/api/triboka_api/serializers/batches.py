@@ -30,9 +30,13 @@ def batch_list_item(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict:
         "creator_company": company_ref(batch.creator_company, with_type=True),
         "current_owner_company": company_ref(batch.current_owner_company, with_type=True),
         "source_lots": [
-            {"id": lot.id, "lot_code": lot.lot_code, "producer_company": company_name(lot.producer_company),
-             "weight_kg": num(lot.weight_kg), "contribution_percentage": contribution(lot.weight_kg,
-                                                                                      batch.total_weight_kg)}
+            {
+                "id": lot.id,
+                "lot_code": lot.lot_code,
+                "producer_company": company_name(lot.producer_company),
+                "weight_kg": num(lot.weight_kg),
+                "contribution_percentage": contribution(lot.weight_kg, batch.total_weight_kg),
+            }
             for lot_id in batch.source_lot_ids
             if (lot := lots.get(lot_id)) is not None
         ],
@@ -44,7 +48,10 @@ def batch_detail(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict:
     return {
         **batch_base(batch),
         "source_lots": [
-            {**lot_detail_core(lot), "contribution_percentage": contribution(lot.weight_kg, batch.total_weight_kg)}
+            {
+                **lot_detail_core(lot),
+                "contribution_percentage": contribution(lot.weight_kg, batch.total_weight_kg),
+            }
             for lot_id in batch.source_lot_ids
             if (lot := lots.get(lot_id)) is not None
         ],

@@ -50,9 +50,12 @@ def contract_list_item(contract: ExportContract) -> dict:
 
 
 def contract_ref(contract: ExportContract) -> dict:
-    return {"id": contract.id, "contract_code": contract.contract_code,
-            "buyer_company": company_name(contract.buyer_company),
-            "exporter_company": company_name(contract.exporter_company)}
+    return {
+        "id": contract.id,
+        "contract_code": contract.contract_code,
+        "buyer_company": company_name(contract.buyer_company),
+        "exporter_company": company_name(contract.exporter_company),
+    }
 
 
 def fixation_base(fixation: ContractFixation) -> dict:
@@ -90,5 +93,8 @@ def user_object(user: User | None) -> dict | None:
 
 
 def contract_summary(contract: ExportContract) -> dict:
-    return {"total_volume": num(contract.total_volume_mt), "fixed_volume": num(contract.fixed_volume_mt),
-            "available_volume": num(contract.pending_volume_mt)}
+    return {
+        "total_volume": num(contract.total_volume_mt),
+        "fixed_volume": num(contract.fixed_volume_mt),
+        "available_volume": num(contract.pending_volume_mt),
+    }

@@ -38,5 +38,9 @@ def dispatch_base(dispatch: Dispatch) -> dict:
 
 def dispatch_full(dispatch: Dispatch) -> dict:
     """C-35 / C-37: the base object with its contract, batch and creator."""
-    return {**dispatch_base(dispatch), "contract": contract_base(dispatch.contract),
-            "batch": batch_base(dispatch.batch), "created_by": user_object(dispatch.created_by)}
+    return {
+        **dispatch_base(dispatch),
+        "contract": contract_base(dispatch.contract),
+        "batch": batch_base(dispatch.batch),
+        "created_by": user_object(dispatch.created_by),
+    }

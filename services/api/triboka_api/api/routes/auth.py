@@ -59,8 +59,13 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
     )
     return {
         "access_token": token,
-        "user": {"id": user.id, "name": user.name, "email": user.email, "role": user.role,
-                 "company_id": user.company_id},
+        "user": {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "company_id": user.company_id,
+        },
     }
 
 
@@ -78,12 +83,20 @@ async def register(request: Request, session: SessionDep) -> dict[str, Any]:
     company_id = body.company_id or None
     if company_id is not None and await session.get(Company, company_id) is None:
         raise not_found("Company")
-    user = User(name=body.name.strip(), email=body.email.strip(), password_hash=hash_password(body.password),
-                role=body.role, company_id=company_id, active=True)
+    user = User(
+        name=body.name.strip(),
+        email=body.email.strip(),
+        password_hash=hash_password(body.password),
+        role=body.role,
+        company_id=company_id,
+        active=True,
+    )
     if body.role == "producer" and company_id is None:
         user.company = Company(name=f"Productora {user.name}", company_type="producer", email=user.email)
     if body.location or body.productType:
-        user.profile = UserProfile(location=body.location, product_type=body.productType, business_type=body.role)
+        user.profile = UserProfile(
+            location=body.location, product_type=body.productType, business_type=body.role
+        )
     session.add(user)
     await session.commit()
     return {"message": "User registered", "user_id": user.id}
@@ -119,8 +132,12 @@ async def context(principal: PrincipalDep) -> dict[str, Any]:
             "impersonated_user_name": active.get("impersonated_user_name", principal.actor.name),
             "warning": "Read-only impersonation session",
         }
-    return {"active_context": active, "user_scopes": claims.get("scopes") or [], "is_impersonating": impersonating,
-            "impersonation_info": info}
+    return {
+        "active_context": active,
+        "user_scopes": claims.get("scopes") or [],
+        "is_impersonating": impersonating,
+        "impersonation_info": info,
+    }
 
 
 class ChangeContextBody(RequestModel):

@@ -56,7 +56,9 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     weights = [(lot.id, lot.weight_kg or 0) for lot in ordered]
 
     async def insert() -> BatchNft:
-        code = await free_code(session, BatchNft.batch_code, batch_code_base(company_name, len(weights), datetime.now()))  # noqa: DTZ005 - local time, as ORIG
+        code = await free_code(
+            session, BatchNft.batch_code, batch_code_base(company_name, len(weights), datetime.now())
+        )
         batch = BatchNft(
             batch_code=code,
             total_weight_kg=sum(w for _, w in weights),
@@ -65,7 +67,9 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
             creator_company_id=company_id,
             current_owner_company_id=company_id,
             status="created",
-            members=[BatchLot(position=i, lot_id=lot_id, weight_kg=w) for i, (lot_id, w) in enumerate(weights)],
+            members=[
+                BatchLot(position=i, lot_id=lot_id, weight_kg=w) for i, (lot_id, w) in enumerate(weights)
+            ],
         )
         session.add(batch)
         await session.flush()
@@ -84,12 +88,14 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     return {"message": "Batch created", "batch": batch_base(batch)}
 
 
-def _scope(principal: Principal, query):  # noqa: ANN001, ANN202 - a Select in, a Select out
+def _scope(principal: Principal, query):
     company = principal.company_id
     if principal.is_admin:
         return query
     if principal.role == "exporter":
-        return query.where(or_(BatchNft.creator_company_id == company, BatchNft.current_owner_company_id == company))
+        return query.where(
+            or_(BatchNft.creator_company_id == company, BatchNft.current_owner_company_id == company)
+        )
     if principal.role == "buyer":
         return query.where(BatchNft.current_owner_company_id == company)
     if principal.role == "producer":

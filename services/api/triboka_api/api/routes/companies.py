@@ -17,7 +17,15 @@ router = APIRouter(tags=["companies"])
 async def list_companies(_: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     companies = await session.scalars(select(Company).order_by(Company.id))
     return [
-        {"id": c.id, "name": c.name, "country": c.country, "plan_type": None, "wallet_address": None,
-         "is_active": c.is_active, "company_type": c.company_type, "email": c.email}
+        {
+            "id": c.id,
+            "name": c.name,
+            "country": c.country,
+            "plan_type": None,
+            "wallet_address": None,
+            "is_active": c.is_active,
+            "company_type": c.company_type,
+            "email": c.email,
+        }
         for c in companies
     ]

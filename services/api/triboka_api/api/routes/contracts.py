@@ -52,8 +52,10 @@ async def list_contracts(
         query = query.where(ExportContract.buyer_company_id == company)
     elif principal.role == "producer":
         query = query.where(
-            exists().where(ProducerLot.export_contract_id == ExportContract.id,
-                           ProducerLot.producer_company_id == company)
+            exists().where(
+                ProducerLot.export_contract_id == ExportContract.id,
+                ProducerLot.producer_company_id == company,
+            )
         )
     elif not principal.is_admin:
         return []
@@ -106,8 +108,12 @@ async def create_contract(principal: PrincipalDep, request: Request, session: Se
     session.add(contract)
     await session.commit()
     await session.refresh(contract)
-    return {"message": "Contract created", "contract": contract_base(contract), "contract_id": contract.id,
-            "blockchain_contract_id": None}
+    return {
+        "message": "Contract created",
+        "contract": contract_base(contract),
+        "contract_id": contract.id,
+        "blockchain_contract_id": None,
+    }
 
 
 async def load_contract(session: SessionDep, contract_id: int) -> ExportContract:
@@ -126,15 +132,20 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
     if not contract_visible_to(principal, contract, linked):
         raise forbidden("No access to this contract")
     fixations = await session.scalars(
-        select(ContractFixation).where(ContractFixation.export_contract_id == contract.id).order_by(ContractFixation.id)
+        select(ContractFixation)
+        .where(ContractFixation.export_contract_id == contract.id)
+        .order_by(ContractFixation.id)
     )
     lots = await session.scalars(
         select(ProducerLot).where(ProducerLot.export_contract_id == contract.id).order_by(ProducerLot.id)
     )
 
     def party(company: Company | None) -> dict | None:
-        return None if company is None else {"id": company.id, "name": company.name,
-                                              "blockchain_address": company.blockchain_address}
+        return (
+            None
+            if company is None
+            else {"id": company.id, "name": company.name, "blockchain_address": company.blockchain_address}
+        )
 
     return {
         "id": contract.id,
@@ -154,15 +165,34 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
         "created_at": iso(contract.created_at),
         "blockchain_contract_id": contract.blockchain_contract_id,
         "fixations": [
-            {k: v for k, v in fixation_base(f).items()
-             if k in {"id", "fixed_quantity_mt", "spot_price_usd", "total_value_usd", "fixation_date", "notes",
-                      "blockchain_fixation_id"}}
+            {
+                k: v
+                for k, v in fixation_base(f).items()
+                if k
+                in {
+                    "id",
+                    "fixed_quantity_mt",
+                    "spot_price_usd",
+                    "total_value_usd",
+                    "fixation_date",
+                    "notes",
+                    "blockchain_fixation_id",
+                }
+            }
             for f in fixations
         ],
         "lots": [
-            {"id": lot.id, "producer_company": company_name(lot.producer_company), "farm_name": lot.farm_name,
-             "location": lot.location, "weight_kg": num(lot.weight_kg), "quality_grade": lot.quality_grade,
-             "harvest_date": iso(lot.harvest_date), "status": lot.status, "blockchain_lot_id": lot.blockchain_lot_id}
+            {
+                "id": lot.id,
+                "producer_company": company_name(lot.producer_company),
+                "farm_name": lot.farm_name,
+                "location": lot.location,
+                "weight_kg": num(lot.weight_kg),
+                "quality_grade": lot.quality_grade,
+                "harvest_date": iso(lot.harvest_date),
+                "status": lot.status,
+                "blockchain_lot_id": lot.blockchain_lot_id,
+            }
             for lot in lots.unique()
         ],
     }

@@ -18,12 +18,20 @@ router = APIRouter(tags=["dashboards"])
 ProducerDashDep = Annotated[Principal, Depends(require_roles("producer", "admin"))]
 ExporterDashDep = Annotated[Principal, Depends(require_roles("exporter", "admin"))]
 BuyerDashDep = Annotated[Principal, Depends(require_roles("buyer", "admin"))]
-BLOCKCHAIN_STATUS = {"connected": False, "network": None, "chain_id": None, "account": None, "balance": 0.0,
-                     "contracts_loaded": 0, "contracts": [], "simulation_mode": False}
+BLOCKCHAIN_STATUS = {
+    "connected": False,
+    "network": None,
+    "chain_id": None,
+    "account": None,
+    "balance": 0.0,
+    "contracts_loaded": 0,
+    "contracts": [],
+    "simulation_mode": False,
+}
 AVAILABLE_BATCH_STATUSES = ("created", "active")
 
 
-def _sum(column):  # noqa: ANN001, ANN202 - SQL expression helpers
+def _sum(column):
     return func.coalesce(func.sum(column), 0)
 
 
@@ -51,15 +59,29 @@ async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) ->
         .limit(20)
     )
     return {
-        "metrics": {"total_lots": total, "available_lots": available, "purchased_lots": purchased,
-                    "total_weight_kg": float(weight), "total_revenue_usd": float(revenue)},
+        "metrics": {
+            "total_lots": total,
+            "available_lots": available,
+            "purchased_lots": purchased,
+            "total_weight_kg": float(weight),
+            "total_revenue_usd": float(revenue),
+        },
         "lots": [
-            {"id": lot.id, "lot_code": lot.lot_code, "producer_company": company_name(lot.producer_company),
-             "farm_name": lot.farm_name, "location": lot.location, "weight_kg": num(lot.weight_kg),
-             "quality_grade": lot.quality_grade, "harvest_date": iso(lot.harvest_date),
-             "purchase_date": iso(lot.purchase_date), "purchase_price_usd": num(lot.purchase_price_usd),
-             "status": lot.status, "certifications": certification_list(lot.certifications),
-             "exporter_name": exporter}
+            {
+                "id": lot.id,
+                "lot_code": lot.lot_code,
+                "producer_company": company_name(lot.producer_company),
+                "farm_name": lot.farm_name,
+                "location": lot.location,
+                "weight_kg": num(lot.weight_kg),
+                "quality_grade": lot.quality_grade,
+                "harvest_date": iso(lot.harvest_date),
+                "purchase_date": iso(lot.purchase_date),
+                "purchase_price_usd": num(lot.purchase_price_usd),
+                "status": lot.status,
+                "certifications": certification_list(lot.certifications),
+                "exporter_name": exporter,
+            }
             for lot, exporter in rows.unique()
         ],
     }
@@ -90,25 +112,49 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
         select(BatchNft).where(BatchNft.creator_company_id == company).order_by(BatchNft.id.desc()).limit(10)
     )
     return {
-        "metrics": {"total_purchased_lots": purchased_count, "total_weight_purchased_kg": float(purchased_weight),
-                    "total_batches": batch_count, "total_batch_weight_kg": float(batch_weight),
-                    "available_lots_count": available_count},
+        "metrics": {
+            "total_purchased_lots": purchased_count,
+            "total_weight_purchased_kg": float(purchased_weight),
+            "total_batches": batch_count,
+            "total_batch_weight_kg": float(batch_weight),
+            "available_lots_count": available_count,
+        },
         "available_lots": [
-            {"id": lot.id, "lot_code": lot.lot_code, "producer_name": _producer_name(lot), "farm_name": lot.farm_name,
-             "location": lot.location, "weight_kg": num(lot.weight_kg), "quality_grade": lot.quality_grade,
-             "harvest_date": iso(lot.harvest_date), "certifications": certification_list(lot.certifications),
-             "status": lot.status}
+            {
+                "id": lot.id,
+                "lot_code": lot.lot_code,
+                "producer_name": _producer_name(lot),
+                "farm_name": lot.farm_name,
+                "location": lot.location,
+                "weight_kg": num(lot.weight_kg),
+                "quality_grade": lot.quality_grade,
+                "harvest_date": iso(lot.harvest_date),
+                "certifications": certification_list(lot.certifications),
+                "status": lot.status,
+            }
             for lot in available.unique()
         ],
         "purchased_lots": [
-            {"id": lot.id, "lot_code": lot.lot_code, "producer_name": _producer_name(lot),
-             "weight_kg": num(lot.weight_kg), "purchase_price_usd": num(lot.purchase_price_usd),
-             "purchase_date": iso(lot.purchase_date), "quality_grade": lot.quality_grade, "status": lot.status}
+            {
+                "id": lot.id,
+                "lot_code": lot.lot_code,
+                "producer_name": _producer_name(lot),
+                "weight_kg": num(lot.weight_kg),
+                "purchase_price_usd": num(lot.purchase_price_usd),
+                "purchase_date": iso(lot.purchase_date),
+                "quality_grade": lot.quality_grade,
+                "status": lot.status,
+            }
             for lot in purchased.unique()
         ],
         "batches": [
-            {"id": b.id, "batch_code": b.batch_code, "total_weight_kg": num(b.total_weight_kg), "status": b.status,
-             "created_at": iso(b.created_at)}
+            {
+                "id": b.id,
+                "batch_code": b.batch_code,
+                "total_weight_kg": num(b.total_weight_kg),
+                "status": b.status,
+                "created_at": iso(b.created_at),
+            }
             for b in batches.unique()
         ],
     }
@@ -121,11 +167,18 @@ async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any
         await session.execute(select(func.count(), _sum(BatchNft.total_weight_kg)).where(open_batch))
     ).one()
     batches = (
-        await session.scalars(
-            select(BatchNft).where(open_batch).options(selectinload(BatchNft.members)).order_by(BatchNft.id.desc())
-            .limit(20)
+        (
+            await session.scalars(
+                select(BatchNft)
+                .where(open_batch)
+                .options(selectinload(BatchNft.members))
+                .order_by(BatchNft.id.desc())
+                .limit(20)
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     lots = await lots_by_id(session, (i for b in batches for i in b.source_lot_ids))
     items = []
     for batch in batches:
@@ -133,22 +186,35 @@ async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any
         certifications: list[str] = []
         for lot in source:
             certifications += [c for c in certification_list(lot.certifications) if c not in certifications]
-        items.append({
-            "id": batch.id, "batch_code": batch.batch_code,
-            "exporter_name": company_name(batch.creator_company) or "N/A",
-            "total_weight_kg": num(batch.total_weight_kg),
-            "quality_grade": next((lot.quality_grade for lot in source if lot.quality_grade), "N/A"),
-            "status": batch.status, "created_at": iso(batch.created_at), "source_lots_count": len(source),
-            "certifications": certifications, "location": batch.location or "N/A",
-        })
-    return {"metrics": {"available_batches": count, "total_weight_available_kg": float(weight)}, "batches": items}
+        items.append(
+            {
+                "id": batch.id,
+                "batch_code": batch.batch_code,
+                "exporter_name": company_name(batch.creator_company) or "N/A",
+                "total_weight_kg": num(batch.total_weight_kg),
+                "quality_grade": next((lot.quality_grade for lot in source if lot.quality_grade), "N/A"),
+                "status": batch.status,
+                "created_at": iso(batch.created_at),
+                "source_lots_count": len(source),
+                "certifications": certifications,
+                "location": batch.location or "N/A",
+            }
+        )
+    return {
+        "metrics": {"available_batches": count, "total_weight_available_kg": float(weight)},
+        "batches": items,
+    }
 
 
-async def _contract_metrics(session: SessionDep, scope) -> tuple[int, int, float, float]:  # noqa: ANN001
+async def _contract_metrics(session: SessionDep, scope) -> tuple[int, int, float, float]:
     total, active, volume, fixed = (
         await session.execute(
-            select(func.count(), func.count().filter(ExportContract.status == "active"),
-                   _sum(ExportContract.total_volume_mt), _sum(ExportContract.fixed_volume_mt)).where(scope)
+            select(
+                func.count(),
+                func.count().filter(ExportContract.status == "active"),
+                _sum(ExportContract.total_volume_mt),
+                _sum(ExportContract.fixed_volume_mt),
+            ).where(scope)
         )
     ).one()
     return total, active, float(volume), float(fixed)
@@ -160,14 +226,24 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
     if principal.is_admin:
         total, active, volume, fixed = await _contract_metrics(session, true())
         lots_total, lots_available = (
-            await session.execute(select(func.count(), func.count().filter(ProducerLot.status == "available")))
+            await session.execute(
+                select(func.count(), func.count().filter(ProducerLot.status == "available"))
+            )
         ).one()
-        return {"total_contracts": total, "active_contracts": active, "total_volume_mt": volume,
-                "fixed_volume_mt": fixed, "total_lots": lots_total, "available_lots": lots_available,
-                "total_companies": await session.scalar(select(func.count(Company.id))),
-                "blockchain_status": BLOCKCHAIN_STATUS}
+        return {
+            "total_contracts": total,
+            "active_contracts": active,
+            "total_volume_mt": volume,
+            "fixed_volume_mt": fixed,
+            "total_lots": lots_total,
+            "available_lots": lots_available,
+            "total_companies": await session.scalar(select(func.count(Company.id))),
+            "blockchain_status": BLOCKCHAIN_STATUS,
+        }
     if principal.role == "exporter":
-        total, active, volume, fixed = await _contract_metrics(session, ExportContract.exporter_company_id == company)
+        total, active, volume, fixed = await _contract_metrics(
+            session, ExportContract.exporter_company_id == company
+        )
         fixations = await session.scalar(
             select(func.count(ContractFixation.id))
             .join(ExportContract, ExportContract.id == ContractFixation.export_contract_id)
@@ -179,23 +255,44 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
         )
         producer_count = await session.scalar(select(func.count()).select_from(producers.subquery()))
         lots_with_contract = await session.scalar(
-            select(func.count()).where(ProducerLot.status == "available",
-                                       ProducerLot.producer_company_id.in_(producers))
+            select(func.count()).where(
+                ProducerLot.status == "available", ProducerLot.producer_company_id.in_(producers)
+            )
         )
-        return {"my_contracts": total, "active_contracts": active, "total_volume_mt": volume,
-                "fixed_volume_mt": fixed, "my_fixations": fixations, "available_lots_with_contract": lots_with_contract,
-                "producers_with_contract": producer_count}
+        return {
+            "my_contracts": total,
+            "active_contracts": active,
+            "total_volume_mt": volume,
+            "fixed_volume_mt": fixed,
+            "my_fixations": fixations,
+            "available_lots_with_contract": lots_with_contract,
+            "producers_with_contract": producer_count,
+        }
     if principal.role == "buyer":
-        total, active, volume, fixed = await _contract_metrics(session, ExportContract.buyer_company_id == company)
-        return {"my_contracts": total, "active_contracts": active, "total_volume_mt": volume, "fixed_volume_mt": fixed}
+        total, active, volume, fixed = await _contract_metrics(
+            session, ExportContract.buyer_company_id == company
+        )
+        return {
+            "my_contracts": total,
+            "active_contracts": active,
+            "total_volume_mt": volume,
+            "fixed_volume_mt": fixed,
+        }
     if principal.role == "producer":
         mine, available, weight, assigned = (
             await session.execute(
-                select(func.count(), func.count().filter(ProducerLot.status == "available"),
-                       _sum(ProducerLot.weight_kg), func.count(ProducerLot.export_contract_id))
-                .where(ProducerLot.producer_company_id == company)
+                select(
+                    func.count(),
+                    func.count().filter(ProducerLot.status == "available"),
+                    _sum(ProducerLot.weight_kg),
+                    func.count(ProducerLot.export_contract_id),
+                ).where(ProducerLot.producer_company_id == company)
             )
         ).one()
-        return {"my_lots": mine, "available_lots": available, "total_weight_kg": float(weight),
-                "assigned_lots": assigned}
+        return {
+            "my_lots": mine,
+            "available_lots": available,
+            "total_weight_kg": float(weight),
+            "assigned_lots": assigned,
+        }
     return {}

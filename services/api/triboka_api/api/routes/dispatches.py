@@ -59,7 +59,7 @@ class UpdateDispatchBody(RequestModel):
     status: str | None = None
 
 
-def _scoped(principal: Principal):  # noqa: ANN202 - a Select, or None for "nothing visible"
+def _scoped(principal: Principal):
     query = select(Dispatch).join(ExportContract, ExportContract.id == Dispatch.contract_id)
     scope = party_filter(principal)
     if scope is False:
@@ -83,8 +83,10 @@ async def list_dispatches(
     page_no, size = paginate(page, per_page)
     query = _scoped(principal)
     if query is None:
-        return {"dispatches": [], "pagination": {**pagination(page_no, size, 0), "has_next": False,
-                                                 "has_prev": page_no > 1}}
+        return {
+            "dispatches": [],
+            "pagination": {**pagination(page_no, size, 0), "has_next": False, "has_prev": page_no > 1},
+        }
     if status:
         query = query.where(Dispatch.status == status)
     if contract_id is not None:
@@ -105,8 +107,10 @@ async def list_dispatches(
         .limit(size)
     )
     meta = pagination(page_no, size, total)
-    return {"dispatches": [dispatch_full(d) for d in rows.unique()],
-            "pagination": {**meta, "has_next": page_no < meta["pages"], "has_prev": page_no > 1}}
+    return {
+        "dispatches": [dispatch_full(d) for d in rows.unique()],
+        "pagination": {**meta, "has_next": page_no < meta["pages"], "has_prev": page_no > 1},
+    }
 
 
 @router.post("/api/dispatches", status_code=201)
@@ -131,8 +135,15 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
 
     async def insert() -> Dispatch:
         code = await next_dispatch_code(session, Dispatch.dispatch_code, utcnow().year)
-        dispatch = Dispatch(**fields, dispatch_code=code, contract_id=contract.id, batch_id=batch.id,
-                            status="planned", created_by_id=principal.id, documents=[])
+        dispatch = Dispatch(
+            **fields,
+            dispatch_code=code,
+            contract_id=contract.id,
+            batch_id=batch.id,
+            status="planned",
+            created_by_id=principal.id,
+            documents=[],
+        )
         session.add(dispatch)
         await session.flush()
         return dispatch
@@ -141,7 +152,9 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     return {"message": "Dispatch created", "dispatch": dispatch_base(dispatch)}
 
 
-async def _load(session: SessionDep, principal: Principal, dispatch_id: int, *, planned_only: bool = False) -> Dispatch:
+async def _load(
+    session: SessionDep, principal: Principal, dispatch_id: int, *, planned_only: bool = False
+) -> Dispatch:
     dispatch = await session.get(Dispatch, dispatch_id)
     if dispatch is None:
         raise not_found("Dispatch")
@@ -157,8 +170,9 @@ async def dispatch_stats(principal: PrincipalDep, session: SessionDep) -> dict[s
     query = _scoped(principal)
     if query is None:
         return {"total_dispatches": 0, "status_distribution": {}, "monthly_stats": [], "top_destinations": []}
-    scoped = query.with_only_columns(Dispatch.id, Dispatch.status, Dispatch.created_at, Dispatch.quantity_mt,
-                                     Dispatch.destination_country).subquery()
+    scoped = query.with_only_columns(
+        Dispatch.id, Dispatch.status, Dispatch.created_at, Dispatch.quantity_mt, Dispatch.destination_country
+    ).subquery()
     total = await session.scalar(select(func.count()).select_from(scoped)) or 0
     statuses = await session.execute(select(scoped.c.status, func.count()).group_by(scoped.c.status))
     rows = (await session.execute(select(scoped.c.created_at, scoped.c.quantity_mt))).all()

@@ -40,8 +40,9 @@ class FixationBody(RequestModel):
     fixation_date: IsoDatetime | None = None
 
 
-async def _fix(principal: Principal, contract_id: int, request: Request, session: SessionDep, *,
-               accept_date: bool):
+async def _fix(
+    principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
+):
     contract = await load_contract(session, contract_id)
     if principal.role == "exporter" and contract.exporter_company_id != principal.company_id:
         raise forbidden("Only the contract's exporter may fix prices")
@@ -58,7 +59,9 @@ async def _fix(principal: Principal, contract_id: int, request: Request, session
 
 
 @router.post("/api/contracts/{contract_id}/fixations", status_code=201)
-async def create_fixation(contract_id: int, principal: FixerDep, request: Request, session: SessionDep) -> dict:
+async def create_fixation(
+    contract_id: int, principal: FixerDep, request: Request, session: SessionDep
+) -> dict:
     result = await _fix(principal, contract_id, request, session, accept_date=False)
     return {
         "message": "Fixation created",
@@ -75,8 +78,11 @@ async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
 ) -> dict:
     result = await _fix(principal, contract_id, request, session, accept_date=True)
-    return {"message": "Fixation created", "fixation": fixation_base(result.fixation),
-            "contract_summary": contract_summary(result.contract)}
+    return {
+        "message": "Fixation created",
+        "fixation": fixation_base(result.fixation),
+        "contract_summary": contract_summary(result.contract),
+    }
 
 
 @router.get("/api/fixations")
@@ -91,7 +97,9 @@ async def list_fixations(
 ) -> dict[str, Any]:
     page_no, size = paginate(page, per_page)
     start, end = parse_datetime_param("start_date", start_date), parse_datetime_param("end_date", end_date)
-    query = select(ContractFixation).join(ExportContract, ExportContract.id == ContractFixation.export_contract_id)
+    query = select(ContractFixation).join(
+        ExportContract, ExportContract.id == ContractFixation.export_contract_id
+    )
     scope = party_filter(principal)
     if scope is False:
         return {"fixations": [], "pagination": pagination(page_no, size, 0)}
@@ -114,8 +122,11 @@ async def list_fixations(
     users = await users_by_id(session, {f.created_by_user_id for f in fixations})
     return {
         "fixations": [
-            {**fixation_base(f), "contract": contract_ref(f.contract),
-             "created_by": user_object(users.get(f.created_by_user_id))}
+            {
+                **fixation_base(f),
+                "contract": contract_ref(f.contract),
+                "created_by": user_object(users.get(f.created_by_user_id)),
+            }
             for f in fixations
         ],
         "pagination": pagination(page_no, size, total or 0),
@@ -124,7 +135,9 @@ async def list_fixations(
 
 async def _load_fixation(session: SessionDep, fixation_id: int) -> ContractFixation:
     fixation = await session.scalar(
-        select(ContractFixation).options(joinedload(ContractFixation.contract)).where(ContractFixation.id == fixation_id)
+        select(ContractFixation)
+        .options(joinedload(ContractFixation.contract))
+        .where(ContractFixation.id == fixation_id)
     )
     if fixation is None:
         raise not_found("Fixation")
@@ -161,8 +174,10 @@ async def fixation_summary(contract_id: int, principal: PrincipalDep, session: S
         "total_value_usd": float(value),
         "average_price_usd": round(float(value / fixed), 2) if fixed else 0,
         "fixation_count": len(fixations),
-        "monthly_summary": {k: {"quantity": round(v["quantity"], 2), "value": round(v["value"], 2),
-                                "count": v["count"]} for k, v in monthly.items()},
+        "monthly_summary": {
+            k: {"quantity": round(v["quantity"], 2), "value": round(v["value"], 2), "count": v["count"]}
+            for k, v in monthly.items()
+        },
         "fixations": [fixation_base(f) for f in fixations],
     }
 
@@ -173,8 +188,13 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
     if not is_contract_party(principal, fixation.contract):
         raise forbidden("No access to this fixation")
     creator = await session.get(User, fixation.created_by_user_id) if fixation.created_by_user_id else None
-    return {"fixation": {**fixation_base(fixation), "contract": contract_base(fixation.contract),
-                         "created_by": user_object(creator)}}
+    return {
+        "fixation": {
+            **fixation_base(fixation),
+            "contract": contract_base(fixation.contract),
+            "created_by": user_object(creator),
+        }
+    }
 
 
 @router.delete("/api/fixations/{fixation_id}")
@@ -184,4 +204,3 @@ async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: Se
         raise forbidden("Only an admin or the fixation's creator may delete it")
     contract = await remove_fixation(session, fixation)
     return {"message": "Fixation deleted", "contract_summary": contract_summary(contract)}
-

@@ -43,7 +43,7 @@ class CreateLotBody(RequestModel):
     weight_kg: float
     quality_grade: str
     harvest_date: IsoDatetime
-    certifications: Certifications = []
+    certifications: Certifications = Field(default_factory=list)
     producer_name: str | None = None
 
 
@@ -117,7 +117,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     company_id, name = company.id, company.name
 
     async def insert() -> ProducerLot:
-        code = await free_code(session, ProducerLot.lot_code, lot_code_base(name, company_id, datetime.now()))  # noqa: DTZ005 - local time, as ORIG
+        code = await free_code(session, ProducerLot.lot_code, lot_code_base(name, company_id, datetime.now()))
         lot = ProducerLot(
             lot_code=code,
             producer_company_id=company_id,
@@ -141,7 +141,9 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
 
 
 @router.put("/api/lots/{lot_id}")
-async def update_lot(lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
+async def update_lot(
+    lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
     """Δ §7: the edit the first generation's dashboard called; only while the lot is still available."""
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:
@@ -160,11 +162,16 @@ async def update_lot(lot_id: int, principal: LotWriterDep, request: Request, ses
     await session.commit()
     item = lot_detail_core(lot)
     del item["producer_name"]
-    return {"message": "Lot updated", "lot": {**item, "status": lot.status, "updated_at": iso(lot.updated_at)}}
+    return {
+        "message": "Lot updated",
+        "lot": {**item, "status": lot.status, "updated_at": iso(lot.updated_at)},
+    }
 
 
 @router.post("/api/lots/{lot_id}/purchase")
-async def purchase_lot(lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep) -> dict[str, Any]:
+async def purchase_lot(
+    lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:
         raise not_found("Lot")
@@ -188,19 +195,28 @@ async def purchase_lot(lot_id: int, principal: LotBuyerDep, request: Request, se
         await session.rollback()
         raise bad_request("Lot is no longer available")
     await session.commit()
-    await session.refresh(lot, ["purchased_by_company", "producer_company", "status", "purchase_date",
-                                "purchase_price_usd"])
+    await session.refresh(
+        lot, ["purchased_by_company", "producer_company", "status", "purchase_date", "purchase_price_usd"]
+    )
     return {
         "message": "Lot purchased",
-        "lot": {"id": lot.id, "lot_code": lot.lot_code, "producer_company": company_name(lot.producer_company),
-                "weight_kg": num(lot.weight_kg), "purchase_price_usd": num(lot.purchase_price_usd),
-                "purchase_date": iso(lot.purchase_date), "status": lot.status,
-                "purchased_by": company_name(lot.purchased_by_company)},
+        "lot": {
+            "id": lot.id,
+            "lot_code": lot.lot_code,
+            "producer_company": company_name(lot.producer_company),
+            "weight_kg": num(lot.weight_kg),
+            "purchase_price_usd": num(lot.purchase_price_usd),
+            "purchase_date": iso(lot.purchase_date),
+            "status": lot.status,
+            "purchased_by": company_name(lot.purchased_by_company),
+        },
     }
 
 
 async def _available_lots(session: SessionDep) -> list[dict[str, Any]]:
-    lots = await session.scalars(select(ProducerLot).where(ProducerLot.status == LOT_AVAILABLE).order_by(ProducerLot.id))
+    lots = await session.scalars(
+        select(ProducerLot).where(ProducerLot.status == LOT_AVAILABLE).order_by(ProducerLot.id)
+    )
     return [lot_available_item(lot) for lot in lots]
 
 
@@ -238,7 +254,9 @@ async def search_lots(
     if not term:
         raise bad_request("Query parameter 'q' is required")
     lots = await session.scalars(
-        select(ProducerLot).where(ProducerLot.lot_code.icontains(term, autoescape=True)).order_by(ProducerLot.id)
+        select(ProducerLot)
+        .where(ProducerLot.lot_code.icontains(term, autoescape=True))
+        .order_by(ProducerLot.id)
     )
     return [lot_search_item(lot) for lot in lots]
 
@@ -260,28 +278,43 @@ async def lot_traceability(lot_id: int, principal: PrincipalDep, session: Sessio
     if not await lot_trace_visible_to(session, principal, lot):
         raise forbidden("No access to this lot's traceability")
     batches = (
-        await session.scalars(
-            select(BatchNft)
-            .join(BatchLot, BatchLot.batch_id == BatchNft.id)
-            .where(BatchLot.lot_id == lot.id)
-            .options(selectinload(BatchNft.members))
-            .order_by(BatchNft.id)
+        (
+            await session.scalars(
+                select(BatchNft)
+                .join(BatchLot, BatchLot.batch_id == BatchNft.id)
+                .where(BatchLot.lot_id == lot.id)
+                .options(selectinload(BatchNft.members))
+                .order_by(BatchNft.id)
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     contract_exporter = None
     if lot.export_contract_id is not None:
         contract = await session.get(ExportContract, lot.export_contract_id)
         contract_exporter = company_name(contract.exporter_company) if contract else None
     timeline = _lot_timeline(lot, batches, contract_exporter)
     return {
-        "lot": {**lot_detail_core(lot), "purchase_date": iso(lot.purchase_date),
-                "purchase_price_usd": num(lot.purchase_price_usd), "status": lot.status,
-                "created_at": iso(lot.created_at), "blockchain_lot_id": None},
+        "lot": {
+            **lot_detail_core(lot),
+            "purchase_date": iso(lot.purchase_date),
+            "purchase_price_usd": num(lot.purchase_price_usd),
+            "status": lot.status,
+            "created_at": iso(lot.created_at),
+            "blockchain_lot_id": None,
+        },
         "batches": [
-            {"id": b.id, "batch_code": b.batch_code, "total_weight_kg": num(b.total_weight_kg), "status": b.status,
-             "created_at": iso(b.created_at), "exporter_company": company_name(b.creator_company),
-             "blockchain_batch_id": b.blockchain_batch_id,
-             "lot_contribution_percentage": contribution(lot.weight_kg, b.total_weight_kg)}
+            {
+                "id": b.id,
+                "batch_code": b.batch_code,
+                "total_weight_kg": num(b.total_weight_kg),
+                "status": b.status,
+                "created_at": iso(b.created_at),
+                "exporter_company": company_name(b.creator_company),
+                "blockchain_batch_id": b.blockchain_batch_id,
+                "lot_contribution_percentage": contribution(lot.weight_kg, b.total_weight_kg),
+            }
             for b in batches
         ],
         "timeline": timeline,
@@ -290,26 +323,72 @@ async def lot_traceability(lot_id: int, principal: PrincipalDep, session: Sessio
     }
 
 
-def _event(event: str, when: datetime | None, actor: str | None, description: str, icon: str, color: str) -> dict:
-    return {"event": event, "timestamp": iso(when), "actor": actor, "description": description, "tx_hash": None,
-            "block_number": None, "icon": icon, "color": color}
+def _event(
+    event: str, when: datetime | None, actor: str | None, description: str, icon: str, color: str
+) -> dict:
+    return {
+        "event": event,
+        "timestamp": iso(when),
+        "actor": actor,
+        "description": description,
+        "tx_hash": None,
+        "block_number": None,
+        "icon": icon,
+        "color": color,
+    }
 
 
 def _lot_timeline(lot: ProducerLot, batches: list[BatchNft], contract_exporter: str | None) -> list[dict]:
     """The derived (not stored) timeline of C-20, newest first."""
     producer = company_name(lot.producer_company)
-    items = [_event("Lote registrado", lot.created_at, producer,
-                    f"Lote {lot.lot_code} registrado en {lot.farm_name or 'finca'}", "seedling", "success")]
+    items = [
+        _event(
+            "Lote registrado",
+            lot.created_at,
+            producer,
+            f"Lote {lot.lot_code} registrado en {lot.farm_name or 'finca'}",
+            "seedling",
+            "success",
+        )
+    ]
     if certification_list(lot.certifications):
-        items.append(_event("Certificaciones verificadas", lot.created_at, producer,
-                            f"Certificaciones: {', '.join(certification_list(lot.certifications))}",
-                            "certificate", "info"))
+        items.append(
+            _event(
+                "Certificaciones verificadas",
+                lot.created_at,
+                producer,
+                f"Certificaciones: {', '.join(certification_list(lot.certifications))}",
+                "certificate",
+                "info",
+            )
+        )
     if lot.status in (LOT_PURCHASED, LOT_BATCHED) and lot.purchase_date is not None:
         buyer = company_name(lot.purchased_by_company) or contract_exporter or "Exportador"
-        items.append(_event("Lote comprado", lot.purchase_date, buyer, f"Compra del lote por {buyer}",
-                            "handshake", "primary"))
+        items.append(
+            _event(
+                "Lote comprado",
+                lot.purchase_date,
+                buyer,
+                f"Compra del lote por {buyer}",
+                "handshake",
+                "primary",
+            )
+        )
     for batch in batches:
-        items.append(_event("Agregado a lote de exportación", batch.created_at, company_name(batch.creator_company),
-                            f"Incluido en el lote {batch.batch_code}", "boxes", "warning"))
-    items.sort(key=lambda item: (item["timestamp"] is not None, item["timestamp"] or ""), reverse=True)
-    return items
+        items.append(
+            _event(
+                "Agregado a lote de exportación",
+                batch.created_at,
+                company_name(batch.creator_company),
+                f"Incluido en el lote {batch.batch_code}",
+                "boxes",
+                "warning",
+            )
+        )
+    # Newest first; at equal timestamps the later step first, so the timeline always ends with the creation.
+    order = sorted(
+        range(len(items)),
+        key=lambda i: (items[i]["timestamp"] is not None, items[i]["timestamp"] or "", i),
+        reverse=True,
+    )
+    return [items[i] for i in order]

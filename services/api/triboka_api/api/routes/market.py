@@ -37,12 +37,20 @@ async def record_price(_: MarketAdminDep, request: Request, session: SessionDep)
         select(MarketPrice).where(MarketPrice.symbol == "CC", MarketPrice.price_date == body.price_date)
     )
     if row is None:
-        row = MarketPrice(symbol="CC", price_date=body.price_date, close_usd_per_mt=body.close_usd_per_mt,
-                          source=body.source)
+        row = MarketPrice(
+            symbol="CC",
+            price_date=body.price_date,
+            close_usd_per_mt=body.close_usd_per_mt,
+            source=body.source,
+        )
         session.add(row)
     else:
         row.close_usd_per_mt, row.source = body.close_usd_per_mt, body.source
     await session.commit()
     request.app.state.price_provider.invalidate()
-    return {"message": "Price recorded", "price_date": body.price_date.isoformat(),
-            "close_usd_per_mt": body.close_usd_per_mt, "source": body.source}
+    return {
+        "message": "Price recorded",
+        "price_date": body.price_date.isoformat(),
+        "close_usd_per_mt": body.close_usd_per_mt,
+        "source": body.source,
+    }

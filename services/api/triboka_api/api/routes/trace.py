@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,9 +42,9 @@ class EventBody(RequestModel):
     title: str
     description: str | None = None
     location: str | None = None
-    event_data: dict[str, Any] = {}
-    measurements: dict[str, Any] = {}
-    tags: list[Any] = []
+    event_data: dict[str, Any] = Field(default_factory=dict)
+    measurements: dict[str, Any] = Field(default_factory=dict)
+    tags: list[Any] = Field(default_factory=list)
     is_public: bool = True
 
 
@@ -59,11 +60,14 @@ class EventUpdateBody(RequestModel):
 
 async def _timeline(session: AsyncSession, entity_type: str, entity_id: str) -> TraceTimeline:
     """Get or create the entity's timeline row (with a title: ORIG's missing title made this a 500)."""
-    query = select(TraceTimeline).where(TraceTimeline.entity_type == entity_type,
-                                        TraceTimeline.entity_id == entity_id)
+    query = select(TraceTimeline).where(
+        TraceTimeline.entity_type == entity_type, TraceTimeline.entity_id == entity_id
+    )
     timeline = await session.scalar(query)
     if timeline is None:
-        session.add(TraceTimeline(entity_type=entity_type, entity_id=entity_id, title=f"{entity_type} {entity_id}"))
+        session.add(
+            TraceTimeline(entity_type=entity_type, entity_id=entity_id, title=f"{entity_type} {entity_id}")
+        )
         try:
             await session.commit()
         except IntegrityError:  # created concurrently
@@ -76,8 +80,11 @@ async def _timeline(session: AsyncSession, entity_type: str, entity_id: str) -> 
 async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline) -> None:
     count, started, with_hash = (
         await session.execute(
-            select(func.count(), func.min(TraceEvent.event_timestamp), func.count(TraceEvent.blockchain_tx_hash))
-            .where(TraceEvent.entity_type == timeline.entity_type, TraceEvent.entity_id == timeline.entity_id)
+            select(
+                func.count(), func.min(TraceEvent.event_timestamp), func.count(TraceEvent.blockchain_tx_hash)
+            ).where(
+                TraceEvent.entity_type == timeline.entity_type, TraceEvent.entity_id == timeline.entity_id
+            )
         )
     ).one()
     timeline.total_events, timeline.started_at, timeline.blockchain_events = count, started, with_hash
@@ -93,8 +100,11 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     entity_id = str(body.entity_id).strip()
     if not await trace_entity_allowed(session, principal, body.entity_type, entity_id):
         raise forbidden("No permission to record events for this entity")
-    if principal.is_admin and entity_id.isdigit() and await session.get(ENTITY_MODELS[body.entity_type],
-                                                                        int(entity_id)) is None:
+    if (
+        principal.is_admin
+        and entity_id.isdigit()
+        and await session.get(ENTITY_MODELS[body.entity_type], int(entity_id)) is None
+    ):
         raise not_found(body.entity_type.capitalize())
     event = TraceEvent(
         event_type=body.event_type,
@@ -118,7 +128,11 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     await _refresh_timeline_stats(session, timeline)
     await session.commit()
     await session.refresh(event)
-    return {"message": "Event recorded", "event": event_view(event, private=True), "blockchain_registered": False}
+    return {
+        "message": "Event recorded",
+        "event": event_view(event, private=True),
+        "blockchain_registered": False,
+    }
 
 
 @router.get("/api/trace/events")
@@ -139,8 +153,12 @@ async def list_events(
     query = select(TraceEvent)
     if principal.role != "admin":
         query = query.where(TraceEvent.is_public.is_(True))
-    for column, value in ((TraceEvent.entity_type, entity_type), (TraceEvent.entity_id, entity_id),
-                          (TraceEvent.event_type, event_type), (TraceEvent.actor_id, actor_id)):
+    for column, value in (
+        (TraceEvent.entity_type, entity_type),
+        (TraceEvent.entity_id, entity_id),
+        (TraceEvent.event_type, event_type),
+        (TraceEvent.actor_id, actor_id),
+    ):
         if value is not None and value != "":
             query = query.where(column == value)
     if (start := _lenient_datetime(date_from)) is not None:
@@ -151,8 +169,10 @@ async def list_events(
     events = await session.scalars(
         query.order_by(TraceEvent.event_timestamp.desc(), TraceEvent.id.desc()).offset(offset).limit(limit)
     )
-    return {"events": [event_view(e, private=private) for e in events],
-            "pagination": {"total": total, "limit": limit, "offset": offset, "has_more": offset + limit < total}}
+    return {
+        "events": [event_view(e, private=private) for e in events],
+        "pagination": {"total": total, "limit": limit, "offset": offset, "has_more": offset + limit < total},
+    }
 
 
 async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str, *, public_only: bool):
@@ -163,7 +183,9 @@ async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str
 
 
 @router.get("/api/trace/timeline/{entity_type}/{entity_id}")
-async def get_timeline(entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep) -> dict:
+async def get_timeline(
+    entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
+) -> dict:
     if entity_type not in ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
     if not await trace_entity_allowed(session, principal, entity_type, entity_id):
@@ -178,7 +200,9 @@ async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -
     if entity_type not in PUBLIC_ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(PUBLIC_ENTITY_TYPES)}")
     exists = await session.scalar(
-        select(TraceTimeline.id).where(TraceTimeline.entity_type == entity_type, TraceTimeline.entity_id == entity_id)
+        select(TraceTimeline.id).where(
+            TraceTimeline.entity_type == entity_type, TraceTimeline.entity_id == entity_id
+        )
     )
     if exists is None:
         raise not_found("Trace record")
@@ -199,15 +223,19 @@ async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep)
     event = await session.get(TraceEvent, event_id)
     if event is None:
         raise not_found("Event")
-    if not event.is_public and principal.role != "admin" and not await trace_entity_allowed(
-        session, principal, event.entity_type, event.entity_id
+    if (
+        not event.is_public
+        and principal.role != "admin"
+        and not await trace_entity_allowed(session, principal, event.entity_type, event.entity_id)
     ):
         raise forbidden("No access to this event")
     return {"event": event_view(event, private=principal.role == "admin")}
 
 
 @router.put("/api/trace/event/{event_id}")
-async def update_event(event_id: int, _: AdminOnlyDep, request: Request, session: SessionDep) -> dict[str, Any]:
+async def update_event(
+    event_id: int, _: AdminOnlyDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
     event = await session.get(TraceEvent, event_id)
     if event is None:
         raise not_found("Event")

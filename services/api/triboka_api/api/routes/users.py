@@ -67,10 +67,19 @@ async def _check_company(session: SessionDep, company_id: int | None) -> None:
 async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
     users = await session.scalars(select(User).order_by(User.created_at.desc(), User.id.desc()))
     return [
-        {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "is_active": u.active,
-         "company_id": u.company_id, "company_name": u.company.name if u.company else None,
-         "created_at": iso(u.created_at), "first_name": u.first_name, "last_name": u.last_name,
-         "updated_at": iso(u.updated_at)}
+        {
+            "id": u.id,
+            "email": u.email,
+            "name": u.name,
+            "role": u.role,
+            "is_active": u.active,
+            "company_id": u.company_id,
+            "company_name": u.company.name if u.company else None,
+            "created_at": iso(u.created_at),
+            "first_name": u.first_name,
+            "last_name": u.last_name,
+            "updated_at": iso(u.updated_at),
+        }
         for u in users
     ]
 
@@ -99,14 +108,24 @@ async def create_user(principal: AdminDep, request: Request, session: SessionDep
         raise bad_request("Email already exists") from exc
     return {
         "message": "User created",
-        "user": {"id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-                 "name": user.name, "role": user.role, "company_id": user.company_id, "active": user.active,
-                 "created_at": iso(user.created_at)},
+        "user": {
+            "id": user.id,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "name": user.name,
+            "role": user.role,
+            "company_id": user.company_id,
+            "active": user.active,
+            "created_at": iso(user.created_at),
+        },
     }
 
 
 @router.put("/api/users/{user_id}")
-async def update_user(user_id: int, principal: AdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
+async def update_user(
+    user_id: int, principal: AdminDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("User")
@@ -134,9 +153,17 @@ async def update_user(user_id: int, principal: AdminDep, request: Request, sessi
     await session.refresh(user)
     return {
         "message": "User updated",
-        "user": {"id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-                 "name": user.name, "role": user.role, "company_id": user.company_id, "active": user.active,
-                 "updated_at": iso(user.updated_at)},
+        "user": {
+            "id": user.id,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "name": user.name,
+            "role": user.role,
+            "company_id": user.company_id,
+            "active": user.active,
+            "updated_at": iso(user.updated_at),
+        },
     }
 
 
@@ -157,7 +184,9 @@ async def _is_referenced(session: SessionDep, user_id: int) -> bool:
 
 
 @router.delete("/api/users/{user_id}")
-async def delete_user(user_id: int, principal: AdminDep, request: Request, session: SessionDep) -> dict[str, str]:
+async def delete_user(
+    user_id: int, principal: AdminDep, request: Request, session: SessionDep
+) -> dict[str, str]:
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("User")

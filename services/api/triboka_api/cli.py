@@ -1,0 +1,241 @@
+"""`triboka-api`: serve, migrate, import-sqlite, create-admin and seed-demo — the one entry point for
+`make run`, the container image and the chart's hooks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from triboka_api.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        sys.exit(f"triboka-api: invalid configuration: {problems}")
+
+
+def _prepare_metrics_dir() -> None:
+    """prometheus_client's multiprocess mode: every worker writes here, the metrics port sums them up."""
+    path = Path(
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="triboka-api-metrics-"))
+    )
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    import uvicorn
+
+    from triboka_api.logging_setup import logging_config
+
+    if args.metrics_port:
+        _prepare_metrics_dir()
+        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        start_http_server(args.metrics_port, addr=args.host, registry=registry)
+    uvicorn.run(
+        "triboka_api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        backlog=4096,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from triboka_api.migrate import head_revision, upgrade, wait_for_database
+
+    settings = _settings()
+    if args.wait:
+        wait_for_database(settings, args.wait)
+    upgrade(settings)
+    print(f"triboka-api: database at revision {head_revision()}")
+
+
+async def _with_session(settings: Settings, work):
+    from triboka_api.db import create_engine, create_sessionmaker
+    from triboka_api.migrate import ensure_current
+
+    engine = create_engine(settings)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from sqlalchemy import func, select
+
+    from triboka_api.models import User
+    from triboka_api.security.passwords import hash_password
+
+    email = args.email or os.environ.get("TRIBOKA_ADMIN_EMAIL")
+    password = args.password or os.environ.get("TRIBOKA_ADMIN_PASSWORD")
+    name = args.name or os.environ.get("TRIBOKA_ADMIN_NAME") or "Administrator"
+    if not email or not password:
+        sys.exit("triboka-api: create-admin needs --email and --password (or TRIBOKA_ADMIN_EMAIL/_PASSWORD)")
+
+    async def work(session):
+        existing = await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if existing is not None:
+            if args.if_missing:
+                return f"admin {email} already exists, left unchanged"
+            sys.exit(f"triboka-api: a user with e-mail {email} already exists")
+        session.add(
+            User(
+                email=email,
+                name=name,
+                role="admin",
+                password_hash=hash_password(password),
+                company_id=args.company_id,
+                active=True,
+            )
+        )
+        await session.commit()
+        return f"admin {email} created"
+
+    print(f"triboka-api: {asyncio.run(_with_session(_settings(), work))}")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    """First-run demo data for `make run`: one company and one admin, credentials printed once and kept in a file."""
+    from sqlalchemy import func, select
+
+    from triboka_api.models import Company, User
+    from triboka_api.security.passwords import hash_password
+
+    credentials = Path(args.credentials_file)
+
+    async def work(session):
+        if await session.scalar(select(func.count(User.id))):
+            return None
+        password = secrets.token_urlsafe(12)
+        company = Company(
+            name="Triboka Demo Export S.A.",
+            company_type="exporter",
+            country="Ecuador",
+            email="demo@triboka.local",
+        )
+        session.add(
+            User(
+                email="admin@triboka.local",
+                name="Demo Admin",
+                role="admin",
+                password_hash=hash_password(password),
+                company=company,
+                active=True,
+            )
+        )
+        await session.commit()
+        return password
+
+    password = asyncio.run(_with_session(_settings(), work))
+    if password is not None:
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        credentials.write_text(f"email: admin@triboka.local\npassword: {password}\n")
+        credentials.chmod(0o600)
+    if credentials.exists():
+        print(f"triboka-api: demo login ({credentials}):\n{credentials.read_text()}", end="")
+
+
+def cmd_import_sqlite(args: argparse.Namespace) -> None:
+    from triboka_api.db import create_engine
+    from triboka_api.importer import SqliteImporter
+    from triboka_api.migrate import ensure_current
+
+    source = Path(args.path)
+    if not source.is_file():
+        sys.exit(f"triboka-api: no such file: {source}")
+    settings = _settings()
+
+    async def run():
+        engine = create_engine(settings)
+        try:
+            await ensure_current(engine)
+            async with engine.begin() as connection:
+                return await SqliteImporter(source, connection).run()
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if args.json:
+        import json
+
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.render())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triboka-api", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5003)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--metrics-port", type=int, default=0, help="Prometheus metrics port (0 = off)")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies trusted for X-Forwarded-* headers (the chart sets '*')",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--wait", type=float, default=0, help="seconds to wait for the database first")
+    migrate.set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create an admin user")
+    admin.add_argument("--email")
+    admin.add_argument("--password")
+    admin.add_argument("--name")
+    admin.add_argument("--company-id", type=int)
+    admin.add_argument("--if-missing", action="store_true", help="succeed quietly when the user exists")
+    admin.set_defaults(func=cmd_create_admin)
+
+    seed = sub.add_parser("seed-demo", help="create a demo company and admin if the database has no users")
+    seed.add_argument("--credentials-file", default="var/demo-credentials.txt")
+    seed.set_defaults(func=cmd_seed_demo)
+
+    importer = sub.add_parser("import-sqlite", help="import a first-generation SQLite database")
+    importer.add_argument("path")
+    importer.add_argument("--json", action="store_true", help="print the report as JSON")
+    importer.set_defaults(func=cmd_import_sqlite)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

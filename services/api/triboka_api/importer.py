@@ -1,0 +1,551 @@
+"""Import a first-generation SQLite database (the ORIG schema of §6) into the current database.
+
+Rows keep their ids so that every reference stays valid. A row is imported once: running the import again
+skips rows that are already there (same id and same natural key), so the import is idempotent. Each skipped
+row is counted with its reason. ORIG quirks handled here: comma-separated certifications (trimmed), JSON kept
+as text (`source_lot_ids`, trace JSON columns, `documents`), `varchar` timestamps, 0/1 booleans, Werkzeug
+password hashes (kept; verified and upgraded at first login), and older snapshots that lack columns (§9 #19).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from triboka_api.models import (
+    BatchLot,
+    BatchNft,
+    Company,
+    ContractFixation,
+    Deal,
+    DealMember,
+    DealTraceLink,
+    Dispatch,
+    ExportContract,
+    ProducerLot,
+    TraceEvent,
+    TraceTimeline,
+    User,
+    UserProfile,
+)
+
+NOT_CORE = (
+    "deal_notes",
+    "deal_messages",
+    "deal_finance_private",
+    "digital_identities",
+    "digital_signatures",
+    "kyc_documents",
+)
+
+
+class RowSkipped(Exception):  # noqa: N818 - a reason, not an error
+    """Raised by a converter to skip one source row, with the reason."""
+
+
+@dataclass
+class TableReport:
+    imported: int = 0
+    skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.reasons[reason] += 1
+
+
+@dataclass
+class ImportReport:
+    tables: dict[str, TableReport] = field(default_factory=dict)
+
+    def table(self, name: str) -> TableReport:
+        return self.tables.setdefault(name, TableReport())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: {"imported": t.imported, "skipped": t.skipped, "reasons": dict(t.reasons)}
+            for name, t in self.tables.items()
+        }
+
+    def render(self) -> str:
+        lines = [f"{'table':<22} {'imported':>8} {'skipped':>8}  reasons"]
+        for name, t in self.tables.items():
+            reasons = "; ".join(f"{reason} ({count})" for reason, count in t.reasons.items())
+            lines.append(f"{name:<22} {t.imported:>8} {t.skipped:>8}  {reasons}")
+        return "\n".join(lines)
+
+
+# --- value conversions -----------------------------------------------------------------------------------------
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace(" ", "T", 1)).replace(tzinfo=None)
+    except ValueError as exc:
+        raise RowSkipped(f"unparsable timestamp {value!r}") from exc
+
+
+def as_date(value: Any) -> date | None:
+    parsed = as_datetime(value)
+    return parsed.date() if parsed else None
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise RowSkipped(f"unparsable number {value!r}") from exc
+
+
+def as_bool(value: Any, default: bool = True) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "t", "yes"}
+    return bool(value)
+
+
+def as_json(value: Any, default: Any) -> Any:
+    if value in (None, ""):
+        return default
+    if isinstance(value, (list, dict)):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError) as exc:
+        raise RowSkipped("invalid JSON text") from exc
+
+
+def as_certifications(value: Any) -> str | None:
+    parts = [p.strip() for p in str(value).split(",")] if value else []
+    return ",".join(p for p in parts if p) or None
+
+
+# --- the import --------------------------------------------------------------------------------------------------
+
+
+class SqliteImporter:
+    def __init__(self, source: Path, connection: AsyncConnection) -> None:
+        self.source = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        self.source.row_factory = sqlite3.Row
+        self.conn = connection
+        self.report = ImportReport()
+        self.ids: dict[str, set[int]] = {}
+
+    def source_rows(self, table: str) -> Iterator[sqlite3.Row]:
+        exists = self.source.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+        ).fetchone()
+        if exists:
+            yield from self.source.execute(f'SELECT * FROM "{table}" ORDER BY rowid')  # noqa: S608 - table names are ours
+
+    async def existing(self, table: Table, key: str) -> dict[int, Any]:
+        rows = await self.conn.execute(select(table.c.id, table.c[key]))
+        return {row[0]: row[1] for row in rows}
+
+    async def copy(
+        self,
+        name: str,
+        table: Table,
+        convert: Callable[[dict[str, Any]], dict[str, Any]],
+        natural_key: str | None = None,
+    ) -> None:
+        report = self.report.table(name)
+        present = await self.existing(table, natural_key or "id")
+        present_keys = {v: k for k, v in present.items()} if natural_key else {}
+        imported = self.ids.setdefault(name, set(present))
+        batch: list[dict[str, Any]] = []
+        for source_row in self.source_rows(name):
+            row = dict(source_row)
+            try:
+                values = convert(row)
+            except RowSkipped as skipped:
+                report.skip(str(skipped))
+                continue
+            ident = values["id"]
+            if ident in present:
+                if natural_key and present[ident] != values[natural_key]:
+                    report.skip(f"id taken by another {natural_key}")
+                else:
+                    report.skip("already imported")
+                continue
+            if natural_key and values[natural_key] in present_keys:
+                report.skip(f"{natural_key} already exists")
+                continue
+            batch.append(values)
+            imported.add(ident)
+            if natural_key:
+                present_keys[values[natural_key]] = ident
+            report.imported += 1
+        if batch:
+            await self.conn.execute(table.insert(), batch)
+
+    def ref(self, table: str, value: Any, *, required: bool = False) -> int | None:
+        """A foreign key into an imported table; a dangling one skips the row (required) or becomes NULL."""
+        if value in (None, ""):
+            if required:
+                raise RowSkipped(f"missing reference to {table}")
+            return None
+        ident = int(value)
+        if ident not in self.ids.get(table, set()):
+            if required:
+                raise RowSkipped(f"references a missing {table} row")
+            return None
+        return ident
+
+    # per-table converters ------------------------------------------------------------------------------------
+    def company(self, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "name": r["name"],
+            "email": r.get("email"),
+            "company_type": r.get("company_type"),
+            "country": r.get("country"),
+            "api_key": r.get("api_key") or None,
+            "blockchain_address": r.get("blockchain_address"),
+            "is_active": as_bool(r.get("is_active")),
+            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+        }
+
+    def user(self, r: dict[str, Any]) -> dict[str, Any]:
+        if not r.get("email"):
+            raise RowSkipped("user without email")
+        name = (
+            r.get("name") or " ".join(p for p in (r.get("first_name"), r.get("last_name")) if p) or r["email"]
+        )
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "email": r["email"].strip(),
+            "first_name": r.get("first_name"),
+            "last_name": r.get("last_name"),
+            "name": name,
+            "password_hash": r.get("password_hash") or None,
+            "role": r.get("role") or "user",
+            "company_id": self.ref("companies", r.get("company_id")),
+            "active": as_bool(r.get("active")),
+            "keycloak_id": r.get("keycloak_id") or None,
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def profile(self, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "user_id": self.ref("users", r.get("user_id"), required=True),
+            "location": r.get("location"),
+            "product_type": r.get("product_type"),
+            "business_type": r.get("business_type"),
+            "additional_data": as_json(r.get("additional_data"), None),
+            "updated_at": as_datetime(r.get("updated_at")) or datetime.now(),
+        }
+
+    def contract(self, r: dict[str, Any]) -> dict[str, Any]:
+        if not r.get("contract_code"):
+            raise RowSkipped("contract without contract_code")
+        total = as_decimal(r.get("total_volume_mt")) or Decimal(0)
+        fixed = min(max(as_decimal(r.get("fixed_volume_mt")) or Decimal(0), Decimal(0)), total)
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "contract_code": r["contract_code"],
+            "buyer_company_id": self.ref("companies", r.get("buyer_company_id")),
+            "exporter_company_id": self.ref("companies", r.get("exporter_company_id")),
+            "product_type": r.get("product_type"),
+            "product_grade": r.get("product_grade"),
+            "total_volume_mt": total,
+            "fixed_volume_mt": fixed,
+            "differential_usd": as_decimal(r.get("differential_usd")) or Decimal(0),
+            "start_date": as_datetime(r.get("start_date")),
+            "end_date": as_datetime(r.get("end_date")),
+            "delivery_date": as_datetime(r.get("delivery_date")),
+            "status": r.get("status") or "active",
+            "blockchain_contract_id": r.get("blockchain_contract_id"),
+            "created_by_user_id": self.ref("users", r.get("created_by_user_id")),
+            "notes": r.get("notes"),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def fixation(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "export_contract_id": self.ref("export_contracts", r.get("export_contract_id"), required=True),
+            "fixed_quantity_mt": as_decimal(r.get("fixed_quantity_mt")) or Decimal(0),
+            "spot_price_usd": as_decimal(r.get("spot_price_usd")) or Decimal(0),
+            "total_value_usd": as_decimal(r.get("total_value_usd")) or Decimal(0),
+            "differential_usd": as_decimal(r.get("differential_usd")),
+            "fixation_date": as_datetime(r.get("fixation_date")) or created,
+            "notes": r.get("notes"),
+            "blockchain_fixation_id": r.get("blockchain_fixation_id"),
+            "created_by_user_id": self.ref("users", r.get("created_by_user_id")),
+            "created_at": created,
+        }
+
+    def lot(self, r: dict[str, Any]) -> dict[str, Any]:
+        if not r.get("lot_code"):
+            raise RowSkipped("lot without lot_code")
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "lot_code": r["lot_code"],
+            "producer_company_id": self.ref("companies", r.get("producer_company_id")),
+            "producer_name": r.get("producer_name"),
+            "farm_name": r.get("farm_name"),
+            "location": r.get("location"),
+            "product_type": r.get("product_type"),
+            "weight_kg": as_decimal(r.get("weight_kg")),
+            "quality_grade": r.get("quality_grade"),
+            "moisture_content": as_decimal(r.get("moisture_content")),
+            "harvest_date": as_datetime(r.get("harvest_date")),
+            "purchase_date": as_datetime(r.get("purchase_date")),
+            "purchase_price_usd": as_decimal(r.get("purchase_price_usd")),
+            "certifications": as_certifications(r.get("certifications")),
+            "status": r.get("status") or "available",
+            "blockchain_lot_id": r.get("blockchain_lot_id"),
+            "export_contract_id": self.ref("export_contracts", r.get("export_contract_id")),
+            "purchased_by_company_id": self.ref("companies", r.get("purchased_by_company_id")),
+            "batch_id": None,
+            "purchase_tx_hash": r.get("purchase_tx_hash"),
+            "created_by_user_id": self.ref("users", r.get("created_by_user_id")),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def batch(self, r: dict[str, Any]) -> dict[str, Any]:
+        if not r.get("batch_code"):
+            raise RowSkipped("batch without batch_code")
+        lot_ids = as_json(r.get("source_lot_ids"), [])
+        weights = as_json(r.get("source_lot_weights"), [])
+        if not isinstance(lot_ids, list) or not isinstance(weights, list):
+            raise RowSkipped("source_lot_ids/source_lot_weights are not JSON arrays")
+        members = []
+        for position, lot_id in enumerate(lot_ids):
+            ident = self.ref("producer_lots", lot_id, required=True)
+            weight = as_decimal(weights[position]) if position < len(weights) else None
+            members.append({"position": position, "lot_id": ident, "weight_kg": weight or Decimal(0)})
+        return {
+            "id": r["id"],
+            "batch_code": r["batch_code"],
+            "total_weight_kg": as_decimal(r.get("total_weight_kg")) or Decimal(0),
+            "batch_type": r.get("batch_type"),
+            "location": r.get("location"),
+            "creator_company_id": self.ref("companies", r.get("creator_company_id")),
+            "current_owner_company_id": self.ref("companies", r.get("current_owner_company_id")),
+            "blockchain_batch_id": r.get("blockchain_batch_id"),
+            "status": r.get("status") or "created",
+            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+            "_members": members,
+        }
+
+    def dispatch(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        documents = as_json(r.get("documents"), [])
+        return {
+            "id": r["id"],
+            "dispatch_code": r["dispatch_code"],
+            "contract_id": self.ref("export_contracts", r.get("contract_id"), required=True),
+            "batch_id": self.ref("batch_nfts", r.get("batch_id"), required=True),
+            "quantity_mt": as_decimal(r.get("quantity_mt")) or Decimal(0),
+            "destination_country": r.get("destination_country") or "",
+            "destination_port": r.get("destination_port"),
+            "destination_company": r.get("destination_company"),
+            "shipping_date": as_date(r.get("shipping_date")) or created.date(),
+            "estimated_delivery_date": as_date(r.get("estimated_delivery_date")),
+            "actual_delivery_date": as_date(r.get("actual_delivery_date")),
+            "carrier_name": r.get("carrier_name"),
+            "vessel_name": r.get("vessel_name"),
+            "tracking_number": r.get("tracking_number"),
+            "bill_of_lading": r.get("bill_of_lading"),
+            "status": r.get("status") or "planned",
+            "freight_cost_usd": as_decimal(r.get("freight_cost_usd")),
+            "insurance_cost_usd": as_decimal(r.get("insurance_cost_usd")),
+            "other_costs_usd": as_decimal(r.get("other_costs_usd")),
+            "created_by_id": self.ref("users", r.get("created_by_id"), required=True),
+            "documents": documents if isinstance(documents, list) else [documents],
+            "notes": r.get("notes"),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def deal(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "deal_code": r["deal_code"],
+            "status": r.get("status") or "draft",
+            "admin_id": self.ref("users", r.get("admin_id"), required=True),
+            "producer_id": self.ref("companies", r.get("producer_id")),
+            "exporter_id": self.ref("companies", r.get("exporter_id")),
+            "terms_public": as_json(r.get("terms_public"), None),
+            "terms_private": as_json(r.get("terms_private"), None),
+            "visibility_rules": as_json(r.get("visibility_rules"), None),
+            "description": r.get("description"),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def deal_member(self, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "deal_id": self.ref("deals", r.get("deal_id"), required=True),
+            "party_id": int(r["party_id"]),
+            "party_type": r.get("party_type") or "company",
+            "role_in_deal": r.get("role_in_deal") or "observer",
+            "permissions": as_json(r.get("permissions"), None),
+            "status": r.get("status") or "invited",
+            "invited_at": as_datetime(r.get("invited_at")) or datetime.now(),
+        }
+
+    def deal_trace_link(self, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "deal_id": self.ref("deals", r.get("deal_id"), required=True),
+            "lote_ids": as_json(r.get("lote_ids"), []),
+            "batch_ids": as_json(r.get("batch_ids"), []),
+            "events": as_json(r.get("events"), []),
+            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+        }
+
+    def trace_event(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "event_type": r["event_type"],
+            "entity_type": r["entity_type"],
+            "entity_id": str(r["entity_id"]),
+            "title": r.get("title") or r["event_type"],
+            "description": r.get("description"),
+            "location": r.get("location"),
+            "actor_id": self.ref("users", r.get("actor_id")),
+            "actor_name": r.get("actor_name"),
+            "event_data": as_json(r.get("event_data"), {}),
+            "measurements": as_json(r.get("measurements"), {}),
+            "tags": as_json(r.get("tags"), []),
+            "blockchain_tx_hash": r.get("blockchain_tx_hash"),
+            "blockchain_block_number": r.get("blockchain_block_number"),
+            "blockchain_timestamp": as_datetime(r.get("blockchain_timestamp")),
+            "digital_signature_id": None,
+            "status": r.get("status") or "active",
+            "is_public": as_bool(r.get("is_public")),
+            "event_timestamp": as_datetime(r.get("event_timestamp")) or created,
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def trace_timeline(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or datetime.now()
+        return {
+            "id": r["id"],
+            "entity_type": r["entity_type"],
+            "entity_id": str(r["entity_id"]),
+            "parent_event_id": None,
+            "title": r.get("title") or f"{r['entity_type']} {r['entity_id']}",
+            "description": r.get("description"),
+            "status": r.get("status") or "active",
+            "total_events": r.get("total_events") or 0,
+            "completed_events": r.get("completed_events") or 0,
+            "blockchain_events": r.get("blockchain_events") or 0,
+            "started_at": as_datetime(r.get("started_at")),
+            "completed_at": as_datetime(r.get("completed_at")),
+            "estimated_completion": as_datetime(r.get("estimated_completion")),
+            "tags": as_json(r.get("tags"), None),
+            "custom_data": as_json(r.get("custom_data"), None),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    async def run(self) -> ImportReport:
+        await self.copy("companies", Company.__table__, self.company)
+        await self.copy("users", User.__table__, self.user, natural_key="email")
+        await self.copy("user_profiles", UserProfile.__table__, self.profile)
+        await self.copy("deals", Deal.__table__, self.deal, natural_key="deal_code")
+        await self.copy("deal_members", DealMember.__table__, self.deal_member)
+        await self.copy("deal_trace_links", DealTraceLink.__table__, self.deal_trace_link)
+        await self.copy(
+            "export_contracts", ExportContract.__table__, self.contract, natural_key="contract_code"
+        )
+        await self.copy("contract_fixations", ContractFixation.__table__, self.fixation)
+        await self.copy("producer_lots", ProducerLot.__table__, self.lot, natural_key="lot_code")
+        await self._copy_batches()
+        await self.copy("dispatches", Dispatch.__table__, self.dispatch, natural_key="dispatch_code")
+        await self.copy("trace_events", TraceEvent.__table__, self.trace_event)
+        await self.copy("trace_timelines", TraceTimeline.__table__, self.trace_timeline)
+        for table in NOT_CORE:
+            rows = sum(1 for _ in self.source_rows(table))
+            if rows:
+                self.report.table(table).skipped = rows
+                self.report.table(table).reasons["not part of the core schema (second tier)"] = rows
+        await self._reset_sequences()
+        return self.report
+
+    async def _copy_batches(self) -> None:
+        members: list[dict[str, Any]] = []
+        lot_batch: dict[int, int] = {}
+
+        def convert(row: dict[str, Any]) -> dict[str, Any]:
+            values = self.batch(row)
+            for member in values.pop("_members"):
+                members.append({**member, "batch_id": values["id"]})
+                lot_batch[member["lot_id"]] = values["id"]
+            return values
+
+        before = self.report.table("batch_nfts").imported
+        await self.copy("batch_nfts", BatchNft.__table__, convert, natural_key="batch_code")
+        imported = self.ids["batch_nfts"]
+        new_members = [m for m in members if m["batch_id"] in imported]
+        existing = {(b, p) for b, p in await self.conn.execute(select(BatchLot.batch_id, BatchLot.position))}
+        new_members = [m for m in new_members if (m["batch_id"], m["position"]) not in existing]
+        if new_members:
+            await self.conn.execute(BatchLot.__table__.insert(), new_members)
+        if self.report.table("batch_nfts").imported > before:
+            for lot_id, batch_id in lot_batch.items():
+                if batch_id in imported:
+                    await self.conn.execute(
+                        ProducerLot.__table__.update()
+                        .where(ProducerLot.id == lot_id)
+                        .values(batch_id=batch_id)
+                    )
+
+    async def _reset_sequences(self) -> None:
+        """PostgreSQL serials must continue after the imported ids."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        for table in (
+            Company,
+            User,
+            UserProfile,
+            Deal,
+            DealMember,
+            DealTraceLink,
+            ExportContract,
+            ContractFixation,
+            ProducerLot,
+            BatchNft,
+            Dispatch,
+            TraceEvent,
+            TraceTimeline,
+        ):
+            name = table.__tablename__
+            highest = await self.conn.scalar(select(func.max(table.__table__.c.id)))
+            if highest:
+                await self.conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), {int(highest)})")
+                )

@@ -1,0 +1,206 @@
+"""API contract tests run against the real app on a real database: every test module runs once on SQLite and
+once on PostgreSQL (the `backend` parameter), each module on a freshly migrated database.
+
+Use `world` to create companies and users of any role (it returns logged-in `Party` objects whose `headers`
+carry a real JWT from POST /api/auth/login), and `client` (an httpx.AsyncClient on the ASGI app) to call it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from triboka_api.app import create_app
+from triboka_api.migrate import upgrade
+from triboka_api.models import Company, User
+from triboka_api.security.passwords import hash_password
+from triboka_api.settings import Settings
+
+from tests.support.postgres import pg_url_for
+
+JWT_SECRET = "contract-tests-secret-0123456789abcdef"
+PASSWORD = "Sup3r-secret!"
+_sequence = itertools.count(1)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        request.applymarker(pytest.mark.postgres)
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def settings(backend: str, tmp_path_factory: pytest.TempPathFactory, pg_database_factory) -> Settings:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('api') / 'triboka.db'}"
+    else:
+        url = pg_url_for(pg_database_factory("triboka_api"), "postgresql+asyncpg")
+    settings = Settings(database_url=url, jwt_secret=JWT_SECRET, user_cache_seconds=0)
+    upgrade(settings)
+    return settings
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(scope="module")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
+        yield c
+
+
+@dataclass
+class Party:
+    """A logged-in user: its ids and the `Authorization` header to send."""
+
+    id: int
+    email: str
+    role: str
+    company_id: int | None
+    token: str
+    company_name: str | None = None
+    headers: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+
+class World:
+    """Creates companies and users straight in the database, then logs users in through the API."""
+
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app, self.client = app, client
+
+    async def company(self, company_type: str = "producer", name: str | None = None, **extra: Any) -> Company:
+        n = next(_sequence)
+        async with self.app.state.sessionmaker() as session:
+            company = Company(
+                name=name or f"{company_type.capitalize()} Co {n} {uuid.uuid4().hex[:4]}",
+                company_type=company_type,
+                email=f"{company_type}{n}@example.com",
+                **extra,
+            )
+            session.add(company)
+            await session.commit()
+            return company
+
+    async def user(
+        self,
+        role: str,
+        company: Company | bool | None = True,
+        *,
+        password: str = PASSWORD,
+        active: bool = True,
+        login: bool = True,
+    ) -> Party:
+        """A user of `role`; `company=True` gives it a new company of the matching type, None/False none."""
+        if company is True:
+            company = await self.company(role if role in {"producer", "exporter", "buyer"} else "exporter")
+        n = next(_sequence)
+        email = f"{role}{n}-{uuid.uuid4().hex[:6]}@example.com"
+        async with self.app.state.sessionmaker() as session:
+            user = User(
+                email=email,
+                name=f"{role.capitalize()} {n}",
+                first_name=role.capitalize(),
+                last_name=str(n),
+                role=role,
+                company_id=company.id if company else None,
+                password_hash=hash_password(password),
+                active=True,
+            )
+            session.add(user)
+            await session.commit()
+            user_id = user.id
+        token = await self.login(email, password) if login else ""
+        if not active:
+            async with self.app.state.sessionmaker() as session:
+                stored = await session.get(User, user_id)
+                stored.active = False
+                await session.commit()
+        return Party(
+            id=user_id,
+            email=email,
+            role=role,
+            company_id=company.id if company else None,
+            token=token,
+            company_name=company.name if company else None,
+        )
+
+    async def login(self, email: str, password: str = PASSWORD) -> str:
+        response = await self.client.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    # Business objects through the API, for tests that need them as a starting point ----------------------------
+    async def lot(self, producer: Party, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "producer_company_id": producer.company_id,
+            "farm_name": "Finca La Esperanza",
+            "location": "Chone, Manabí",
+            "product_type": "Cacao CCN51",
+            "weight_kg": 1500,
+            "quality_grade": "A",
+            "harvest_date": "2025-10-01",
+            "certifications": ["Organic", "Fair Trade"],
+        }
+        response = await self.client.post("/api/lots", json=body | overrides, headers=producer.headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def purchased_lot(
+        self, producer: Party, exporter: Party, price: float = 3000.0, **overrides: Any
+    ) -> int:
+        lot_id = (await self.lot(producer, **overrides))["lot_id"]
+        response = await self.client.post(
+            f"/api/lots/{lot_id}/purchase", json={"purchase_price_usd": price}, headers=exporter.headers
+        )
+        assert response.status_code == 200, response.text
+        return lot_id
+
+    async def contract(
+        self, creator: Party, buyer_company_id: int, exporter_company_id: int, **overrides: Any
+    ) -> dict[str, Any]:
+        body = {
+            "contract_code": f"C-{uuid.uuid4().hex[:10]}",
+            "buyer_company_id": buyer_company_id,
+            "exporter_company_id": exporter_company_id,
+            "product_type": "Cacao",
+            "product_grade": "A",
+            "total_volume_mt": 100,
+            "differential_usd": -150,
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+            "delivery_date": "2025-12-01",
+        }
+        response = await self.client.post("/api/contracts", json=body | overrides, headers=creator.headers)
+        assert response.status_code == 201, response.text
+        return response.json()["contract"]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
+    return World(app, client)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def admin(world: World) -> Party:
+    return await world.user("admin", company=None)
+
+
+def fixture_path(name: str) -> Path:
+    """The real first-generation databases in shared/fixtures."""
+    return Path(__file__).resolve().parents[3] / "shared" / "fixtures" / name
