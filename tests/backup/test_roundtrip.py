@@ -65,6 +65,18 @@ def test_postgres_round_trip_is_identical(
     assert pg_dump_plain(seeded_pg) == before
 
 
+def test_progress_is_logged_during_the_dump(
+    seeded_pg: str, tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    env = {"TRIBOKA_BACKUP_DATABASE_URL": seeded_pg, "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path),
+           "TRIBOKA_BACKUP_PROGRESS_INTERVAL_SECONDS": "0.000001"}  # fmt: skip
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    progress = [e for e in run.events() if e.get("event") == "progress"]
+    assert progress
+    assert all(e["bytes"] > 0 and e["elapsed_s"] >= 0 for e in progress)
+
+
 def test_sqlite_round_trip_is_identical(
     seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
 ) -> None:

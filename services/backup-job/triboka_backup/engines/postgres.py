@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +28,9 @@ SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
 """
+
+
+ARCHIVE_MAGIC = b"PGDMP"
 
 
 class PostgresEngine:
@@ -77,7 +80,7 @@ class PostgresEngine:
                 "--no-password",
             ]
             try:
-                stream_from(cmd, self._env(), writer.write)
+                stream_from(cmd, self._env(), _checked(writer))
             except ToolFailedError as exc:
                 raise DumpError(str(exc)) from None
         return DumpOutcome(
@@ -123,6 +126,20 @@ class PostgresEngine:
         finally:
             with self._connect(RestoreError, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _checked(writer: SealedWriter) -> Callable[[bytes], None]:
+    """Pass pg_dump's output on, refusing anything that does not start like a custom-format archive."""
+    seen = bytearray()
+
+    def sink(chunk: bytes) -> None:
+        if len(seen) < len(ARCHIVE_MAGIC):
+            seen.extend(chunk[: len(ARCHIVE_MAGIC)])
+            if not ARCHIVE_MAGIC.startswith(bytes(seen[: len(ARCHIVE_MAGIC)])):
+                raise DumpError("pg_dump output is not a custom-format archive")
+        writer.write(chunk)
+
+    return sink
 
 
 def _count_rows(conn: psycopg.Connection) -> dict[str, int]:
