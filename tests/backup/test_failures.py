@@ -45,13 +45,15 @@ def assert_intact(
     assert backup_cli("verify", env={**env, "TRIBOKA_BACKUP_TARGET_DIR": str(target)}).code == 0
 
 
-def fake_pg_dump(tmp_path: Path) -> Path:
+DIES_MIDWAY = "printf PGDMP; head -c 300000 /dev/urandom; echo 'pg_dump: error: connection lost' >&2; exit 1"
+
+
+def fake_pg_dump(tmp_path: Path, body: str = DIES_MIDWAY) -> Path:
+    """A pg_dump that starts like an archive, writes some bytes, then fails (the real one is not on PATH)."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     script = bin_dir / "pg_dump"
-    script.write_text(
-        "#!/bin/sh\nhead -c 300000 /dev/urandom\necho 'pg_dump: error: connection lost' >&2\nexit 1\n"
-    )
+    script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
     return bin_dir
 
@@ -76,6 +78,16 @@ def test_dump_command_failing_midway(
     assert metrics["triboka_backup_last_run_exit_code"] == "3"
     first_end = datetime.fromisoformat(success["finished_at"]).timestamp()
     assert float(metrics["triboka_backup_last_success_timestamp_seconds"]) == first_end
+
+
+def test_dump_command_writing_garbage_and_exiting_zero(
+    first_backup: str, pg_env: dict[str, str], tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    bin_dir = fake_pg_dump(tmp_path, "echo 'this is not an archive'; exit 0")
+    failed = backup_cli("run", env={**pg_env, "TRIBOKA_BACKUP_PG_BIN_DIR": str(bin_dir)})
+    assert failed.code == 3
+    assert "not a custom-format archive" in failed.err
+    assert_intact(Path(pg_env["TRIBOKA_BACKUP_TARGET_DIR"]), first_backup, backup_cli, pg_env)
 
 
 def test_bad_database(first_backup: str, pg_env: dict[str, str], backup_cli: Callable[..., Result]) -> None:
