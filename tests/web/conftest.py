@@ -1,0 +1,136 @@
+"""Session fixtures: one real API (temp SQLite) seeded with a user of each role, and one real web process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.web.servers import Process, add_company, sign_in, start_api, start_web, web_client
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+PASSWORD = "cacao-test-pass-1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+    role: str
+    company_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stack:
+    api: Process
+    web: Process
+    accounts: dict[str, Account]
+    exporter_company: int
+    buyer_company: int
+
+
+def _seed(api_url: str, db: Path) -> tuple[dict[str, Account], int, int]:
+    exporter_company = add_company(db, "AgroExport Manabí", "exporter", "Ecuador")
+    buyer_company = add_company(db, "Chocolates Suizos AG", "buyer", "Switzerland")
+    admin = Account("admin@triboka.test", PASSWORD, "admin")
+    with httpx.Client(base_url=api_url, timeout=10) as api:
+        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        registered = api.post(
+            "/api/auth/register",
+            json={
+                "name": "Coop Valle",
+                "email": "productor@triboka.test",
+                "password": PASSWORD,
+                "role": "producer",
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        accounts = {"admin": admin}
+        for role, company in (("exporter", exporter_company), ("buyer", buyer_company), ("operator", None)):
+            body = {
+                "email": f"{role}@triboka.test",
+                "first_name": role.capitalize(),
+                "last_name": "Tester",
+                "role": role,
+                "company_id": company,
+                "password": PASSWORD,
+            }
+            created = api.post("/api/users", json=body, headers=headers)
+            assert created.status_code == 201, created.text
+            accounts[role] = Account(body["email"], PASSWORD, role, company)
+        producer = api.post("/api/auth/login", json={"email": "productor@triboka.test", "password": PASSWORD})
+        accounts["producer"] = Account(
+            "productor@triboka.test", PASSWORD, "producer", producer.json()["user"]["company_id"]
+        )
+    return accounts, exporter_company, buyer_company
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("web-stack")
+    api = start_api(workdir, "admin@triboka.test", PASSWORD)
+    try:
+        accounts, exporter_company, buyer_company = _seed(api.url, workdir / "api.db")
+        web = start_web(workdir, api.url)
+        try:
+            yield Stack(api, web, accounts, exporter_company, buyer_company)
+        finally:
+            web.stop()
+    finally:
+        api.stop()
+
+
+@pytest.fixture(scope="session")
+def web_url(stack: Stack) -> str:
+    return stack.web.url
+
+
+@pytest.fixture
+def client_for(stack: Stack) -> Iterator:
+    """`client_for("exporter")`: an httpx client signed in to the web process as that role."""
+    clients: list[httpx.Client] = []
+
+    def make(role: str, language: str = "es") -> httpx.Client:
+        client = web_client(stack.web.url, language)
+        clients.append(client)
+        account = stack.accounts[role]
+        assert sign_in(client, account.email, account.password).status_code == 303
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def anonymous(stack: Stack) -> Iterator[httpx.Client]:
+    with web_client(stack.web.url) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url(stack: Stack) -> str:
+    return stack.web.url
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

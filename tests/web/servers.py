@@ -1,0 +1,133 @@
+"""Start the real API and web processes for the web tests, and talk to them like a browser would."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+JWT_SECRET = "web-tests-jwt-secret-0123456789abcdef"
+WEB_SECRET = "web-tests-session-secret-0123456789abcdef"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Process:
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _wait_until_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+def _spawn(args: list[str], env: dict[str, str], port: int, log: Path) -> Process:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_healthy(url, proc, log)
+    return Process(url, proc, log)
+
+
+def api_env(workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRIBOKA_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'api.db'}",
+        "TRIBOKA_JWT_SECRET": JWT_SECRET,
+        "TRIBOKA_LOG_LEVEL": "warning",
+    }
+
+
+def start_api(workdir: Path, admin_email: str, admin_password: str) -> Process:
+    env = api_env(workdir)
+    subprocess.run([str(BIN / "triboka-api"), "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "triboka-api"), "create-admin", "--email", admin_email, "--password", admin_password],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    args = [str(BIN / "triboka-api"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return _spawn(args, env, port, workdir / "api.log")
+
+
+def start_web(
+    workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = (), **settings: str
+) -> Process:
+    env = {
+        **os.environ,
+        "TRIBOKA_WEB_API_URL": api_url,
+        "TRIBOKA_WEB_SECRET_KEY": WEB_SECRET,
+        "TRIBOKA_WEB_API_TIMEOUT_SECONDS": "5",
+        **{f"TRIBOKA_WEB_{k.upper()}": v for k, v in settings.items()},
+    }
+    port = free_port()
+    args = [str(BIN / "triboka-web"), "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args]
+    return _spawn(args, env, port, workdir / f"{name}.log")
+
+
+def add_company(db: Path, name: str, company_type: str, country: str) -> int:
+    """The API has no company-creation endpoint (contract §4.4): companies come from seeding."""
+    with sqlite3.connect(db) as conn:
+        cursor = conn.execute(
+            "INSERT INTO companies (name, email, company_type, country, is_active, created_at)"
+            " VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP)",
+            (name, f"contact@{company_type}.example", company_type, country),
+        )
+        return int(cursor.lastrowid)
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def web_client(base_url: str, language: str = "es") -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers={"Accept-Language": language}, timeout=15)
+
+
+def sign_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
+    token = csrf_from(client.get("/login").text)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client: httpx.Client, page: str, action: str, data: dict[str, object]) -> httpx.Response:
+    """Submit a form the way a browser does: read the CSRF token from the page that shows the form."""
+    token = csrf_from(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token})

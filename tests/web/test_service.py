@@ -1,0 +1,60 @@
+"""The service contract the Helm chart relies on: settings validation, multi-worker metrics on their own port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from triboka_web.settings import Settings
+
+from tests.web.servers import BIN, free_port, start_web
+
+
+def test_production_refuses_the_default_or_a_short_secret() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(environment="production")
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(environment="production", secret_key="too-short")
+    assert Settings(environment="production", secret_key="x" * 32).cookie_secure is False
+
+
+def test_serve_exits_with_a_clear_message_on_bad_configuration() -> None:
+    env = {**os.environ, "TRIBOKA_WEB_ENVIRONMENT": "production", "TRIBOKA_WEB_SECRET_KEY": "short"}
+    done = subprocess.run(
+        [str(BIN / "triboka-web"), "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert "TRIBOKA_WEB_SECRET_KEY" in done.stderr
+
+
+def _health_requests_counted(metrics_url: str) -> float:
+    for line in httpx.get(metrics_url).text.splitlines():
+        if line.startswith("triboka_web_http_requests_total{") and 'route="/health"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.mark.slow
+def test_metrics_of_all_workers_are_served_by_the_supervisor(tmp_path, stack) -> None:
+    metrics_url = f"http://127.0.0.1:{free_port()}/metrics"
+    port = metrics_url.split(":")[2].split("/")[0]
+    web = start_web(
+        tmp_path, stack.api.url, name="web-metrics", extra_args=("--workers", "2", "--metrics-port", port)
+    )
+    try:
+        for _ in range(6):
+            httpx.get(f"{web.url}/health")
+        deadline = time.monotonic() + 10
+        while _health_requests_counted(metrics_url) < 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _health_requests_counted(metrics_url) >= 6
+    finally:
+        web.stop()
