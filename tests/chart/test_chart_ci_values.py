@@ -1,15 +1,16 @@
-"""Every charts/triboka/ci/*-values.yaml renders, and every object it renders is valid Kubernetes: strict
-schema validation against the oldest version this suite targets (1.29) and the newest kubernetes-validate
-ships."""
+"""Every charts/triboka/ci/*-values.yaml scenario and every k8s/values/ overlay renders, and every object it
+renders is valid Kubernetes: strict schema validation against the oldest version this suite targets (1.29) and
+the newest kubernetes-validate ships."""
 
 from __future__ import annotations
 
 import kubernetes_validate
 import pytest
-from chart_render import CHART, pod_spec, render_chart
+from chart_render import CHART, REPO, pod_spec, render_chart
 from kubernetes_validate.utils import latest_version
 
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
+VALUES_FILES = CI_VALUES + sorted((REPO / "k8s" / "values").glob("*.yaml"))
 K8S_VERSIONS = ["1.29.0", latest_version()]
 POD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "Pod")
 
@@ -26,7 +27,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
 
 
 @pytest.mark.parametrize("k8s_version", K8S_VERSIONS)
-@pytest.mark.parametrize("values_file", CI_VALUES, ids=lambda p: p.name)
+@pytest.mark.parametrize("values_file", VALUES_FILES, ids=lambda p: p.name)
 def test_rendered_objects_validate_strictly(values_file, k8s_version):
     objects = render_chart(values_files=(values_file,))
     assert objects
@@ -38,7 +39,7 @@ def test_rendered_objects_validate_strictly(values_file, k8s_version):
             pytest.fail(f"{name} invalid for {k8s_version}: {err.message} at {list(err.path)}")
 
 
-@pytest.mark.parametrize("values_file", CI_VALUES, ids=lambda p: p.name)
+@pytest.mark.parametrize("values_file", VALUES_FILES, ids=lambda p: p.name)
 def test_every_port_declares_tcp(values_file):
     """helm 4 applies server-side: a port without `protocol` fails the install."""
     for obj in render_chart(values_files=(values_file,)):

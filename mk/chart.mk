@@ -1,0 +1,59 @@
+# The Helm chart (charts/triboka): lint, render + strict schema validation, render tests, checkov; deploys to a
+# kind cluster (machines with Docker) or to the local cluster of k8s/local-cluster (machines without).
+CHART_DIR := charts/triboka
+# helm 4, installed from its npm carrier package by k8s/local-cluster/install-helm
+HELM ?= /var/cache/triboka/bin/helm
+CHECKOV_VENV := $(CURDIR)/.venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHART_RENDER := var/chart/default-render.yaml
+RELEASE ?= triboka
+NAMESPACE ?= triboka
+# the local cluster's kubeconfig (k8s/local-cluster/up)
+LOCAL_KUBECONFIG ?= /var/lib/triboka-cluster/kubeconfig
+
+.PHONY: chart-helm chart-lint chart-checkov test-chart kind-deploy local-deploy
+
+chart-helm: ## install helm 4 (to /var/cache/triboka/bin/helm) unless HELM already points at one
+	@test -x $(HELM) || $(CURDIR)/k8s/local-cluster/install-helm
+
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+chart-lint: chart-helm ## helm lint --strict the chart with each ci/*-values.yaml scenario
+	@for f in $(CHART_DIR)/ci/*-values.yaml; do \
+	  $(HELM) lint --strict --quiet $(CHART_DIR) --values "$$f" >/dev/null || { $(HELM) lint --strict $(CHART_DIR) --values "$$f"; exit 1; }; \
+	  echo "helm lint --strict: ok with $$f"; \
+	done
+
+chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on the default render (exceptions and reasons: .checkov.yaml)
+	@mkdir -p $(dir $(CHART_RENDER))
+	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) > $(CHART_RENDER)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --quiet
+
+test-chart: venv chart-helm chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart, checkov
+	HELM=$(HELM) $(BIN)/pytest tests/chart -q
+
+kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
+	for image in triboka-api triboka-web triboka-backup; do \
+	  $(KIND) load docker-image "$$image:$(IMAGE_TAG)" --name $(KIND_CLUSTER); \
+	done
+	$(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
+	  --values k8s/values/kind.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
+	  --wait --timeout 10m
+	$(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
+
+local-deploy: images chart-helm ## (after `make cluster-up`) import the images into the local cluster, install the chart with k8s/values/local.yaml, run helm test
+	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15
+	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
+	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
+	  --wait --timeout 10m
+	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
+
+HELM_DOCS_VERSION := v1.14.2
+
+.PHONY: chart-docs
+chart-docs: ## regenerate charts/triboka/README.md (values table from the `# --` comments in values.yaml; helm-docs via go run)
+	cd $(CHART_DIR) && go run github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION) \
+	  --chart-search-root . --template-files README.md.gotmpl --output-file README.md
