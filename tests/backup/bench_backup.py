@@ -28,12 +28,14 @@ CREATE TABLE lots (
     id bigint PRIMARY KEY, producer_id int NOT NULL REFERENCES producers(id), code text NOT NULL,
     weight_kg numeric(12, 3) NOT NULL, price_usd numeric(14, 4), harvested_at timestamptz NOT NULL, notes text
 );
+"""
+BATCH_SQL = """
 INSERT INTO lots SELECT g, 1 + g % 1000, 'LOT-' || g, (g % 100000) / 7.0, (g % 9973) * 1.37,
        timestamptz '2020-01-01' + g * interval '7 seconds',
        md5(g::text) || ' cacao fino de aroma — lote ' || g || ' ' || repeat('x', g % 40)
-FROM generate_series(1, {rows}) g;
-VACUUM ANALYZE;
+FROM generate_series({first}, {last}) g;
 """
+BATCH = 500_000
 
 
 def url_for(database: str) -> str:
@@ -43,7 +45,10 @@ def url_for(database: str) -> str:
 
 def psql(database: str, sql: str) -> str:
     cmd = ["psql", "-qAtX", "-v", "ON_ERROR_STOP=1", url_for(database)]
-    return subprocess.run(cmd, input=sql, capture_output=True, text=True, check=True).stdout.strip()
+    done = subprocess.run(cmd, input=sql, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"psql failed on {database}: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def recreate(database: str) -> None:
@@ -62,7 +67,10 @@ def build() -> None:
         return
     recreate(DATABASE)
     started = time.monotonic()
-    psql(DATABASE, BUILD_SQL.format(rows=ROWS))
+    psql(DATABASE, BUILD_SQL)
+    for first in range(1, ROWS + 1, BATCH):
+        psql(DATABASE, BATCH_SQL.format(first=first, last=min(first + BATCH - 1, ROWS)))
+    psql(DATABASE, "VACUUM ANALYZE")
     print(
         f"built {DATABASE}: {size_of(DATABASE) / 1024**2:.0f} MiB in {time.monotonic() - started:.0f} s",
         flush=True,

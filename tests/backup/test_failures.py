@@ -184,6 +184,14 @@ def test_corrupted_file_fails_verification_and_restore(
     assert psql(target, PUBLIC_RELATIONS).strip() == "0"
 
 
+def test_verify_fails_when_there_is_nothing_to_verify(
+    pg_env: dict[str, str], backup_cli: Callable[..., Result]
+) -> None:
+    result = backup_cli("verify", env=pg_env)
+    assert result.code == 5
+    assert "no backups" in result.err
+
+
 def test_truncated_file_is_listed_as_damaged_and_never_pruned(
     first_backup: str, pg_env: dict[str, str], backup_cli: Callable[..., Result]
 ) -> None:

@@ -24,6 +24,11 @@ def bucket(s3_server: S3Server) -> str:
     return name
 
 
+@pytest.fixture
+def store(s3_server: S3Server, bucket: str) -> S3Store:
+    return S3Store(client(s3_server), bucket, "triboka/prod", PART)
+
+
 def client(server: S3Server) -> Minio:
     return make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
 
@@ -87,11 +92,10 @@ def test_corrupted_object_fails_verification(
 
 
 def test_prune_from_s3(
-    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+    env: dict[str, str], s3_server: S3Server, bucket: str, store: S3Store, backup_cli: Callable[..., Result]
 ) -> None:
     target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
     real = backup_cli("run", env=env).out.strip()
-    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
     past = fabricate(target, real, [datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=i) for i in range(5)])
     for backup_id in past:
         store.publish(target / backup_id, backup_id)
@@ -123,8 +127,7 @@ class FailingReader(io.RawIOBase):
         return count
 
 
-def test_aborted_multipart_upload_leaves_nothing(s3_server: S3Server, bucket: str) -> None:
-    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
+def test_aborted_multipart_upload_leaves_nothing(s3_server: S3Server, bucket: str, store: S3Store) -> None:
     source = io.BufferedReader(FailingReader(3 * PART))
     with pytest.raises(StorageError, match="read error"):
         store.upload("triboka/prod/20260101T000000.000Z/database.pgdump", source, 4 * PART)
@@ -134,11 +137,10 @@ def test_aborted_multipart_upload_leaves_nothing(s3_server: S3Server, bucket: st
 
 
 def test_no_overwrite_of_an_existing_backup_id(
-    env: dict[str, str], s3_server: S3Server, bucket: str, backup_cli: Callable[..., Result]
+    env: dict[str, str], s3_server: S3Server, bucket: str, store: S3Store, backup_cli: Callable[..., Result]
 ) -> None:
     target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
     backup_id = backup_cli("run", env=env).out.strip()
-    store = S3Store(client(s3_server), bucket, "triboka/prod", PART)
     manifest_before = client(s3_server).get_object(bucket, f"triboka/prod/{backup_id}/manifest.json").read()
     (target / backup_id / "database.sqlite3").write_bytes(b"something else")
     with pytest.raises(StorageError, match="already exists"):

@@ -187,6 +187,8 @@ def _restore_test_engine(settings: Settings, engine_kind: str) -> Engine:
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> None:
     store = _chosen(settings, args)
     ids = [check_backup_id(args.backup_id)] if args.backup_id else store.backup_ids()
+    if not ids:
+        raise VerifyError(f"no backups in {store.name}")
     failures = 0
     for backup_id in ids:
         try:
