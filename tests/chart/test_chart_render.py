@@ -411,6 +411,7 @@ def test_backup_cronjob_policy():
     assert env["TRIBOKA_BACKUP_RELEASE"] == RELEASE
     assert env["TRIBOKA_BACKUP_KUBE_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
     assert env["TRIBOKA_BACKUP_KEEP_DAILY"] == "7"
+    assert env["TRIBOKA_BACKUP_APP_VERSION"] == "2.0.0"
     assert not any(name.startswith("TRIBOKA_BACKUP_S3_") for name in env)
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["backups"]["persistentVolumeClaim"]["claimName"] == f"{FULLNAME}-backup"
@@ -568,6 +569,7 @@ def test_network_policy_for_an_external_database():
     [
         ({"api": {"replicaCount": "two"}}, "/api/replicaCount"),
         ({"backup": {"suspend": "yes"}}, "/backup/suspend"),
+        ({"environment": "staging"}, "/environment"),
         ({"api": {"image": {"pullPolicy": "Sometimes"}}}, "/api/image/pullPolicy"),
         ({"secrets": {"jwtSecret": "too-short"}}, "/secrets/jwtSecret"),
         ({"replicas": 3}, "additional properties 'replicas' not allowed"),

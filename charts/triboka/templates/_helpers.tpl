@@ -226,6 +226,8 @@ volumeMounts:
       fieldPath: metadata.namespace
 - name: TRIBOKA_BACKUP_RELEASE
   value: {{ .Release.Name | quote }}
+- name: TRIBOKA_BACKUP_APP_VERSION
+  value: {{ .Chart.AppVersion | quote }}
 {{- with $b.metricsFile }}
 - name: TRIBOKA_BACKUP_METRICS_FILE
   value: {{ . | quote }}
