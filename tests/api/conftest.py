@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.app import create_app
 from triboka_api.migrate import upgrade
-from triboka_api.models import Company, User
+from triboka_api.models import Company, Deal, DealMember, User
+from triboka_api.security import passwords
 from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
@@ -29,6 +33,16 @@ from tests.support.postgres import pg_url_for
 JWT_SECRET = "contract-tests-secret-0123456789abcdef"
 PASSWORD = "Sup3r-secret!"
 _sequence = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its production cost takes most of a second per hash on the shared 2-core machine, and these
+    tests create and log in hundreds of users. They use the same Argon2id format and code paths (hash, verify,
+    Werkzeug re-hash at login) with a cheap parameter set."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_argon2", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -140,6 +154,43 @@ class World:
             company_name=company.name if company else None,
         )
 
+    def session(self) -> AsyncSession:
+        """A session on the module's database, for arranging rows the API cannot create (deals, states)."""
+        return self.app.state.sessionmaker()
+
+    async def set_active(self, party: Party, active: bool) -> None:
+        async with self.session() as session:
+            (await session.get(User, party.id)).active = active
+            await session.commit()
+
+    async def drop_user(self, party: Party) -> None:
+        """Hard-delete the user row behind `party` (its token stays valid but names nobody)."""
+        async with self.session() as session:
+            await session.execute(delete(User).where(User.id == party.id))
+            await session.commit()
+
+    async def deal(
+        self,
+        admin: Party,
+        *,
+        producer_id: int | None = None,
+        exporter_id: int | None = None,
+        members: tuple[int, ...] = (),
+    ) -> int:
+        async with self.session() as session:
+            deal = Deal(
+                deal_code=f"DEAL-{uuid.uuid4().hex[:8]}",
+                admin_id=admin.id,
+                producer_id=producer_id,
+                exporter_id=exporter_id,
+            )
+            session.add(deal)
+            await session.flush()
+            for party_id in members:
+                session.add(DealMember(deal_id=deal.id, party_id=party_id, role_in_deal="observer"))
+            await session.commit()
+            return deal.id
+
     async def login(self, email: str, password: str = PASSWORD) -> str:
         response = await self.client.post("/api/auth/login", json={"email": email, "password": password})
         assert response.status_code == 200, response.text
@@ -189,6 +240,56 @@ class World:
         response = await self.client.post("/api/contracts", json=body | overrides, headers=creator.headers)
         assert response.status_code == 201, response.text
         return response.json()["contract"]
+
+    async def batch(self, exporter: Party, lot_ids: list[int], **overrides: Any) -> dict[str, Any]:
+        body = {"source_lot_ids": lot_ids, "batch_type": "export", "location": "Guayaquil"} | overrides
+        response = await self.client.post("/api/batches", json=body, headers=exporter.headers)
+        assert response.status_code == 200, response.text
+        return response.json()["batch"]
+
+    async def fixation(
+        self, actor: Party, contract_id: int, quantity: float, spot: float = 3000.0, **extra: Any
+    ) -> int:
+        response = await self.client.post(
+            f"/api/contracts/{contract_id}/fixations",
+            json={"fixed_quantity_mt": quantity, "spot_price_usd": spot} | extra,
+            headers=actor.headers,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["fixation_id"]
+
+    async def dispatch(
+        self, actor: Party, contract_id: int, batch_id: int, quantity: float = 0.5, **overrides: Any
+    ) -> dict[str, Any]:
+        body = {
+            "contract_id": contract_id,
+            "batch_id": batch_id,
+            "quantity_mt": quantity,
+            "destination_country": "USA",
+            "shipping_date": "2025-11-01",
+        } | overrides
+        response = await self.client.post("/api/dispatches", json=body, headers=actor.headers)
+        assert response.status_code == 201, response.text
+        return response.json()["dispatch"]
+
+    async def chain(self, lot_weights: tuple[float, ...] = (1500.0,), price: float = 3000.0) -> Chain:
+        """A producer, an exporter and a buyer (each with a company), purchased lots, one batch of them, and a
+        draft contract between the buyer and the exporter."""
+        producer, exporter, buyer = [await self.user(r) for r in ("producer", "exporter", "buyer")]
+        lot_ids = [await self.purchased_lot(producer, exporter, price, weight_kg=w) for w in lot_weights]
+        batch = await self.batch(exporter, lot_ids)
+        contract = await self.contract(exporter, buyer.company_id, exporter.company_id)
+        return Chain(producer, exporter, buyer, lot_ids, batch, contract)
+
+
+@dataclass
+class Chain:
+    producer: Party
+    exporter: Party
+    buyer: Party
+    lot_ids: list[int]
+    batch: dict[str, Any]
+    contract: dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -56,7 +56,17 @@ class ActorCache:
         ).first()
         actor = None
         if row is not None:
-            actor = Actor(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+            user_id_, email, name, role, company_id, active, company_name, company_type = row
+            actor = Actor(
+                id=user_id_,
+                email=email,
+                name=name,
+                role=role,
+                company_id=company_id,
+                company_name=company_name,
+                company_type=company_type,
+                active=active,
+            )
         if self._ttl > 0:
             self._entries[user_id] = (now + self._ttl, actor)
         return actor
