@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        redirect_slashes=False,  # §1.1: no trailing-slash routes and no redirect
     )
     app.state.settings = settings
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
