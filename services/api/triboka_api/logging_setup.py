@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
-import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -34,7 +33,9 @@ def logging_config(level: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": sys.stdout}},
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+        },
         "root": {"handlers": ["stdout"], "level": level.upper()},
         "loggers": {
             "uvicorn": {"level": level.upper()},

@@ -1,0 +1,10 @@
+# Benchmarks (never tests): they measure and report, they do not assert.
+BENCH_SECONDS ?= 30
+
+.PHONY: bench bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+bench: venv bench-deps ## API load benchmark on SQLite and PostgreSQL vs a bare asyncpg baseline -> docs/benchmarks.md
+	scripts/ensure-postgres
+	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS)
