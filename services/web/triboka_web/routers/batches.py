@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -48,7 +48,7 @@ async def create_batch_page(
     request: Request,
     api: Api,
     user: CreateBatchUser,
-    lot: list[int] | None = None,
+    lot: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     values = {"source_lot_ids": [str(i) for i in lot or []], "batch_type": "export"}
     return await _batch_form(request, api, values, {})
