@@ -137,7 +137,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
         return lot
 
     lot = await commit_unique(session, insert)
-    return {"message": "Lot created", "lot_id": lot.id, "lot_code": lot.lot_code, "blockchain_lot_id": None}
+    return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
 
 
 @router.put("/api/lots/{lot_id}")
