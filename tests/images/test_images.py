@@ -1,0 +1,282 @@
+"""The images `make images` builds start under podman the way the chart runs them (uid 10001, read-only root file
+system, only /tmp writable, no capabilities) and answer their health endpoints.
+
+Needs podman and the images (`make test-images` builds them first). Containers use the host network on free
+loopback ports and are removed at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+PODMAN = shutil.which("podman")
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PODMAN is None, reason="podman is not installed (apt-get install podman): images run under it"
+    ),
+]
+
+
+def _app_version() -> str:
+    for line in (REPO / "charts" / "triboka" / "Chart.yaml").read_text().splitlines():
+        if line.startswith("appVersion:"):
+            return line.split(":", 1)[1].strip().strip('"')
+    raise AssertionError("no appVersion in Chart.yaml")
+
+
+TAG = os.environ.get("IMAGE_TAG") or _app_version()
+IMAGES = {
+    "api": f"localhost/triboka-api:{TAG}",
+    "web": f"localhost/triboka-web:{TAG}",
+    "backup": f"localhost/triboka-backup:{TAG}",
+    "postgres": "localhost/triboka-postgres:15",
+}
+# What the chart's securityContext does, in podman's words.
+RESTRICTED = [
+    "--read-only",
+    "--user",
+    "10001:10001",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+]
+
+
+def podman(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PODMAN, *args], capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def require_image(name: str) -> str:
+    ref = IMAGES[name]
+    if podman("image", "exists", ref, check=False).returncode != 0:
+        pytest.fail(f"image {ref} is missing: run `make images`")
+    return ref
+
+
+class Containers:
+    """Detached containers started by one test module; all removed at the end."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def run(self, image: str, *args: str, env: dict[str, str], options: tuple[str, ...] = ()) -> str:
+        name = f"triboka-test-{uuid.uuid4().hex[:8]}"
+        env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
+        podman("run", "--detach", "--name", name, "--network", "host", *options, *env_args, image, *args)
+        self.names.append(name)
+        return name
+
+    def logs(self, name: str) -> str:
+        proc = podman("logs", name, check=False)
+        return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def containers() -> Iterator[Containers]:
+    started = Containers()
+    yield started
+    for name in started.names:
+        podman("rm", "--force", "--time", "5", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A host directory mounted as the containers' /tmp (the emptyDir of the chart), writable by uid 10001."""
+    path = tmp_path_factory.mktemp("image-tmp")
+    path.chmod(0o1777)
+    return path
+
+
+@pytest.fixture(scope="module")
+def api(containers: Containers, shared_tmp: Path) -> dict[str, str]:
+    """The API image on SQLite under /tmp: migrated, with an admin, serving on a free port."""
+    image = require_image("api")
+    env = {
+        "TRIBOKA_ENVIRONMENT": "production",
+        "TRIBOKA_JWT_SECRET": "image-test-jwt-secret-0123456789abcdef",
+        "TRIBOKA_DATABASE_URL": "sqlite+aiosqlite:////tmp/triboka.db",
+        "TRIBOKA_ADMIN_EMAIL": "admin@image.test",
+        "TRIBOKA_ADMIN_PASSWORD": "image-test-admin-password",
+        "TRIBOKA_ADMIN_NAME": "Image Test",
+    }
+    options = (*RESTRICTED, "--volume", f"{shared_tmp}:/tmp")
+    env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
+    for command in (["migrate", "--wait", "10"], ["create-admin", "--if-missing"]):
+        proc = podman("run", "--rm", *options, *env_args, image, *command, check=False)
+        assert proc.returncode == 0, f"triboka-api {command[0]} failed:\n{proc.stdout}\n{proc.stderr}"
+    port, metrics = free_port(), free_port()
+    name = containers.run(
+        image,
+        *(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--metrics-port",
+            str(metrics),
+        ),
+        env=env,
+        options=options,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/health/live")
+    except httpx.TransportError:
+        pytest.fail(f"the API image did not start:\n{containers.logs(name)}")
+    return {"url": f"http://127.0.0.1:{port}", "metrics": f"http://127.0.0.1:{metrics}", **env}
+
+
+def test_images_are_non_root_with_oci_labels_and_no_healthcheck():
+    for name in IMAGES:
+        ref = require_image(name)
+        (config,) = json.loads(podman("image", "inspect", ref).stdout)
+        labels = config["Config"].get("Labels") or {}
+        assert labels.get("org.opencontainers.image.title") == ref.split("/")[1].split(":")[0]
+        assert labels.get("org.opencontainers.image.version")
+        assert "Healthcheck" not in config["Config"] or not config["Config"]["Healthcheck"]
+        expected_user = "999:999" if name == "postgres" else "10001:10001"
+        assert config["Config"]["User"] == expected_user, ref
+
+
+def test_api_image_serves_health_metrics_and_login(api):
+    health = httpx.get(f"{api['url']}/api/health", timeout=5)
+    assert health.status_code == 200
+    assert health.json()["database"] == "healthy"
+    assert httpx.get(f"{api['url']}/api/health/live", timeout=5).status_code == 200
+    login = httpx.post(
+        f"{api['url']}/api/auth/login",
+        json={"email": api["TRIBOKA_ADMIN_EMAIL"], "password": api["TRIBOKA_ADMIN_PASSWORD"]},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    profile = httpx.get(
+        f"{api['url']}/api/profile",
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        timeout=5,
+    )
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["role"] == "admin"
+    metrics = httpx.get(f"{api['metrics']}/metrics", timeout=5)
+    assert metrics.status_code == 200
+    assert "# TYPE" in metrics.text
+
+
+def test_web_image_serves_health_and_ready(api, containers, shared_tmp):
+    image = require_image("web")
+    port, metrics = free_port(), free_port()
+    name = containers.run(
+        image,
+        *(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--metrics-port",
+            str(metrics),
+        ),
+        env={
+            "TRIBOKA_WEB_ENVIRONMENT": "production",
+            "TRIBOKA_WEB_SECRET_KEY": "image-test-session-key-0123456789abcdef",
+            "TRIBOKA_WEB_API_URL": api["url"],
+        },
+        options=(*RESTRICTED, "--tmpfs", "/tmp:rw,mode=1777"),
+    )
+    try:
+        health = wait_http(f"http://127.0.0.1:{port}/health")
+    except httpx.TransportError:
+        pytest.fail(f"the web image did not start:\n{containers.logs(name)}")
+    assert health.status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port}/ready", timeout=10).status_code == 200
+    # the vendored front-end assets are in the image
+    css = httpx.get(f"http://127.0.0.1:{port}/static/vendor/bootstrap/bootstrap.min.css", timeout=5)
+    assert css.status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).status_code == 200
+
+
+def test_backup_image_dumps_the_postgres_image(containers, tmp_path):
+    postgres, backup = require_image("postgres"), require_image("backup")
+    port = free_port()
+    password = "image-test-db-password"
+    db = containers.run(
+        postgres,
+        *("-c", f"port={port}", "-c", "unix_socket_directories=/tmp"),
+        env={
+            "POSTGRES_USER": "triboka",
+            "POSTGRES_PASSWORD": password,
+            "POSTGRES_DB": "triboka",
+            "PGDATA": "/tmp/pgdata",
+        },
+        options=("--read-only", "--cap-drop", "ALL", "--tmpfs", "/tmp:rw,mode=1777"),
+    )
+    deadline = time.monotonic() + 60
+    while podman("exec", db, "pg_isready", "-h", "127.0.0.1", "-p", str(port), check=False).returncode != 0:
+        assert time.monotonic() < deadline, f"the postgres image did not start:\n{containers.logs(db)}"
+        time.sleep(0.5)
+
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o1777)
+    backups.chmod(0o1777)
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_HOST": "127.0.0.1",
+        "TRIBOKA_BACKUP_DATABASE_PORT": str(port),
+        "TRIBOKA_BACKUP_DATABASE_NAME": "triboka",
+        "TRIBOKA_BACKUP_DATABASE_USER": "triboka",
+        "TRIBOKA_BACKUP_DATABASE_PASSWORD": password,
+    }
+    env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
+    proc = podman(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        *RESTRICTED,
+        "--tmpfs",
+        "/tmp:rw,mode=1777",
+        "--volume",
+        f"{backups}:/backups",
+        *env_args,
+        backup,
+        "run",
+        "--prune",
+        check=False,
+    )
+    assert proc.returncode == 0, f"triboka-backup run failed:\n{proc.stdout}\n{proc.stderr}"
+    assert any(backups.iterdir()), "the backup wrote nothing to /backups"
+    version = podman("run", "--rm", "--entrypoint", "pg_dump", backup, "--version")
+    assert " 15." in version.stdout
