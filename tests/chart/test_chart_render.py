@@ -436,10 +436,13 @@ def test_backup_to_s3():
     }
 
 
-def test_backup_rbac_is_read_only_on_configmaps_and_secrets():
+def test_backup_rbac_is_read_only_and_reads_secrets_only_for_encrypted_backups():
+    encrypted = render_chart({"backup": {"encryption": {"existingSecret": "backup-key"}}})
+    (rule,) = get(encrypted, "Role", "backup")["rules"]
+    assert rule == {"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list"]}
     objects = render_chart()
     (rule,) = get(objects, "Role", "backup")["rules"]
-    assert rule == {"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list"]}
+    assert rule == {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}
     binding = get(objects, "RoleBinding", "backup")
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": f"{FULLNAME}-backup", "namespace": "triboka"}
