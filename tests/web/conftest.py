@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.servers import Process, add_company, sign_in, start_api, start_web, web_client
+from tests.web.servers import Process, add_company, launch_api, launch_web, sign_in, web_client
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 PASSWORD = "cacao-test-pass-1"
@@ -80,15 +80,15 @@ def _seed(api_url: str, db: Path) -> tuple[dict[str, Account], int, int]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("web-stack")
-    api = start_api(workdir, "admin@triboka.test", PASSWORD)
+    api = launch_api(workdir, "admin@triboka.test", PASSWORD)
+    web = launch_web(workdir, api.url)  # boots while the API does; it needs the API only per request
     try:
+        api.wait_until_healthy()
+        web.wait_until_healthy()
         accounts, exporter_company, buyer_company = _seed(api.url, workdir / "api.db")
-        web = start_web(workdir, api.url)
-        try:
-            yield Stack(api, web, accounts, exporter_company, buyer_company)
-        finally:
-            web.stop()
+        yield Stack(api, web, accounts, exporter_company, buyer_company)
     finally:
+        web.stop()
         api.stop()
 
 

@@ -32,6 +32,21 @@ class Process:
     proc: subprocess.Popen
     log: Path
 
+    def wait_until_healthy(self, timeout: float = 60.0) -> Process:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.url} exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}"
+                )
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.url} did not become healthy:\n{self.log.read_text()[-3000:]}")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -41,26 +56,11 @@ class Process:
             self.proc.wait()
 
 
-def _wait_until_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy:\n{log.read_text()[-3000:]}")
-
-
-def _spawn(args: list[str], env: dict[str, str], port: int, log: Path) -> Process:
+def _launch(args: list[str], env: dict[str, str], port: int, log: Path) -> Process:
+    """Start a server without waiting for it (call `wait_until_healthy`), so several can boot at once."""
     with log.open("wb") as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_healthy(url, proc, log)
-    return Process(url, proc, log)
+    return Process(f"http://127.0.0.1:{port}", proc, log)
 
 
 def api_env(workdir: Path) -> dict[str, str]:
@@ -72,7 +72,7 @@ def api_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def start_api(workdir: Path, admin_email: str, admin_password: str) -> Process:
+def launch_api(workdir: Path, admin_email: str, admin_password: str) -> Process:
     env = api_env(workdir)
     subprocess.run([str(BIN / "triboka-api"), "migrate"], env=env, check=True, capture_output=True)
     subprocess.run(
@@ -83,22 +83,23 @@ def start_api(workdir: Path, admin_email: str, admin_password: str) -> Process:
     )
     port = free_port()
     args = [str(BIN / "triboka-api"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return _spawn(args, env, port, workdir / "api.log")
+    return _launch(args, env, port, workdir / "api.log")
 
 
-def start_web(
-    workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = (), **settings: str
-) -> Process:
+def launch_web(workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = ()) -> Process:
     env = {
         **os.environ,
         "TRIBOKA_WEB_API_URL": api_url,
         "TRIBOKA_WEB_SECRET_KEY": WEB_SECRET,
         "TRIBOKA_WEB_API_TIMEOUT_SECONDS": "5",
-        **{f"TRIBOKA_WEB_{k.upper()}": v for k, v in settings.items()},
     }
     port = free_port()
     args = [str(BIN / "triboka-web"), "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args]
-    return _spawn(args, env, port, workdir / f"{name}.log")
+    return _launch(args, env, port, workdir / f"{name}.log")
+
+
+def start_web(workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = ()) -> Process:
+    return launch_web(workdir, api_url, name, extra_args).wait_until_healthy()
 
 
 def add_company(db: Path, name: str, company_type: str, country: str) -> int:
