@@ -42,14 +42,6 @@ STATUS_COLOURS = {
     "delivered": "success",
 }
 
-# Contract status moves the API accepts (contract §4.7) and dispatch moves (§4.9).
-CONTRACT_TRANSITIONS = {
-    "draft": ("active", "cancelled"),
-    "active": ("suspended", "completed"),
-    "suspended": ("active", "cancelled"),
-}
-DISPATCH_TRANSITIONS = {"planned": ("in_transit", "cancelled"), "in_transit": ("delivered", "cancelled")}
-
 
 def status_label(value: str | None) -> str:
     return gettext(STATUS_LABELS[value]) if value in STATUS_LABELS else (value or "—")

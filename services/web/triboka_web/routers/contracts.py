@@ -16,7 +16,6 @@ from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import ContractForm, FixationForm, api_form_errors, api_refusal, parse_form
 from triboka_web.i18n import _, fmt_number
-from triboka_web.labels import CONTRACT_TRANSITIONS
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
 from triboka_web.status_change import apply_status_change
@@ -28,6 +27,12 @@ CreateFixationUser = allowed_to(Action.CREATE_FIXATION)
 
 CONTRACT_FILTERS = ("status", "product_type", "buyer_id", "exporter_id")
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
+# The status moves the API accepts (contract §4.7); completed and cancelled are terminal.
+CONTRACT_TRANSITIONS = {
+    "draft": ("active", "cancelled"),
+    "active": ("suspended", "completed"),
+    "suspended": ("active", "cancelled"),
+}
 
 
 @router.get("/contracts")

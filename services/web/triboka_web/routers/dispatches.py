@@ -16,7 +16,7 @@ from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import DispatchForm, api_form_errors, api_refusal, parse_form
 from triboka_web.i18n import _
-from triboka_web.labels import DISPATCH_TRANSITIONS, translated_labels
+from triboka_web.labels import translated_labels
 from triboka_web.pagination import PER_PAGE, Page
 from triboka_web.roles import Action
 from triboka_web.status_change import apply_status_change
@@ -35,6 +35,8 @@ DISPATCH_FILTERS = (
     "shipping_to",
 )
 DISPATCH_STATUSES = ("planned", "in_transit", "delivered", "cancelled")
+# The status moves the API accepts (contract §4.9); delivered and cancelled are terminal.
+DISPATCH_TRANSITIONS = {"planned": ("in_transit", "cancelled"), "in_transit": ("delivered", "cancelled")}
 
 
 @router.get("/dispatches")
