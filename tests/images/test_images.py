@@ -60,6 +60,10 @@ def podman(*args: str, check: bool = True, timeout: float = 120) -> subprocess.C
     return subprocess.run([PODMAN, *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
+def env_args(env: dict[str, str]) -> list[str]:
+    return [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,8 +96,7 @@ class Containers:
 
     def run(self, image: str, *args: str, env: dict[str, str], options: tuple[str, ...] = ()) -> str:
         name = f"triboka-test-{uuid.uuid4().hex[:8]}"
-        env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
-        podman("run", "--detach", "--name", name, "--network", "host", *options, *env_args, image, *args)
+        podman("run", "--detach", "--name", name, "--network", "host", *options, *env_args(env), image, *args)
         self.names.append(name)
         return name
 
@@ -131,9 +134,8 @@ def api(containers: Containers, shared_tmp: Path) -> dict[str, str]:
         "TRIBOKA_ADMIN_NAME": "Image Test",
     }
     options = (*RESTRICTED, "--volume", f"{shared_tmp}:/tmp")
-    env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
     for command in (["migrate", "--wait", "10"], ["create-admin", "--if-missing"]):
-        proc = podman("run", "--rm", *options, *env_args, image, *command, check=False)
+        proc = podman("run", "--rm", *options, *env_args(env), image, *command, check=False)
         assert proc.returncode == 0, f"triboka-api {command[0]} failed:\n{proc.stdout}\n{proc.stderr}"
     port, metrics = free_port(), free_port()
     name = containers.run(
@@ -194,7 +196,9 @@ def test_api_image_serves_health_metrics_and_login(api):
     assert "# TYPE" in metrics.text
 
 
-def test_web_image_serves_health_and_ready(api, containers, shared_tmp):
+@pytest.fixture(scope="module")
+def web(api: dict[str, str], containers: Containers) -> dict[str, str]:
+    """The web image serving on a free port against the API container."""
     image = require_image("web")
     port, metrics = free_port(), free_port()
     name = containers.run(
@@ -218,15 +222,50 @@ def test_web_image_serves_health_and_ready(api, containers, shared_tmp):
         options=(*RESTRICTED, "--tmpfs", "/tmp:rw,mode=1777"),
     )
     try:
-        health = wait_http(f"http://127.0.0.1:{port}/health")
+        wait_http(f"http://127.0.0.1:{port}/health")
     except httpx.TransportError:
         pytest.fail(f"the web image did not start:\n{containers.logs(name)}")
-    assert health.status_code == 200
-    assert httpx.get(f"http://127.0.0.1:{port}/ready", timeout=10).status_code == 200
+    return {"url": f"http://127.0.0.1:{port}", "metrics": f"http://127.0.0.1:{metrics}"}
+
+
+def test_web_image_serves_health_and_ready(web):
+    assert httpx.get(f"{web['url']}/health", timeout=5).status_code == 200
+    assert httpx.get(f"{web['url']}/ready", timeout=10).status_code == 200
     # the vendored front-end assets are in the image
-    css = httpx.get(f"http://127.0.0.1:{port}/static/vendor/bootstrap/bootstrap.min.css", timeout=5)
+    css = httpx.get(f"{web['url']}/static/vendor/bootstrap/bootstrap.min.css", timeout=5)
     assert css.status_code == 200
-    assert httpx.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).status_code == 200
+    assert httpx.get(f"{web['metrics']}/metrics", timeout=5).status_code == 200
+
+
+def test_helm_test_script_passes_against_the_images(api, web, tmp_path):
+    """The `helm test` pod's script (charts/triboka/templates/tests/) run with python from the API image."""
+    template = (REPO / "charts" / "triboka" / "templates" / "tests" / "test-platform.yaml").read_text()
+    script = tmp_path / "helm_test.py"
+    script.write_text(template.split("{{- $script := `", 1)[1].split("` }}", 1)[0])
+    script.chmod(0o644)
+    env = {
+        "API_URL": api["url"],
+        "WEB_URL": web["url"],
+        "TRIBOKA_ADMIN_EMAIL": api["TRIBOKA_ADMIN_EMAIL"],
+        "TRIBOKA_ADMIN_PASSWORD": api["TRIBOKA_ADMIN_PASSWORD"],
+    }
+    proc = podman(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        *RESTRICTED,
+        "--volume",
+        f"{script}:/helm_test.py:ro",
+        *env_args(env),
+        "--entrypoint",
+        "python3",
+        require_image("api"),
+        "/helm_test.py",
+        check=False,
+    )
+    assert proc.returncode == 0, f"helm test script failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "login round trip ok" in proc.stdout
 
 
 def test_backup_image_dumps_the_postgres_image(containers, tmp_path):
@@ -259,7 +298,6 @@ def test_backup_image_dumps_the_postgres_image(containers, tmp_path):
         "TRIBOKA_BACKUP_DATABASE_USER": "triboka",
         "TRIBOKA_BACKUP_DATABASE_PASSWORD": password,
     }
-    env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
     proc = podman(
         "run",
         "--rm",
@@ -270,7 +308,7 @@ def test_backup_image_dumps_the_postgres_image(containers, tmp_path):
         "/tmp:rw,mode=1777",
         "--volume",
         f"{backups}:/backups",
-        *env_args,
+        *env_args(env),
         backup,
         "run",
         "--prune",
