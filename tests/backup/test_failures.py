@@ -192,6 +192,21 @@ def test_verify_fails_when_there_is_nothing_to_verify(
     assert "no backups" in result.err
 
 
+def test_restored_row_counts_differing_from_the_manifest(
+    first_backup: str, pg_env: dict[str, str], backup_cli: Callable[..., Result],
+    pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str],
+) -> None:  # fmt: skip
+    manifest_path = Path(pg_env["TRIBOKA_BACKUP_TARGET_DIR"]) / first_backup / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["row_counts"]["public.lots"] = 501
+    manifest_path.write_text(json.dumps(manifest))
+    target = pg_url_for(pg_database_factory("triboka_backup_counts"))
+    result = backup_cli("restore", first_backup, "--target-url", target, "--check-counts", env=pg_env)
+    assert result.code == 5
+    assert "'public.lots': (501, 500)" in result.err
+    assert backup_cli("verify", "--restore-test", env=pg_env).code == 5
+
+
 def test_truncated_file_is_listed_as_damaged_and_never_pruned(
     first_backup: str, pg_env: dict[str, str], backup_cli: Callable[..., Result]
 ) -> None:

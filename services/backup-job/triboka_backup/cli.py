@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     rest.add_argument("backup_id", help="a backup id or 'latest'")
     rest.add_argument("--target-url", required=True, help="database to restore into (must be empty)")
     rest.add_argument("--force", action="store_true", help="restore even if the target is not empty")
+    rest.add_argument(
+        "--check-counts",
+        action="store_true",
+        help="count every table's rows after the restore and compare with the manifest",
+    )
     prune = sub.add_parser("prune", parents=[common], help="apply retention to every configured store")
     prune.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
     return parser
@@ -220,7 +225,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
     engine = engine_for(parse_database_url(args.target_url), settings.pg_bin_dir)
     backup_id = resolve(store, args.backup_id)
     manifest = restore(store, backup_id, engine, settings.key_bytes, args.force)
-    print("\n".join(summary(manifest, engine.describe())), flush=True)
+    if args.check_counts:
+        compare_counts(manifest, engine.row_counts())
+    print("\n".join(summary(manifest, engine.describe(), counted=args.check_counts)), flush=True)
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
