@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, update
+from sqlalchemy import case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import bad_request
@@ -79,14 +79,16 @@ async def fix_price(
         raise bad_request("fixed_quantity_mt and spot_price_usd must be greater than 0")
     _check_fixable(contract, quantity)
     table = ExportContract.__table__
+    # Rounded to cents in SQL: SQLite keeps NUMERIC as binary floats (0.1 + 0.2 > 0.3), PostgreSQL is exact anyway.
+    fixed = func.round(table.c.fixed_volume_mt + quantity, 2)
     result = await session.execute(
         update(table)
         .where(
             table.c.id == contract.id,
             table.c.status.in_(FIXABLE_STATUSES),
-            table.c.fixed_volume_mt + quantity <= table.c.total_volume_mt,
+            fixed <= table.c.total_volume_mt,
         )
-        .values(fixed_volume_mt=table.c.fixed_volume_mt + quantity, updated_at=utcnow())
+        .values(fixed_volume_mt=fixed, updated_at=utcnow())
     )
     if result.rowcount != 1:
         await session.rollback()
@@ -113,7 +115,7 @@ async def fix_price(
 async def remove_fixation(session: AsyncSession, fixation: ContractFixation) -> ExportContract:
     """Delete a fixation and give its volume back to the contract (C-33), in one transaction."""
     table = ExportContract.__table__
-    remaining = table.c.fixed_volume_mt - fixation.fixed_quantity_mt
+    remaining = func.round(table.c.fixed_volume_mt - fixation.fixed_quantity_mt, 2)
     await session.execute(
         update(table)
         .where(table.c.id == fixation.export_contract_id)

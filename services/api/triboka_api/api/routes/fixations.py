@@ -200,7 +200,7 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
 @router.delete("/api/fixations/{fixation_id}")
 async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await _load_fixation(session, fixation_id)
-    if principal.role != "admin" and fixation.created_by_user_id != principal.id:
+    if not principal.is_admin and fixation.created_by_user_id != principal.id:  # † §3.2: operator too
         raise forbidden("Only an admin or the fixation's creator may delete it")
     contract = await remove_fixation(session, fixation)
     return {"message": "Fixation deleted", "contract_summary": contract_summary(contract)}
