@@ -1,6 +1,9 @@
-"""Move a contract or a dispatch to another status from a one-button form, and say how it went."""
+"""One-button actions (status moves, deletions): call the API, then say how it went in a flash message."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
 
 from starlette.requests import Request
 
@@ -11,13 +14,20 @@ from triboka_web.i18n import _
 from triboka_web.labels import status_label
 
 
-async def apply_status_change(request: Request, api: ApiClient, path: str) -> None:
-    """PUT `{"status": <chosen status>}` to `path`; a refusal (a transition the API forbids) is flashed."""
-    parsed = parse_form(StatusForm, await request.form())
-    target = parsed.model.status if parsed.model else None
+async def run_action(request: Request, call: Awaitable[Any], done: str) -> bool:
+    """Await the API `call`; flash `done` when it succeeds, or the API's refusal when it does not."""
     try:
-        await api.put(path, {"status": target})
+        await call
     except ApiError as exc:
         flash(request, api_refusal(exc), "danger")
-    else:
-        flash(request, _("Status changed to %(status)s.") % {"status": status_label(target)})
+        return False
+    flash(request, done)
+    return True
+
+
+async def apply_status_change(request: Request, api: ApiClient, path: str) -> None:
+    """PUT `{"status": <chosen status>}` to `path`; a transition the API forbids is flashed."""
+    parsed = parse_form(StatusForm, await request.form())
+    target = parsed.model.status if parsed.model else None
+    done = _("Status changed to %(status)s.") % {"status": status_label(target)}
+    await run_action(request, api.put(path, {"status": target}), done)

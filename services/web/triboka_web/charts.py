@@ -27,6 +27,11 @@ def chart(
     }
 
 
+def weights(kind: ChartType, labels: Sequence[str], kilograms: Sequence[float | None]) -> dict[str, Any]:
+    """Weights in kg, one per label (lots of a producer, batches, the lots inside a batch)."""
+    return chart(kind, labels, {_("Weight (kg)"): kilograms}, unit="kg")
+
+
 def volume_progress(total: float | None, fixed: float | None) -> dict[str, Any]:
     """Fixed vs pending volume (MT) of one contract or of a set of contracts."""
     fixed = fixed or 0

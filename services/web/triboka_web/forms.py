@@ -7,12 +7,14 @@ rejects values it cannot convert (a weight that is not a number, a date that is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
 from triboka_web.api_client import ApiAuthError, ApiError, ApiForbiddenError
 from triboka_web.i18n import N_, _
@@ -89,6 +91,28 @@ def api_form_errors(exc: ApiError, fields: Iterable[str]) -> dict[str, str]:
         if re.search(rf"(?<![A-Za-z_]){re.escape(field)}(?![A-Za-z_])", message):
             return {field: message}
     return {FORM_ERROR: message}
+
+
+Redisplay = Callable[[dict[str, Any], dict[str, str]], Awaitable[Response]]
+
+
+async def submit_form(
+    request: Request,
+    model: type[M],
+    send: Callable[[M], Awaitable[Any]],
+    redisplay: Redisplay,
+    lists: Iterable[str] = (),
+) -> Response | tuple[M, Any]:
+    """Parse the posted form and `send` it to the API. A value that does not convert, or the API's refusal, gives
+    `redisplay(values, errors)`: the same form, refilled, with the errors next to their fields. Otherwise the
+    parsed form and the API's answer."""
+    parsed = parse_form(model, await request.form(), lists)
+    if parsed.model is None:
+        return await redisplay(parsed.values, parsed.errors)
+    try:
+        return parsed.model, await send(parsed.model)
+    except ApiError as exc:
+        return await redisplay(parsed.values, api_form_errors(exc, model.field_names()))
 
 
 def _certifications(value: Any) -> list[str]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.actions import run_action
+from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import UserForm, api_form_errors, api_refusal, parse_form
+from triboka_web.forms import UserForm, submit_form
 from triboka_web.i18n import _
 from triboka_web.labels import status_label
 from triboka_web.pagination import paginate
@@ -78,15 +80,15 @@ async def new_user_page(request: Request, api: Api, user: ManageUsersUser) -> Re
 
 @router.post("/users/new")
 async def create_user(request: Request, api: Api, user: ManageUsersUser) -> Response:
-    parsed = parse_form(UserForm, await request.form())
-    if parsed.model is None:
-        return await _user_form(request, api, user, parsed.values, parsed.errors)
-    try:
-        answer = await api.post("/api/users", parsed.model.payload())
-    except ApiError as exc:
-        return await _user_form(
-            request, api, user, parsed.values, api_form_errors(exc, UserForm.field_names())
-        )
+    outcome = await submit_form(
+        request,
+        UserForm,
+        lambda form: api.post("/api/users", form.payload()),
+        partial(_user_form, request, api, user),
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    answer = outcome[1]
     flash(request, _("User %(email)s created.") % {"email": answer["user"]["email"]})
     return RedirectResponse("/users", status_code=303)
 
@@ -102,24 +104,19 @@ async def edit_user_page(request: Request, user_id: int, api: Api, user: ManageU
 
 @router.post("/users/{user_id}/edit")
 async def edit_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
-    parsed = parse_form(UserForm, await request.form())
-    if parsed.model is None:
-        return await _user_form(request, api, user, parsed.values, parsed.errors, editing=user_id)
-    try:
-        await api.put(f"/api/users/{user_id}", parsed.model.update_payload())
-    except ApiError as exc:
-        errors = api_form_errors(exc, UserForm.field_names())
-        return await _user_form(request, api, user, parsed.values, errors, editing=user_id)
+    outcome = await submit_form(
+        request,
+        UserForm,
+        lambda form: api.put(f"/api/users/{user_id}", form.update_payload()),
+        partial(_user_form, request, api, user, editing=user_id),
+    )
+    if isinstance(outcome, Response):
+        return outcome
     flash(request, _("User updated."))
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}/delete")
 async def delete_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
-    try:
-        await api.delete(f"/api/users/{user_id}")
-    except ApiError as exc:
-        flash(request, api_refusal(exc), "danger")
-    else:
-        flash(request, _("User deleted."))
+    await run_action(request, api.delete(f"/api/users/{user_id}"), _("User deleted."))
     return RedirectResponse("/users", status_code=303)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from triboka_web.api_client import ApiAuthError, ApiError
+from triboka_web.api_client import ApiError
 from triboka_web.auth import OptionalUser, SessionUser, end_session, start_session
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
@@ -40,7 +40,7 @@ async def login(request: Request, api: Api) -> Response:
     target = safe_next(str(form.get("next") or ""))
     try:
         answer = await api.post("/api/auth/login", parsed.model.payload() if parsed.model else {})
-    except (ApiAuthError, ApiError) as exc:
+    except ApiError as exc:
         message = _("Wrong email or password.") if exc.status == 401 else exc.message
         values = {"email": parsed.values.get("email", "")}
         context = {"next": target, "values": values, "errors": {FORM_ERROR: message}}

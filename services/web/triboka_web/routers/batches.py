@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -9,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from triboka_web import charts
-from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import BatchForm, api_form_errors, parse_form
+from triboka_web.forms import BatchForm, submit_form
 from triboka_web.i18n import _
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action
@@ -56,14 +57,16 @@ async def create_batch_page(
 
 @router.post("/create_batch")
 async def create_batch(request: Request, api: Api, user: CreateBatchUser) -> Response:
-    parsed = parse_form(BatchForm, await request.form(), lists=["source_lot_ids"])
-    if parsed.model is None:
-        return await _batch_form(request, api, parsed.values, parsed.errors)
-    try:
-        answer = await api.post("/api/batches", parsed.model.payload())
-    except ApiError as exc:
-        return await _batch_form(request, api, parsed.values, api_form_errors(exc, BatchForm.field_names()))
-    batch = answer["batch"]
+    outcome = await submit_form(
+        request,
+        BatchForm,
+        lambda form: api.post("/api/batches", form.payload()),
+        partial(_batch_form, request, api),
+        lists=["source_lot_ids"],
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    batch = outcome[1]["batch"]
     for lot_id in batch["source_lot_ids"]:
         await record_step(
             api, "lot", lot_id, "batching", _("Added to batch %(code)s") % {"code": batch["batch_code"]}
@@ -76,10 +79,7 @@ async def create_batch(request: Request, api: Api, user: CreateBatchUser) -> Res
 async def batch_detail(request: Request, batch_id: int, user: CurrentUser, api: Api) -> Response:
     batch = await api.get(f"/api/batches/{batch_id}")
     lots = batch["source_lots"]
-    composition = charts.chart(
-        "doughnut",
-        [lot["lot_code"] for lot in lots],
-        {_("Weight (kg)"): [lot["weight_kg"] for lot in lots]},
-        "kg",
+    composition = charts.weights(
+        "doughnut", [lot["lot_code"] for lot in lots], [lot["weight_kg"] for lot in lots]
     )
     return render(request, "batches/detail.html", {"batch": batch, "composition": composition})

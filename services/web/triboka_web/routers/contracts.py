@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,15 +11,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from triboka_web import charts
-from triboka_web.api_client import ApiClient, ApiError, ApiUnavailableError
+from triboka_web.actions import apply_status_change, run_action
+from triboka_web.api_client import ApiClient, ApiUnavailableError
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import ContractForm, FixationForm, api_form_errors, api_refusal, parse_form
+from triboka_web.forms import ContractForm, FixationForm, submit_form
 from triboka_web.i18n import _, fmt_number
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
-from triboka_web.status_change import apply_status_change
 from triboka_web.templating import render
 
 router = APIRouter()
@@ -108,16 +109,17 @@ async def create_contract_page(request: Request, api: Api, user: CreateContractU
 
 @router.post("/create_contract")
 async def create_contract(request: Request, api: Api, user: CreateContractUser) -> Response:
-    parsed = parse_form(ContractForm, await request.form())
-    if parsed.model is None:
-        return await _contract_form(request, api, user, parsed.values, parsed.errors)
-    try:
-        answer = await api.post("/api/contracts", parsed.model.payload())
-    except ApiError as exc:
-        errors = api_form_errors(exc, ContractForm.field_names())
-        return await _contract_form(request, api, user, parsed.values, errors)
-    flash(request, _("Contract %(code)s created.") % {"code": answer["contract"]["contract_code"]})
-    return RedirectResponse(f"/contract/{answer['contract']['id']}", status_code=303)
+    outcome = await submit_form(
+        request,
+        ContractForm,
+        lambda form: api.post("/api/contracts", form.payload()),
+        partial(_contract_form, request, api, user),
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    contract = outcome[1]["contract"]
+    flash(request, _("Contract %(code)s created.") % {"code": contract["contract_code"]})
+    return RedirectResponse(f"/contract/{contract['id']}", status_code=303)
 
 
 async def _spot_price(api: ApiClient) -> float | None:
@@ -145,14 +147,15 @@ async def create_fixation_page(
 
 @router.post("/create_fixation/{contract_id}")
 async def create_fixation(request: Request, contract_id: int, api: Api, user: CreateFixationUser) -> Response:
-    parsed = parse_form(FixationForm, await request.form())
-    if parsed.model is None:
-        return await _fixation_form(request, api, contract_id, parsed.values, parsed.errors)
-    try:
-        answer = await api.post(f"/api/contracts/{contract_id}/fixations", parsed.model.payload())
-    except ApiError as exc:
-        errors = api_form_errors(exc, FixationForm.field_names())
-        return await _fixation_form(request, api, contract_id, parsed.values, errors)
+    outcome = await submit_form(
+        request,
+        FixationForm,
+        lambda form: api.post(f"/api/contracts/{contract_id}/fixations", form.payload()),
+        partial(_fixation_form, request, api, contract_id),
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    answer = outcome[1]
     flash(
         request,
         _("Price fixed: %(value)s USD. Pending volume: %(pending)s MT.")
@@ -164,14 +167,9 @@ async def create_fixation(request: Request, contract_id: int, api: Api, user: Cr
     return RedirectResponse(f"/contract/{contract_id}", status_code=303)
 
 
-@router.post("/fixations/{fixation_id}/delete")
-async def delete_fixation(request: Request, fixation_id: int, user: CurrentUser, api: Api) -> Response:
-    form = await request.form()
-    contract_id = int(str(form.get("contract_id") or 0))
-    try:
-        await api.delete(f"/api/fixations/{fixation_id}")
-    except ApiError as exc:
-        flash(request, api_refusal(exc), "danger")
-    else:
-        flash(request, _("Fixation deleted."))
-    return RedirectResponse(f"/contract/{contract_id}" if contract_id else "/contracts", status_code=303)
+@router.post("/contract/{contract_id}/fixations/{fixation_id}/delete")
+async def delete_fixation(
+    request: Request, contract_id: int, fixation_id: int, user: CurrentUser, api: Api
+) -> Response:
+    await run_action(request, api.delete(f"/api/fixations/{fixation_id}"), _("Fixation deleted."))
+    return RedirectResponse(f"/contract/{contract_id}", status_code=303)

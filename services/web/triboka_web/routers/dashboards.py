@@ -81,11 +81,8 @@ async def producer_board(request: Request, user: ProducerDashboardUser, api: Api
     context = {
         "data": data,
         "status_chart": charts.count_by(lots, "status", translated_labels()),
-        "weight_chart": charts.chart(
-            "bar",
-            [lot["lot_code"] for lot in lots],
-            {_("Weight (kg)"): [lot["weight_kg"] for lot in lots]},
-            "kg",
+        "weight_chart": charts.weights(
+            "bar", [lot["lot_code"] for lot in lots], [lot["weight_kg"] for lot in lots]
         ),
     }
     return render(request, "dashboards/producer.html", context)
@@ -97,11 +94,10 @@ async def exporter_board(request: Request, user: ExporterDashboardUser, api: Api
     metrics = data["metrics"]
     context = {
         "data": data,
-        "weights_chart": charts.chart(
+        "weights_chart": charts.weights(
             "bar",
             [_("Purchased lots"), _("In batches")],
-            {_("Weight (kg)"): [metrics["total_weight_purchased_kg"], metrics["total_batch_weight_kg"]]},
-            "kg",
+            [metrics["total_weight_purchased_kg"], metrics["total_batch_weight_kg"]],
         ),
     }
     return render(request, "dashboards/exporter.html", context)
@@ -113,11 +109,8 @@ async def buyer_board(request: Request, user: BuyerDashboardUser, api: Api) -> R
     batches = data["batches"]
     context = {
         "data": data,
-        "batches_chart": charts.chart(
-            "bar",
-            [b["batch_code"] for b in batches],
-            {_("Weight (kg)"): [b["total_weight_kg"] for b in batches]},
-            "kg",
+        "batches_chart": charts.weights(
+            "bar", [b["batch_code"] for b in batches], [b["total_weight_kg"] for b in batches]
         ),
     }
     return render(request, "dashboards/buyer.html", context)

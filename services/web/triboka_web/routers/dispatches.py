@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,16 +11,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from triboka_web import charts
-from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.actions import apply_status_change, run_action
+from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import DispatchForm, api_form_errors, api_refusal, parse_form
+from triboka_web.forms import DispatchForm, submit_form
 from triboka_web.i18n import _
 from triboka_web.labels import translated_labels
 from triboka_web.pagination import PER_PAGE, Page
 from triboka_web.roles import Action
-from triboka_web.status_change import apply_status_change
 from triboka_web.templating import render
 from triboka_web.trace_events import record_step
 
@@ -81,16 +82,15 @@ async def create_dispatch_page(
 
 @router.post("/create_dispatch")
 async def create_dispatch(request: Request, api: Api, user: CreateDispatchUser) -> Response:
-    parsed = parse_form(DispatchForm, await request.form())
-    if parsed.model is None:
-        return await _dispatch_form(request, api, parsed.values, parsed.errors)
-    try:
-        answer = await api.post("/api/dispatches", parsed.model.payload())
-    except ApiError as exc:
-        return await _dispatch_form(
-            request, api, parsed.values, api_form_errors(exc, DispatchForm.field_names())
-        )
-    dispatch = answer["dispatch"]
+    outcome = await submit_form(
+        request,
+        DispatchForm,
+        lambda form: api.post("/api/dispatches", form.payload()),
+        partial(_dispatch_form, request, api),
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    dispatch = outcome[1]["dispatch"]
     await record_step(
         api,
         "batch",
@@ -118,10 +118,6 @@ async def dispatch_status(request: Request, dispatch_id: int, user: CurrentUser,
 
 @router.post("/dispatches/{dispatch_id}/delete")
 async def delete_dispatch(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
-    try:
-        await api.delete(f"/api/dispatches/{dispatch_id}")
-    except ApiError as exc:
-        flash(request, api_refusal(exc), "danger")
-        return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)
-    flash(request, _("Dispatch deleted."))
-    return RedirectResponse("/dispatches", status_code=303)
+    if await run_action(request, api.delete(f"/api/dispatches/{dispatch_id}"), _("Dispatch deleted.")):
+        return RedirectResponse("/dispatches", status_code=303)
+    return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)

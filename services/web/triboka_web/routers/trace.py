@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,11 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from triboka_web.api_client import ApiClient, ApiError
+from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import TraceEventForm, api_form_errors, parse_form
+from triboka_web.forms import TraceEventForm, submit_form
 from triboka_web.i18n import N_, _
 from triboka_web.templating import render
 
@@ -62,14 +63,15 @@ async def add_event(
     request: Request, entity_type: str, entity_id: int, user: CurrentUser, api: Api
 ) -> Response:
     entity_type = _entity(entity_type)
-    parsed = parse_form(TraceEventForm, await request.form())
-    if parsed.model is None:
-        return await _timeline_page(request, api, entity_type, str(entity_id), parsed.values, parsed.errors)
-    event = {**parsed.model.payload(), "entity_type": entity_type, "entity_id": str(entity_id)}
-    try:
-        await api.post("/api/trace/event", event)
-    except ApiError as exc:
-        errors = api_form_errors(exc, TraceEventForm.field_names())
-        return await _timeline_page(request, api, entity_type, str(entity_id), parsed.values, errors)
+    outcome = await submit_form(
+        request,
+        TraceEventForm,
+        lambda form: api.post(
+            "/api/trace/event", {**form.payload(), "entity_type": entity_type, "entity_id": str(entity_id)}
+        ),
+        partial(_timeline_page, request, api, entity_type, str(entity_id)),
+    )
+    if isinstance(outcome, Response):
+        return outcome
     flash(request, _("Event recorded."))
     return RedirectResponse(f"/trace/{entity_type}/{entity_id}", status_code=303)

@@ -1,0 +1,129 @@
+"""Forms and one-button actions end to end through the web process (httpx), against the real API."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.web.servers import post_form
+
+
+def _new_contract(client: httpx.Client, stack, code: str, volume: str = "20") -> str:
+    response = post_form(
+        client,
+        "/create_contract",
+        "/create_contract",
+        {
+            "contract_code": code,
+            "buyer_company_id": stack.buyer_company,
+            "exporter_company_id": stack.exporter_company,
+            "product_type": "Cacao CCN51",
+            "product_grade": "B",
+            "total_volume_mt": volume,
+            "differential_usd": "-120",
+            "start_date": "2025-02-01",
+            "end_date": "2025-10-31",
+        },
+    )
+    assert response.status_code == 303, response.text[:2000]
+    return response.headers["location"]
+
+
+def test_fixation_delete_gives_the_volume_back(client_for, stack) -> None:
+    exporter = client_for("exporter")
+    contract = _new_contract(exporter, stack, "EXP-DEL-1")
+    contract_id = contract.rsplit("/", 1)[1]
+    fixed = post_form(
+        exporter,
+        f"/create_fixation/{contract_id}",
+        f"/create_fixation/{contract_id}",
+        {"fixed_quantity_mt": "5", "spot_price_usd": "3000"},
+    )
+    assert fixed.status_code == 303
+    page = exporter.get(contract).text
+    assert re.search(r'data-testid="pending-volume">15,00 MT', page)
+    action = re.search(r'action="(/contract/\d+/fixations/\d+/delete)"', page).group(1)
+    assert post_form(exporter, contract, action, {}).headers["location"] == contract
+    page = exporter.get(contract).text
+    assert re.search(r'data-testid="pending-volume">20,00 MT', page)
+    assert "Fijación eliminada." in page
+
+
+def test_refused_status_move_is_explained(client_for, stack) -> None:
+    exporter = client_for("exporter")
+    contract = _new_contract(exporter, stack, "EXP-STATUS-1")
+    moved = post_form(exporter, contract, f"{contract}/status", {"status": "completed"})  # draft -> completed
+    assert moved.status_code == 303
+    page = exporter.get(contract).text
+    assert "alert-danger" in page
+    assert 'data-testid="contract-status"><span class="badge text-bg-secondary">Borrador' in page
+
+
+def test_duplicate_contract_code_is_refused_in_the_form(client_for, stack) -> None:
+    exporter = client_for("exporter")
+    _new_contract(exporter, stack, "EXP-DUP-1")
+    response = post_form(
+        exporter,
+        "/create_contract",
+        "/create_contract",
+        {
+            "contract_code": "EXP-DUP-1",
+            "buyer_company_id": stack.buyer_company,
+            "exporter_company_id": stack.exporter_company,
+            "product_type": "Cacao",
+            "product_grade": "A",
+            "total_volume_mt": "1",
+            "differential_usd": "0",
+            "start_date": "2025-01-01",
+            "end_date": "2025-02-01",
+        },
+    )
+    assert response.status_code == 400
+    assert 'value="EXP-DUP-1"' in response.text
+    assert "is-invalid" in response.text or 'data-testid="form-error"' in response.text
+
+
+def test_admin_creates_and_edits_a_user(client_for, stack) -> None:
+    admin = client_for("admin", language="en")
+    created = post_form(
+        admin,
+        "/users/new",
+        "/users/new",
+        {
+            "email": "nuevo@triboka.test",
+            "first_name": "Nuevo",
+            "last_name": "Comprador",
+            "role": "buyer",
+            "company_id": stack.buyer_company,
+            "password": "nuevo-pass-1",
+            "active": "on",
+        },
+    )
+    assert created.status_code == 303
+    listing = admin.get("/users", params={"q": "nuevo@"}).text
+    assert "Nuevo Comprador" in listing
+    edit_url = re.search(r'href="(/users/\d+/edit)"', listing).group(1)
+    form = admin.get(edit_url).text
+    assert 'value="Nuevo"' in form
+    updated = post_form(
+        admin,
+        edit_url,
+        edit_url,
+        {
+            "email": "nuevo@triboka.test",
+            "first_name": "Renombrado",
+            "last_name": "Comprador",
+            "role": "buyer",
+            "company_id": stack.buyer_company,
+            "active": "on",
+        },
+    )
+    assert updated.status_code == 303
+    assert "Renombrado Comprador" in admin.get("/users", params={"q": "nuevo@"}).text
+
+
+def test_operator_is_not_offered_the_admin_role(client_for) -> None:
+    form = client_for("operator").get("/users/new").text
+    assert 'value="admin"' not in form
+    assert 'value="operator"' in form
