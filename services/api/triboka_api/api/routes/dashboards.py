@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import and_, distinct, func, select, true
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
@@ -250,8 +250,12 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
             .where(ExportContract.exporter_company_id == company)
         )
         # "Purchase" contracts of the from-lots flow store the producer in the exporter column (§9 #11).
-        producers = select(distinct(ExportContract.exporter_company_id)).where(
-            ExportContract.buyer_company_id == company, ExportContract.status.in_(("active", "completed"))
+        producers = (
+            select(ExportContract.exporter_company_id)
+            .where(
+                ExportContract.buyer_company_id == company, ExportContract.status.in_(("active", "completed"))
+            )
+            .distinct()
         )
         producer_count = await session.scalar(select(func.count()).select_from(producers.subquery()))
         lots_with_contract = await session.scalar(
