@@ -9,7 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.servers import Process, add_company, launch_api, launch_web, sign_in, web_client
+from tests.web.servers import (
+    Process,
+    add_company,
+    free_port,
+    launch_api,
+    launch_web,
+    sign_in,
+    start_web,
+    web_client,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 PASSWORD = "cacao-test-pass-1"
@@ -93,8 +102,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def web_url(stack: Stack) -> str:
-    return stack.web.url
+def web_without_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """A web process whose API URL points at a loopback port nothing listens on."""
+    web = start_web(tmp_path_factory.mktemp("web-down"), f"http://127.0.0.1:{free_port()}", name="web-down")
+    yield web
+    web.stop()
 
 
 @pytest.fixture

@@ -208,3 +208,11 @@ def test_language_switcher(watched_page: Page, stack, artifacts: Path) -> None:
     sign_in(page, stack.accounts["admin"])
     expect(page.locator("nav")).to_contain_text("Dispatches")
     shot(page, artifacts, "10-dashboard-english")
+
+
+def test_api_outage_shows_a_friendly_page(page: Page, web_without_api, artifacts: Path) -> None:
+    page.goto(f"{web_without_api.url}/")
+    expect(page.locator("[data-testid=error-503]")).to_contain_text(
+        "Triboka no está disponible temporalmente"
+    )
+    shot(page, artifacts, "11-api-down")

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from tests.web.servers import Process, csrf_from, free_port, post_form, start_web, web_client
-
-
-@pytest.fixture(scope="module")
-def web_without_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    """A web process whose API URL points at a loopback port nothing listens on."""
-    web = start_web(tmp_path_factory.mktemp("web-down"), f"http://127.0.0.1:{free_port()}", name="web-down")
-    yield web
-    web.stop()
+from tests.web.servers import Process, csrf_from, post_form, web_client
 
 
 def test_liveness_does_not_need_the_api(web_without_api: Process) -> None:

@@ -161,6 +161,40 @@ def test_unparsable_number_is_caught_before_the_api(client_for) -> None:
     assert 'data-field-error="weight_kg"' in response.text
 
 
+def test_login_returns_to_the_page_that_asked_for_it(stack, anonymous) -> None:
+    account = stack.accounts["buyer"]
+    assert anonymous.get("/contracts").headers["location"] == "/login?next=/contracts"
+    form = {"email": account.email, "password": account.password, "next": "/contracts"}
+    assert post_form(anonymous, "/login?next=/contracts", "/login", form).headers["location"] == "/contracts"
+
+
+def test_lot_search_by_code(client_for, stack) -> None:
+    producer = client_for("producer")
+    created = post_form(
+        producer,
+        "/create_lot",
+        "/create_lot",
+        {
+            "producer_company_id": stack.accounts["producer"].company_id,
+            "farm_name": "Finca Buscada",
+            "location": "Quevedo",
+            "product_type": "Cacao CCN51",
+            "weight_kg": "800",
+            "quality_grade": "B",
+            "harvest_date": "2025-09-15",
+        },
+    )
+    assert created.status_code == 303
+    code = re.search(
+        r'data-testid="lot-code">([^<]+)<', producer.get(created.headers["location"]).text
+    ).group(1)
+    found = client_for("exporter").get("/lots", params={"q": code[:12]}).text
+    assert code in found
+    assert (
+        'data-testid="empty-state"' in client_for("exporter").get("/lots", params={"q": "NO-SUCH-CODE"}).text
+    )
+
+
 def test_lists_paginate_and_filter(client_for) -> None:
     client = client_for("admin")
     assert client.get("/lots", params={"status": "purchased", "page": 99}).status_code == 200
