@@ -36,7 +36,7 @@ INSERT INTO lots SELECT g, 1 + g % 1000, 'LOT-' || g, (g % 100000) / 7.0, (g % 9
 FROM generate_series({first}, {last}) g;
 """
 BATCH = 500_000
-ROUNDS = 2
+ROUNDS = 3
 
 
 def url_for(database: str) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import Result, pg_dump_plain, psql, sqlite_dump, visible_backups
@@ -65,6 +66,27 @@ def test_postgres_round_trip_is_identical(
     assert "(counted after the restore, equal to the manifest)" in restored.out
     assert "public.trace_events: 2000" in restored.out
     assert pg_dump_plain(seeded_pg) == before
+
+
+def test_database_given_as_components(
+    seeded_pg: str, tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    """The chart passes host, port, name, user and password from a Secret instead of a URL."""
+    parts = urlsplit(seeded_pg)
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_HOST": parts.hostname or "",
+        "TRIBOKA_BACKUP_DATABASE_PORT": str(parts.port),
+        "TRIBOKA_BACKUP_DATABASE_NAME": parts.path.lstrip("/"),
+        "TRIBOKA_BACKUP_DATABASE_USER": parts.username or "",
+        "TRIBOKA_BACKUP_DATABASE_PASSWORD": parts.password or "",
+        "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path),
+    }
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    assert backup_cli("verify", "--restore-test", env=env).code == 0
+    wrong = backup_cli("run", env={**env, "TRIBOKA_BACKUP_DATABASE_PASSWORD": "wrong"})
+    assert wrong.code == 3
+    assert "password authentication failed" in wrong.err
 
 
 def test_progress_is_logged_during_the_dump(
