@@ -1,0 +1,154 @@
+"""Concurrent fixations (§4.8): the pending-volume rule holds under concurrency.
+
+The rule is one conditional UPDATE in `triboka_api.domain.contracts.fix_price`. Requests sent with
+`asyncio.gather` interleave at every await on the ASGI client, each on its own database connection; on
+PostgreSQL a second test holds a competing fixation's row lock open in another session and shows that the
+waiting fixation re-evaluates the condition once the lock is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text, update
+from triboka_api.api.errors import ApiError
+from triboka_api.domain.contracts import fix_price
+from triboka_api.models import ContractFixation, ExportContract
+
+from tests.api.helpers import assert_ok
+
+ROUTES = ["/api/contracts/{id}/fixations", "/api/fixations/contract/{id}"]
+
+
+@pytest.fixture
+async def deal(world):
+    exporter, buyer = await world.user("exporter"), await world.user("buyer")
+    contract = await world.contract(exporter, buyer.company_id, exporter.company_id, total_volume_mt=100)
+    return exporter, contract["id"]
+
+
+async def _volumes(world, contract_id: int) -> tuple[Decimal, Decimal, int]:
+    """The contract's fixed volume, the sum of its stored fixations and their count."""
+    async with world.session() as session:
+        fixed = await session.scalar(
+            select(ExportContract.fixed_volume_mt).where(ExportContract.id == contract_id)
+        )
+        total, count = (
+            await session.execute(
+                select(func.coalesce(func.sum(ContractFixation.fixed_quantity_mt), 0), func.count()).where(
+                    ContractFixation.export_contract_id == contract_id
+                )
+            )
+        ).one()
+    return Decimal(str(fixed)), Decimal(str(total)), count
+
+
+async def _fix_concurrently(client, exporter, contract_id: int, quantities: list[float]) -> list[int]:
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                ROUTES[i % 2].format(id=contract_id),
+                json={"fixed_quantity_mt": quantity, "spot_price_usd": 3000},
+                headers=exporter.headers,
+            )
+            for i, quantity in enumerate(quantities)
+        )
+    )
+    for response in responses:
+        assert response.status_code in (201, 400), response.text
+        if response.status_code == 400:
+            assert "error" in response.json()
+    return [response.status_code for response in responses]
+
+
+async def test_two_concurrent_fixations_exceeding_the_pending_volume(client, world, deal) -> None:
+    exporter, contract_id = deal
+    statuses = await _fix_concurrently(client, exporter, contract_id, [60, 60])
+    assert sorted(statuses) == [201, 400]
+    fixed, stored, count = await _volumes(world, contract_id)
+    assert (fixed, stored, count) == (Decimal(60), Decimal(60), 1)
+
+
+async def test_stress_ten_concurrent_fixations(client, world, deal) -> None:
+    exporter, contract_id = deal
+    statuses = await _fix_concurrently(client, exporter, contract_id, [15] * 10)
+    assert statuses.count(201) == 6
+    assert statuses.count(400) == 4
+    fixed, stored, count = await _volumes(world, contract_id)
+    assert (fixed, stored, count) == (Decimal(90), Decimal(90), 6)
+    summary = assert_ok(
+        await client.get(f"/api/fixations/contract/{contract_id}/summary", headers=exporter.headers)
+    )
+    assert (summary["fixed_volume"], summary["available_volume"], summary["fixation_count"]) == (
+        90.0,
+        10.0,
+        6,
+    )
+
+
+async def _wait_for_lock_waiter(world) -> None:
+    """Until another backend of this database waits on a lock (the second fixation's UPDATE)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(20), world.session() as probe:
+        while not await probe.scalar(waiting):
+            await probe.rollback()
+            await asyncio.sleep(0.02)  # polling a server-side state: there is no event to await
+
+
+@pytest.mark.parametrize("first_outcome", ["commit", "rollback"])
+async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) -> None:
+    if backend != "postgresql":
+        pytest.skip(
+            "row-level locking is PostgreSQL's; SQLite serializes writers (covered by the tests above)"
+        )
+    exporter, contract_id = deal
+    async with world.session() as first, world.session() as second:
+        # Session 1: a fixation of 60 MT in flight — the contract row is updated and locked, nothing committed.
+        await first.execute(
+            update(ExportContract)
+            .where(
+                ExportContract.id == contract_id,
+                ExportContract.fixed_volume_mt + 60 <= ExportContract.total_volume_mt,
+            )
+            .values(fixed_volume_mt=ExportContract.fixed_volume_mt + 60)
+        )
+        first.add(
+            ContractFixation(
+                export_contract_id=contract_id,
+                fixed_quantity_mt=Decimal(60),
+                spot_price_usd=Decimal(3000),
+                total_value_usd=Decimal(171000),
+                created_by_user_id=exporter.id,
+            )
+        )
+        await first.flush()
+        # Session 2: the domain rule, started while session 1 holds the lock; it read 0 MT fixed before.
+        contract = await second.get(ExportContract, contract_id)
+        assert contract.pending_volume_mt == 100
+        competing = asyncio.create_task(
+            fix_price(
+                second,
+                contract,
+                quantity_mt=60,
+                spot_price_usd=3000,
+                notes="",
+                fixation_date=None,
+                user_id=exporter.id,
+            )
+        )
+        await _wait_for_lock_waiter(world)
+        assert not competing.done()
+        await (first.commit() if first_outcome == "commit" else first.rollback())
+        if first_outcome == "commit":
+            with pytest.raises(ApiError) as refused:
+                await competing
+            assert refused.value.status_code == 400
+        else:
+            result = await competing
+            assert result.contract.fixed_volume_mt == 60
+    fixed, stored, count = await _volumes(world, contract_id)
+    assert (fixed, stored, count) == (Decimal(60), Decimal(60), 1)
