@@ -69,12 +69,13 @@ def parse_timestamp(value: str | None) -> datetime | None:
         return None
 
 
-def fmt_number(value: float | int | None, digits: int = 2) -> str:
+def fmt_number(value: float | int | None, digits: int = 2, unit: str = "") -> str:
+    """`1.234,50 USD` in Spanish, `1,234.50 USD` in English; `—` (without the unit) when there is no value."""
     if value is None:
         return "—"
-    return format_decimal(
-        value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale()
-    )
+    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
+    number = format_decimal(value, format=pattern, locale=current_locale())
+    return f"{number} {unit}" if unit else number
 
 
 def fmt_date(value: str | date | None) -> str:
