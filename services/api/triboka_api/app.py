@@ -29,6 +29,7 @@ from triboka_api.db import create_engine, create_sessionmaker
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
+from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 
 ROUTERS = (
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
+    app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     install_error_handlers(app)
     for module in ROUTERS:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import Actor, ActorCache
-from triboka_api.security.tokens import TokenError, bearer_token, decode_token
+from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
 
 ADMIN_ROLES = frozenset({"admin", "operator"})
@@ -58,7 +58,7 @@ class Principal:
 
 async def current_principal(request: Request, session: SessionDep) -> Principal:
     token = bearer_token(request.headers.get("authorization"))
-    claims = decode_token(token, request.app.state.settings.jwt_secret.get_secret_value())
+    claims = request.app.state.token_verifier.claims(token)
     try:
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:

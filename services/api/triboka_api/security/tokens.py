@@ -5,6 +5,7 @@ Decoding follows OWASP ASVS V9: one allowed algorithm, `exp`/`iat`/`sub` require
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +70,29 @@ def decode_token(token: str, secret: str) -> dict[str, Any]:
     if claims.get("type", "access") != "access":
         raise TokenError(422, "Only access tokens are allowed")
     return claims
+
+
+class TokenVerifier:
+    """`decode_token` with a small cache of tokens that already verified, so a client's repeated requests do not
+    pay for the HMAC check each time. Only successfully verified tokens are kept, and expiry is re-checked on
+    every hit."""
+
+    def __init__(self, secret: str, max_entries: int = 4096) -> None:
+        self._secret = secret
+        self._max_entries = max_entries
+        self._verified: dict[str, dict[str, Any]] = {}
+
+    def claims(self, token: str) -> dict[str, Any]:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = decode_token(token, self._secret)
+            if len(self._verified) >= self._max_entries:
+                self._verified.clear()
+            self._verified[token] = claims
+        elif claims["exp"] <= time.time():
+            del self._verified[token]
+            raise TokenError(401, "Token has expired")
+        return claims
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -2,41 +2,43 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import RowMapping
+
 from triboka_api.domain.lots import price_per_mt, quality_score
 from triboka_api.models import ProducerLot
 from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
 
 
-def lot_item(lot: ProducerLot, created_by_email: str | None) -> dict:
-    """C-13 list item."""
-    weight = num(lot.weight_kg)
+def lot_item(row: RowMapping) -> dict:
+    """C-13 list item, from a row of `LOT_LIST_COLUMNS` (plain rows: the marketplace list is the hot path)."""
+    weight = num(row["weight_kg"])
     return {
-        "id": lot.id,
-        "lot_code": lot.lot_code,
-        "producer_company": company_name(lot.producer_company),
-        "producer_company_id": lot.producer_company_id,
-        "producer_name": lot.producer_name,
-        "farm_name": lot.farm_name,
-        "location": lot.location,
-        "product_type": lot.product_type,
+        "id": row["id"],
+        "lot_code": row["lot_code"],
+        "producer_company": row["producer_company"],
+        "producer_company_id": row["producer_company_id"],
+        "producer_name": row["producer_name"],
+        "farm_name": row["farm_name"],
+        "location": row["location"],
+        "product_type": row["product_type"],
         "weight_kg": weight,
         "weight_mt": None if weight is None else weight / 1000,
-        "quality_grade": lot.quality_grade,
-        "quality_score": quality_score(lot.quality_grade),
-        "moisture_content": num(lot.moisture_content),
-        "harvest_date": iso(lot.harvest_date),
-        "purchase_date": iso(lot.purchase_date),
-        "purchase_price_usd": num(lot.purchase_price_usd),
-        "price_per_mt": price_per_mt(lot.purchase_price_usd, lot.weight_kg),
-        "status": lot.status,
-        "created_at": iso(lot.created_at),
-        "blockchain_lot_id": lot.blockchain_lot_id,
-        "export_contract_id": lot.export_contract_id,
-        "batch_id": lot.batch_id,
-        "certifications": certification_list(lot.certifications),
-        "has_contract": lot.export_contract_id is not None,
-        "purchased_by": company_name(lot.purchased_by_company),
-        "created_by": created_by_email,
+        "quality_grade": row["quality_grade"],
+        "quality_score": quality_score(row["quality_grade"]),
+        "moisture_content": num(row["moisture_content"]),
+        "harvest_date": iso(row["harvest_date"]),
+        "purchase_date": iso(row["purchase_date"]),
+        "purchase_price_usd": num(row["purchase_price_usd"]),
+        "price_per_mt": price_per_mt(row["purchase_price_usd"], row["weight_kg"]),
+        "status": row["status"],
+        "created_at": iso(row["created_at"]),
+        "blockchain_lot_id": row["blockchain_lot_id"],
+        "export_contract_id": row["export_contract_id"],
+        "batch_id": row["batch_id"],
+        "certifications": certification_list(row["certifications"]),
+        "has_contract": row["export_contract_id"] is not None,
+        "purchased_by": row["purchased_by"],
+        "created_by": row["created_by"],
     }
 
 

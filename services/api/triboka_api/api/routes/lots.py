@@ -58,6 +58,21 @@ class UpdateLotBody(RequestModel):
     certifications: Certifications | None = None
 
 
+_lots = ProducerLot.__table__
+_producer = Company.__table__.alias("producer_company")
+_buyer = Company.__table__.alias("buyer_company")
+_LOT_LIST = select(
+    *(c for c in _lots.c if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at"}),
+    _producer.c.name.label("producer_company"),
+    _buyer.c.name.label("purchased_by"),
+    User.__table__.c.email.label("created_by"),
+).select_from(
+    _lots.outerjoin(_producer, _producer.c.id == _lots.c.producer_company_id)
+    .outerjoin(_buyer, _buyer.c.id == _lots.c.purchased_by_company_id)
+    .outerjoin(User.__table__, User.__table__.c.id == _lots.c.created_by_user_id)
+)
+
+
 def _harvest_order(query: Select) -> Select:
     return query.order_by(ProducerLot.harvest_date.desc().nulls_last(), ProducerLot.id.desc())
 
@@ -78,7 +93,7 @@ async def list_lots(
 ) -> list[dict[str, Any]]:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
-    query = select(ProducerLot, User.email).outerjoin(User, User.id == ProducerLot.created_by_user_id)
+    query = _LOT_LIST
     if principal.role == "producer":
         query = query.where(ProducerLot.producer_company_id == principal.company_id)
     elif principal.role not in MARKETPLACE_ROLES:
@@ -101,7 +116,7 @@ async def list_lots(
     if limit is not None:
         query = query.limit(limit)
     rows = await session.execute(query)
-    return [lot_item(lot, email) for lot, email in rows]
+    return [lot_item(row) for row in rows.mappings()]
 
 
 @router.post("/api/lots", status_code=201)
