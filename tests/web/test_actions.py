@@ -127,3 +127,48 @@ def test_operator_is_not_offered_the_admin_role(client_for) -> None:
     form = client_for("operator").get("/users/new").text
     assert 'value="admin"' not in form
     assert 'value="operator"' in form
+
+
+def test_producer_edits_an_available_lot_but_not_a_sold_one(client_for, stack) -> None:
+    producer = client_for("producer")
+    created = post_form(
+        producer,
+        "/create_lot",
+        "/create_lot",
+        {
+            "producer_company_id": stack.accounts["producer"].company_id,
+            "farm_name": "Finca Vieja",
+            "location": "Vinces",
+            "product_type": "Cacao Nacional",
+            "weight_kg": "600",
+            "quality_grade": "B",
+            "harvest_date": "2025-08-01",
+            "certifications": "Orgánico",
+        },
+    )
+    lot = created.headers["location"]
+    form = producer.get(f"{lot}/edit").text
+    assert 'value="Orgánico"' in form
+    edited = post_form(
+        producer,
+        f"{lot}/edit",
+        f"{lot}/edit",
+        {
+            "farm_name": "Finca Nueva",
+            "location": "Vinces",
+            "quality_grade": "A",
+            "certifications": "Orgánico, UTZ",
+        },
+    )
+    assert edited.headers["location"] == lot
+    page = producer.get(lot).text
+    assert "Finca Nueva" in page
+    assert "Orgánico, UTZ" in page
+
+    exporter = client_for("exporter")
+    bought = post_form(exporter, f"{lot}/purchase", f"{lot}/purchase", {"purchase_price_usd": "1200"})
+    assert bought.status_code == 303
+    assert f'href="{lot}/edit"' not in producer.get(lot).text
+    refused = post_form(producer, f"{lot}/edit", f"{lot}/edit", {"farm_name": "Otra"})
+    assert refused.status_code == 400
+    assert 'data-testid="form-error"' in refused.text

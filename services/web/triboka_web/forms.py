@@ -125,16 +125,13 @@ class LoginForm(FormModel):
     password: str | None = None
 
 
-class LotForm(FormModel):
-    producer_company_id: int | None = None
+class LotEditForm(FormModel):
+    """What can still change on an available lot (PUT /api/lots/{id})."""
+
     farm_name: str | None = None
     location: str | None = None
-    product_type: str | None = None
-    weight_kg: float | None = None
     quality_grade: str | None = None
-    harvest_date: date | None = None
     certifications: list[str] = []
-    producer_name: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -142,6 +139,14 @@ class LotForm(FormModel):
         if isinstance(data, dict) and "certifications" in data:
             data = {**data, "certifications": _certifications(data["certifications"])}
         return data
+
+
+class LotForm(LotEditForm):
+    producer_company_id: int | None = None
+    product_type: str | None = None
+    weight_kg: float | None = None
+    harvest_date: date | None = None
+    producer_name: str | None = None
 
 
 class PurchaseForm(FormModel):

@@ -1,4 +1,4 @@
-"""Producer lots: the marketplace list, lot detail with its traceability, registration and purchase."""
+"""Producer lots: the marketplace list, lot detail with its traceability, registration, editing, purchase."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from triboka_web.api_client import ApiClient, ApiForbiddenError
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import LotForm, PurchaseForm, submit_form
+from triboka_web.forms import LotEditForm, LotForm, PurchaseForm, submit_form
 from triboka_web.i18n import _
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
@@ -104,6 +104,34 @@ async def create_lot(request: Request, api: Api, user: CreateLotUser) -> Respons
     lot_id = created["lot_id"]
     await record_step(api, "lot", lot_id, "lot_creation", _("Lot registered"), form.farm_name or "")
     flash(request, _("Lot registered."))
+    return RedirectResponse(f"/lots/{lot_id}", status_code=303)
+
+
+async def _edit_form(
+    request: Request, api: ApiClient, lot_id: int, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    context = {"lot": await find_lot(api, lot_id), "values": values, "errors": errors}
+    return render(request, "lots/edit.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/lots/{lot_id}/edit")
+async def edit_lot_page(request: Request, lot_id: int, api: Api, user: CreateLotUser) -> Response:
+    lot = await find_lot(api, lot_id)
+    values = {**lot, "certifications": ", ".join(lot["certifications"])}
+    return await _edit_form(request, api, lot_id, values, {})
+
+
+@router.post("/lots/{lot_id}/edit")
+async def edit_lot(request: Request, lot_id: int, api: Api, user: CreateLotUser) -> Response:
+    outcome = await submit_form(
+        request,
+        LotEditForm,
+        lambda form: api.put(f"/api/lots/{lot_id}", form.payload()),
+        partial(_edit_form, request, api, lot_id),
+    )
+    if isinstance(outcome, Response):
+        return outcome
+    flash(request, _("Lot updated."))
     return RedirectResponse(f"/lots/{lot_id}", status_code=303)
 
 
