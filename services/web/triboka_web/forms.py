@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -45,13 +46,13 @@ class FormModel(BaseModel):
 M = TypeVar("M", bound=FormModel)
 
 
+@dataclass(frozen=True)
 class ParsedForm(Generic[M]):
     """The submitted values (to refill the form), the parsed model when it converted, and the errors."""
 
-    def __init__(self, values: dict[str, Any], model: M | None, errors: dict[str, str]) -> None:
-        self.values = values
-        self.model = model
-        self.errors = errors
+    values: dict[str, Any]
+    model: M | None
+    errors: dict[str, str]
 
 
 _MESSAGES = {
