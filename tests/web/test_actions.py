@@ -172,3 +172,88 @@ def test_producer_edits_an_available_lot_but_not_a_sold_one(client_for, stack) -
     refused = post_form(producer, f"{lot}/edit", f"{lot}/edit", {"farm_name": "Otra"})
     assert refused.status_code == 400
     assert 'data-testid="form-error"' in refused.text
+
+
+def test_detail_pages_render_for_the_roles_that_may_see_them(client_for, stack) -> None:
+    producer, exporter, buyer = client_for("producer"), client_for("exporter"), client_for("buyer")
+    lot = post_form(
+        producer,
+        "/create_lot",
+        "/create_lot",
+        {
+            "producer_company_id": stack.accounts["producer"].company_id,
+            "farm_name": "Finca Detalle",
+            "location": "Naranjal",
+            "product_type": "Cacao Nacional",
+            "weight_kg": "2000",
+            "quality_grade": "A",
+            "harvest_date": "2025-07-01",
+        },
+    ).headers["location"]
+    lot_id = lot.rsplit("/", 1)[1]
+    assert (
+        post_form(exporter, f"{lot}/purchase", f"{lot}/purchase", {"purchase_price_usd": "5000"}).status_code
+        == 303
+    )
+    batch = post_form(
+        exporter,
+        "/create_batch",
+        "/create_batch",
+        {"source_lot_ids": lot_id, "batch_type": "export", "location": "Guayaquil"},
+    ).headers["location"]
+    contract = _new_contract(exporter, stack, "EXP-DETAIL-1", volume="2")
+    dispatch = post_form(
+        exporter,
+        "/create_dispatch",
+        "/create_dispatch",
+        {
+            "contract_id": contract.rsplit("/", 1)[1],
+            "batch_id": batch.rsplit("/", 1)[1],
+            "quantity_mt": "2",
+            "destination_country": "Bélgica",
+            "shipping_date": "2025-12-01",
+        },
+    ).headers["location"]
+    assert dispatch.startswith("/dispatches/")
+    contract_id = contract.rsplit("/", 1)[1]
+
+    expectations = {
+        exporter: {
+            lot: 200,
+            batch: 200,
+            contract: 200,
+            dispatch: 200,
+            f"/create_fixation/{contract_id}": 200,
+            f"/trace/lot/{lot_id}": 200,
+            f"/trace/contract/{contract_id}": 200,
+            f"/trace/batch/{batch.rsplit('/', 1)[1]}": 200,
+        },
+        buyer: {contract: 200, dispatch: 200, batch: 403, f"/create_fixation/{contract_id}": 403},
+        producer: {lot: 200, batch: 200, f"/trace/lot/{lot_id}": 200, contract: 403},
+    }
+    for client, pages in expectations.items():
+        for path, status in pages.items():
+            assert client.get(path).status_code == status, (path, status)
+    # Over-dispatching the batch is refused next to the quantity, with the form refilled.
+    again = post_form(
+        exporter,
+        "/create_dispatch",
+        "/create_dispatch",
+        {
+            "contract_id": contract_id,
+            "batch_id": batch.rsplit("/", 1)[1],
+            "quantity_mt": "1",
+            "destination_country": "Bélgica",
+            "shipping_date": "2025-12-02",
+        },
+    )
+    assert again.status_code == 400
+    assert 'value="Bélgica"' in again.text
+
+
+def test_logout_page_and_logout(client_for, anonymous) -> None:
+    assert anonymous.get("/logout").headers["location"] == "/login"
+    client = client_for("buyer")
+    assert 'action="/logout"' in client.get("/logout").text
+    assert post_form(client, "/logout", "/logout", {}).headers["location"] == "/login"
+    assert client.get("/dashboard").status_code == 303
