@@ -1,4 +1,4 @@
-"""`triboka-api`: serve, migrate, import-sqlite, create-admin and seed-demo — the one entry point for
+"""`triboka-api`: serve, migrate, import-sqlite, create-admin, create-company and seed-demo — the one entry point for
 `make run`, the container image and the chart's hooks."""
 
 from __future__ import annotations
@@ -10,11 +10,16 @@ import secrets
 import shutil
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.settings import Settings
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -124,6 +129,24 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     print(f"triboka-api: {asyncio.run(_with_session(_settings(), work))}")
 
 
+def cmd_create_company(args: argparse.Namespace) -> None:
+    """Companies have no endpoint in the contract (they come from seeding, registration or operations)."""
+    from sqlalchemy import select
+
+    from triboka_api.models import Company
+
+    async def work(session: AsyncSession) -> int:
+        existing = await session.scalar(select(Company).where(Company.name == args.name))
+        if existing is not None:
+            return existing.id
+        company = Company(name=args.name, company_type=args.type, country=args.country, email=args.email)
+        session.add(company)
+        await session.commit()
+        return company.id
+
+    print(asyncio.run(_with_session(_settings(), work)))
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> None:
     """First-run demo data for `make run`: one company and one admin, credentials printed once and kept in a file."""
     from sqlalchemy import func, select
@@ -167,7 +190,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 
 def cmd_import_sqlite(args: argparse.Namespace) -> None:
     from triboka_api.db import create_engine
-    from triboka_api.importer import SqliteImporter
+    from triboka_api.importer import ImportReport, SqliteImporter
     from triboka_api.migrate import ensure_current
 
     source = Path(args.path)
@@ -220,6 +243,15 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--company-id", type=int)
     admin.add_argument("--if-missing", action="store_true", help="succeed quietly when the user exists")
     admin.set_defaults(func=cmd_create_admin)
+
+    company = sub.add_parser(
+        "create-company", help="create a company (prints its id; an existing name is reused)"
+    )
+    company.add_argument("--name", required=True)
+    company.add_argument("--type", required=True, choices=["producer", "exporter", "buyer"])
+    company.add_argument("--country")
+    company.add_argument("--email")
+    company.set_defaults(func=cmd_create_company)
 
     seed = sub.add_parser("seed-demo", help="create a demo company and admin if the database has no users")
     seed.add_argument("--credentials-file", default="var/demo-credentials.txt")
