@@ -8,8 +8,10 @@ carry a real JWT from POST /api/auth/login), and `client` (an httpx.AsyncClient 
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from triboka_api.security import passwords
 from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
-from tests.support.postgres import pg_url_for
+from tests.support.postgres import admin_execute, pg_url_for
 
 JWT_SECRET = "contract-tests-secret-0123456789abcdef"
 PASSWORD = "Sup3r-secret!"
@@ -52,15 +54,49 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture(scope="module")
-def settings(backend: str, tmp_path_factory: pytest.TempPathFactory, pg_database_factory) -> Settings:
+@pytest.fixture(scope="session")
+def migrated_template(backend: str, tmp_path_factory: pytest.TempPathFactory, pg_database_factory) -> str:
+    """One database per backend and session that the migrations ran on; modules get copies of it (running
+    Alembic once per module cost seconds each on the shared machine). SQLite: a file path; PostgreSQL: a name."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('api') / 'triboka.db'}"
-    else:
-        url = pg_url_for(pg_database_factory("triboka_api"), "postgresql+asyncpg")
-    settings = Settings(database_url=url, jwt_secret=JWT_SECRET, user_cache_seconds=0)
-    upgrade(settings)
-    return settings
+        path = str(tmp_path_factory.mktemp("template") / "triboka.db")
+        upgrade(Settings(database_url=f"sqlite+aiosqlite:///{path}", jwt_secret=JWT_SECRET))
+        return path
+    name = pg_database_factory("triboka_template")
+    upgrade(Settings(database_url=pg_url_for(name, "postgresql+asyncpg"), jwt_secret=JWT_SECRET))
+    return name
+
+
+@pytest.fixture(scope="module")
+def fresh_database(backend: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory):
+    """A factory of freshly migrated, empty databases (copies of the template); dropped with the module."""
+    created: list[str] = []
+
+    def make(**overrides: Any) -> Settings:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("api") / "triboka.db"
+            with (
+                closing(sqlite3.connect(migrated_template)) as source,
+                closing(sqlite3.connect(path)) as target,
+            ):
+                source.backup(target)
+            url = f"sqlite+aiosqlite:///{path}"
+        else:
+            name = f"triboka_api_{uuid.uuid4().hex[:10]}"
+            admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+            created.append(name)
+            url = pg_url_for(name, "postgresql+asyncpg")
+        return Settings(database_url=url, jwt_secret=JWT_SECRET, **({"user_cache_seconds": 0} | overrides))
+
+    yield make
+    for name in created:
+        admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def settings(fresh_database) -> Settings:
+    """The module's database: freshly migrated and empty."""
+    return fresh_database()
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -20,14 +20,12 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from triboka_api.db import create_engine
 from triboka_api.importer import SqliteImporter
-from triboka_api.migrate import upgrade
 from triboka_api.models import User
 from triboka_api.settings import Settings
 from werkzeug.security import generate_password_hash
 
 from tests.api.conftest import JWT_SECRET, fixture_path
 from tests.api.helpers import LOT_ITEM, assert_error, assert_ok, assert_shape
-from tests.support.postgres import pg_url_for
 
 CLI = Path(sys.executable).parent / "triboka-api"
 PASSWORDS = {
@@ -395,20 +393,6 @@ async def imported(settings, client, source_db) -> tuple[dict, dict]:
     return first, second
 
 
-@pytest.fixture(scope="module")
-def new_database(backend, tmp_path_factory, pg_database_factory):
-    def make() -> Settings:
-        if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('import') / 'triboka.db'}"
-        else:
-            url = pg_url_for(pg_database_factory("triboka_import"), "postgresql+asyncpg")
-        settings = Settings(database_url=url, jwt_secret=JWT_SECRET)
-        upgrade(settings)
-        return settings
-
-    return make
-
-
 async def _login(client, email: str, password: str):
     return await client.post("/api/auth/login", json={"email": email, "password": password})
 
@@ -583,8 +567,8 @@ async def test_new_rows_continue_after_the_imported_ids(client, app, imported) -
         ),
     ],
 )
-async def test_real_first_generation_databases(new_database, name, expected) -> None:
-    settings = await asyncio.to_thread(new_database)
+async def test_real_first_generation_databases(fresh_database, name, expected) -> None:
+    settings = await asyncio.to_thread(fresh_database)
     report = await run_inprocess_import(settings, fixture_path(name))
     assert {table: t["imported"] for table, t in report.items() if t["imported"]} == expected
     assert all(t["skipped"] == 0 for t in report.values()), report
