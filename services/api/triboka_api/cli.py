@@ -82,7 +82,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print(f"triboka-api: database at revision {head_revision()}")
 
 
-async def _with_session(settings: Settings, work):
+async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from triboka_api.db import create_engine, create_sessionmaker
     from triboka_api.migrate import ensure_current
 
@@ -107,7 +107,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     if not email or not password:
         sys.exit("triboka-api: create-admin needs --email and --password (or TRIBOKA_ADMIN_EMAIL/_PASSWORD)")
 
-    async def work(session):
+    async def work(session: AsyncSession) -> str | None:
         existing = await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         if existing is not None:
             if args.if_missing:
@@ -156,7 +156,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 
     credentials = Path(args.credentials_file)
 
-    async def work(session):
+    async def work(session: AsyncSession) -> str | None:
         if await session.scalar(select(func.count(User.id))):
             return None
         password = secrets.token_urlsafe(12)
@@ -198,7 +198,7 @@ def cmd_import_sqlite(args: argparse.Namespace) -> None:
         sys.exit(f"triboka-api: no such file: {source}")
     settings = _settings()
 
-    async def run():
+    async def run() -> ImportReport:
         engine = create_engine(settings)
         try:
             await ensure_current(engine)
