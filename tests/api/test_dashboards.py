@@ -308,14 +308,18 @@ async def test_buyer_dashboard(client, world, admin) -> None:
     await _db_update(world, BatchNft, bare["id"], status="active", location=None, creator_company_id=None)
     body = await _get(client, chain.buyer, "/api/dashboard/buyer")
     assert_shape(body, BUYER)
-    every = assert_ok(await client.get("/api/batches", headers=admin.headers))
-    open_batches = [b for b in every if b["status"] in ("created", "active")]
+
+    async def open_batches() -> list[dict]:
+        every = assert_ok(await client.get("/api/batches", headers=admin.headers))
+        return [b for b in every if b["status"] in ("created", "active")]
+
+    expected = await open_batches()
     assert body["metrics"] == {
-        "available_batches": len(open_batches),
-        "total_weight_available_kg": sum(b["total_weight_kg"] for b in open_batches),
+        "available_batches": len(expected),
+        "total_weight_available_kg": sum(b["total_weight_kg"] for b in expected),
     }
     assert minted["id"] not in ids(body["batches"])
-    assert len(body["batches"]) == min(20, len(open_batches))
+    assert len(body["batches"]) == min(20, len(expected))
     items = {b["id"]: b for b in body["batches"]}
     assert items[mixed["id"]] | {"created_at": ""} == {
         "id": mixed["id"],
@@ -331,6 +335,20 @@ async def test_buyer_dashboard(client, world, admin) -> None:
     }
     assert (items[bare["id"]]["exporter_name"], items[bare["id"]]["location"]) == ("N/A", "N/A")
     assert items[bare["id"]]["status"] == "active"
+    async with world.session() as session:  # more open batches than the list holds
+        for n in range(21):
+            code = f"BATCH-BUY-{uuid.uuid4().hex[:12]}-{n:03d}"
+            session.add(BatchNft(batch_code=code, total_weight_kg=1, status="created"))
+        await session.commit()
+    body = await _get(client, chain.buyer, "/api/dashboard/buyer")
+    assert len(body["batches"]) == 20
+    assert body["metrics"]["available_batches"] == len(await open_batches()) > 20
+    no_lots = next(b for b in body["batches"] if b["batch_code"].startswith("BATCH-BUY-"))
+    assert (no_lots["quality_grade"], no_lots["certifications"], no_lots["source_lots_count"]) == (
+        "N/A",
+        [],
+        0,
+    )
 
 
 # C-50 -----------------------------------------------------------------------------------------------------------

@@ -471,3 +471,27 @@ async def test_dispatch_stats(client, world, chain) -> None:
     )
     assert staff["total_dispatches"] >= 6
     assert "Brazil" in {d["country"] for d in staff["top_destinations"]}
+
+
+async def test_dispatch_stats_limits_and_order(client, world, chain) -> None:
+    """`monthly_stats`: newest first, at most 12; `top_destinations`: by quantity, at most 10."""
+    made = [
+        await world.dispatch(
+            chain.exporter,
+            chain.contract["id"],
+            chain.batch["id"],
+            0.01 * (n + 1),
+            destination_country=f"C{n:02d}",
+        )
+        for n in range(13)
+    ]
+    async with world.session() as session:
+        for n, dispatch in enumerate(made):
+            row = await session.get(Dispatch, dispatch["id"])
+            row.created_at = row.created_at.replace(year=2023 + (n // 12), month=n % 12 + 1, day=1)
+        await session.commit()
+    body = assert_ok(await client.get("/api/dispatches/stats", headers=chain.exporter.headers))
+    assert body["total_dispatches"] == 13
+    months = [(m["year"], m["month"]) for m in body["monthly_stats"]]
+    assert months == [(2024, 1)] + [(2023, m) for m in range(12, 1, -1)]
+    assert [d["country"] for d in body["top_destinations"]] == [f"C{n:02d}" for n in range(12, 2, -1)]

@@ -169,6 +169,8 @@ async def test_create_user_errors(client, world, admin) -> None:
     assert_error(await client.post("/api/users", json=dup, headers=admin.headers), 400)
     missing_company = _new(company_id=987654)
     assert_error(await client.post("/api/users", json=missing_company, headers=admin.headers), 404)
+    both = _new(email=existing.email.upper(), company_id=987654)  # the e-mail check comes first
+    assert_error(await client.post("/api/users", json=both, headers=admin.headers), 400)
     assert_error(await client.post("/api/users", json=_new(role="king"), headers=admin.headers), 400, "role")
     assert_error(
         await client.post("/api/users", json=_new(active="maybe"), headers=admin.headers), 400, "active"
@@ -316,3 +318,14 @@ async def test_delete_referenced_user_is_409(client, world, admin) -> None:
     buyer = await world.user("buyer")
     await world.contract(chain_exporter, buyer.company_id, chain_exporter.company_id)
     assert_error(await client.delete(f"/api/users/{chain_exporter.id}", headers=admin.headers), 409)
+
+
+async def test_delete_user_with_a_profile_and_a_deal_admin(client, world, admin) -> None:
+    email = f"grower-{uuid.uuid4().hex[:6]}@example.com"
+    body = {"name": "Grower", "email": email, "password": "pw", "role": "buyer", "location": "Quito"}
+    user_id = assert_ok(await client.post("/api/auth/register", json=body), 201)["user_id"]
+    await world.user("buyer")
+    assert_ok(await client.delete(f"/api/users/{user_id}", headers=admin.headers))  # its own profile goes too
+    deal_admin = await world.user("exporter")
+    await world.deal(deal_admin)
+    assert_error(await client.delete(f"/api/users/{deal_admin.id}", headers=admin.headers), 409)
