@@ -235,6 +235,19 @@ async def test_register_duplicate_email_is_400(client, world) -> None:
     assert_error(await client.post("/api/auth/register", json=body), 400)
 
 
+async def test_register_refuses_impersonation_tokens(client, world, admin) -> None:
+    """§2: ORIG refused register for impersonation tokens; Δ every mutating route does."""
+    impersonating = mint_token(admin.id, JWT_SECRET, is_impersonating=True, original_admin_id=admin.id)
+    email = _email()
+    body = {"name": "N", "email": email, "password": "p", "role": "buyer"}
+    assert_error(await client.post("/api/auth/register", json=body, headers=bearer(impersonating)), 403)
+    assert await _user_row(world, email) is None
+    # The route stays public: any other token, valid or not, is ignored.
+    assert_ok(await client.post("/api/auth/register", json=body, headers=admin.headers), 201)
+    body["email"] = _email()
+    assert_ok(await client.post("/api/auth/register", json=body, headers=bearer("garbage")), 201)
+
+
 async def test_register_unknown_company_is_404(client) -> None:
     body = {"name": "N", "email": _email(), "password": "p", "role": "buyer", "company_id": 987654}
     assert_error(await client.post("/api/auth/register", json=body), 404)

@@ -78,6 +78,20 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+def reject_impersonation(request: Request) -> None:
+    """For public mutating routes (register): a valid impersonation token is read-only there too (§2 Δ); any
+    other token, valid or not, is ignored because the route needs none."""
+    header = request.headers.get("authorization")
+    if not header:
+        return
+    try:
+        claims = request.app.state.token_verifier.claims(bearer_token(header))
+    except TokenError:
+        return
+    if claims.get("is_impersonating"):
+        raise forbidden("Impersonation tokens are read-only")
+
+
 def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     allowed = frozenset(roles)
 

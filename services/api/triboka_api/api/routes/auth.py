@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 from sqlalchemy import func, select
 
-from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep
+from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep, reject_impersonation
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
 from triboka_api.models import Company, Deal, User, UserProfile
@@ -71,6 +71,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
 
 @router.post("/api/auth/register", status_code=201)
 async def register(request: Request, session: SessionDep) -> dict[str, Any]:
+    reject_impersonation(request)
     data = await read_json(request)
     if not data.get("name") and (data.get("firstName") or data.get("lastName")):
         data["name"] = f"{data.get('firstName') or ''} {data.get('lastName') or ''}".strip()
