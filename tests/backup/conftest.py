@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from triboka_backup.cli import main
 from triboka_backup.stores import backup_id_for
+from triboka_backup.stores.s3 import make_client
 
 S3_ACCESS_KEY = "triboka-test"
 S3_SECRET_KEY = "triboka-test-secret"
@@ -197,10 +198,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 
 
 def _wait_for_s3(server: S3Server, proc: subprocess.Popen[bytes], log: Path) -> None:
-    from minio import Minio
-
-    endpoint = server.endpoint.removeprefix("http://")
-    client = Minio(endpoint, server.access_key, server.secret_key, secure=False)
+    client = make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

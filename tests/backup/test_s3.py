@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.client import BaseClient
 from conftest import Result, S3Server, fabricate, sqlite_dump, visible_backups
-from minio import Minio
 from triboka_backup.errors import StorageError
 from triboka_backup.stores.s3 import S3Store, make_client
 
@@ -20,7 +20,7 @@ PART = 5 * 1024 * 1024
 @pytest.fixture
 def bucket(s3_server: S3Server) -> str:
     name = f"backups-{uuid.uuid4().hex[:8]}"
-    client(s3_server).make_bucket(name)
+    client(s3_server).create_bucket(Bucket=name)
     return name
 
 
@@ -29,12 +29,21 @@ def store(s3_server: S3Server, bucket: str) -> S3Store:
     return S3Store(client(s3_server), bucket, "triboka/prod", PART)
 
 
-def client(server: S3Server) -> Minio:
+def client(server: S3Server) -> BaseClient:
     return make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
 
 
 def keys(server: S3Server, bucket: str) -> list[str]:
-    return sorted(o.object_name for o in client(server).list_objects(bucket, recursive=True))
+    pages = client(server).get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
+
+
+def read(server: S3Server, bucket: str, key: str) -> bytes:
+    return client(server).get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def pending_uploads(server: S3Server, bucket: str) -> list[str]:
+    return [u["Key"] for u in client(server).list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
 
 
 @pytest.fixture
@@ -83,9 +92,9 @@ def test_corrupted_object_fails_verification(
 ) -> None:
     backup_id = backup_cli("run", env=env).out.strip()
     key = f"triboka/prod/{backup_id}/database.sqlite3"
-    data = bytearray(client(s3_server).get_object(bucket, key).read())
+    data = bytearray(read(s3_server, bucket, key))
     data[100] ^= 0xFF
-    client(s3_server).put_object(bucket, key, io.BytesIO(bytes(data)), len(data))
+    client(s3_server).put_object(Bucket=bucket, Key=key, Body=bytes(data))
     result = backup_cli("verify", "--storage", "s3", env=env)
     assert result.code == 5
     assert "checksum mismatch" in result.out
@@ -132,8 +141,20 @@ def test_aborted_multipart_upload_leaves_nothing(s3_server: S3Server, bucket: st
     with pytest.raises(StorageError, match="read error"):
         store.upload("triboka/prod/20260101T000000.000Z/database.pgdump", source, 4 * PART)
     assert keys(s3_server, bucket) == []
-    pending = client(s3_server)._list_multipart_uploads(bucket, prefix="triboka/")  # no public listing call
-    assert list(pending.uploads) == [], "the multipart upload was aborted, not left half-written"
+    assert pending_uploads(s3_server, bucket) == [], "the multipart upload was aborted, not left half-written"
+
+
+@pytest.mark.parametrize("size", [PART // 2, 2 * PART + 1], ids=["single-put", "multipart"])
+def test_conditional_write_refuses_an_existing_key(
+    s3_server: S3Server, bucket: str, store: S3Store, size: int
+) -> None:
+    """If-None-Match: the server itself refuses the second write (412), whatever a check before it saw."""
+    key = "triboka/prod/20260101T000000.000Z/database.pgdump"
+    store.upload(key, io.BytesIO(b"a" * size), size)
+    with pytest.raises(StorageError, match="already exists"):
+        store.upload(key, io.BytesIO(b"b" * size), size)
+    assert read(s3_server, bucket, key) == b"a" * size
+    assert pending_uploads(s3_server, bucket) == [], "the refused multipart upload was aborted"
 
 
 def test_no_overwrite_of_an_existing_backup_id(
@@ -141,15 +162,35 @@ def test_no_overwrite_of_an_existing_backup_id(
 ) -> None:
     target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
     backup_id = backup_cli("run", env=env).out.strip()
-    manifest_before = client(s3_server).get_object(bucket, f"triboka/prod/{backup_id}/manifest.json").read()
+    manifest_key = f"triboka/prod/{backup_id}/manifest.json"
+    manifest_before = read(s3_server, bucket, manifest_key)
     (target / backup_id / "database.sqlite3").write_bytes(b"something else")
     with pytest.raises(StorageError, match="already exists"):
         store.publish(target / backup_id, backup_id)
-    assert (
-        client(s3_server).get_object(bucket, f"triboka/prod/{backup_id}/manifest.json").read()
-        == manifest_before
-    )
+    assert read(s3_server, bucket, manifest_key) == manifest_before
     assert backup_cli("verify", "--storage", "s3", env=env).code == 0
+
+
+def test_publish_racing_another_writer_keeps_its_objects_and_removes_its_own(
+    env: dict[str, str],
+    s3_server: S3Server,
+    bucket: str,
+    store: S3Store,
+    backup_cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer's object appears after the existence check: the conditional write still refuses it."""
+    target = Path(env["TRIBOKA_BACKUP_TARGET_DIR"])
+    local_only = {name: value for name, value in env.items() if "_S3_" not in name}
+    backup_id = backup_cli("run", env=local_only).out.strip()
+    (target / backup_id / "config.json").write_text("{}")  # uploaded before database.sqlite3
+    theirs = f"triboka/prod/{backup_id}/database.sqlite3"
+    client(s3_server).put_object(Bucket=bucket, Key=theirs, Body=b"the other writer's bytes")
+    monkeypatch.setattr(store, "_objects", lambda under="": {})  # the check saw nothing yet
+    with pytest.raises(StorageError, match="already exists"):
+        store.publish(target / backup_id, backup_id)
+    assert keys(s3_server, bucket) == [theirs], "its own config.json removed, the other writer's object kept"
+    assert read(s3_server, bucket, theirs) == b"the other writer's bytes"
 
 
 def test_unreachable_bucket_fails_the_run_and_uploads_nothing(

@@ -1,7 +1,9 @@
 """Backups as objects in an S3-compatible bucket: data files first, the manifest last as the commit marker.
 
-Large files go up as multipart uploads; the client aborts an upload that fails, and a publish that fails
-removes what it had already put, so a half-written backup is never listed.
+Every object is written with `If-None-Match: *`, so an existing key is never overwritten: the server refuses
+the write (412), also when another writer got there first. Large files go up as multipart uploads that are
+completed or aborted, never left pending; a publish that fails removes what it had already put, so a
+half-written backup is never listed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from minio import Minio
-from minio.error import MinioException
-from urllib3.exceptions import HTTPError
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from triboka_backup.errors import ConfigError, StorageError
 from triboka_backup.filesio import read_chunks
@@ -23,24 +26,40 @@ from triboka_backup.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from triboka_backup.stores import files_of
 
 log = logging.getLogger("triboka_backup")
-S3_FAILURES = (MinioException, HTTPError, OSError, ValueError)
+S3_FAILURES = (BotoCoreError, ClientError, OSError, ValueError)
+# what S3 answers to a conditional write on a key that exists (412), or that another writer is completing (409)
+REFUSED_OVERWRITE = {"PreconditionFailed", "ConditionalRequestConflict"}
+MAX_PARTS = 10_000
 
 
-def make_client(endpoint_url: str, access_key: str | None, secret_key: str | None, region: str) -> Minio:
+def make_client(endpoint_url: str, access_key: str | None, secret_key: str | None, region: str) -> BaseClient:
     parts = urlsplit(endpoint_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"S3 endpoint must be http(s)://host[:port], got {endpoint_url!r}")
-    return Minio(
-        parts.netloc,
-        access_key=access_key,
-        secret_key=secret_key,
-        region=region,
-        secure=parts.scheme == "https",
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=10,
+            read_timeout=60,
+        ),
     )
 
 
+def _read_exactly(stream: BinaryIO, size: int, key: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise StorageError(f"upload of {key}: the source ended {size - len(data)} bytes early")
+    return data
+
+
 class S3Store:
-    def __init__(self, client: Minio, bucket: str, prefix: str, part_size: int) -> None:
+    def __init__(self, client: BaseClient, bucket: str, prefix: str, part_size: int) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
@@ -52,11 +71,10 @@ class S3Store:
 
     def _objects(self, under: str = "") -> dict[str, int]:
         try:
-            return {
-                obj.object_name: obj.size or 0
-                for obj in self.client.list_objects(self.bucket, prefix=self.prefix + under, recursive=True)
-                if obj.object_name is not None
-            }
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix + under
+            )
+            return {obj["Key"]: obj.get("Size", 0) for page in pages for obj in page.get("Contents", [])}
         except S3_FAILURES as exc:
             raise StorageError(f"cannot list {self.name}: {exc}") from exc
 
@@ -77,16 +95,15 @@ class S3Store:
     @contextmanager
     def open(self, backup_id: str, name: str) -> Iterator[BinaryIO]:
         try:
-            response = self.client.get_object(self.bucket, self.key(backup_id, name))
+            body = self.client.get_object(Bucket=self.bucket, Key=self.key(backup_id, name))["Body"]
         except S3_FAILURES as exc:
             raise StorageError(f"cannot read {self.name}{backup_id}/{name}: {exc}") from exc
         try:
-            yield response  # type: ignore[misc]
+            yield body
         except S3_FAILURES as exc:
             raise StorageError(f"cannot read {self.name}{backup_id}/{name}: {exc}") from exc
         finally:
-            response.close()
-            response.release_conn()
+            body.close()
 
     def local_path(self, backup_id: str, name: str, scratch: Path) -> Path:
         target = scratch / name
@@ -96,12 +113,59 @@ class S3Store:
         return target
 
     def upload(self, key: str, stream: BinaryIO, length: int) -> None:
+        """Write `length` bytes of `stream` to `key`, which must not exist yet (never overwritten)."""
         try:
-            self.client.put_object(self.bucket, key, stream, length, part_size=self.part_size)
+            if length <= self.part_size:
+                body = _read_exactly(stream, length, key)
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*")
+            else:
+                self._multipart(key, stream, length)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in REFUSED_OVERWRITE:
+                raise StorageError(f"{key} already exists in {self.bucket}: not overwriting") from exc
+            raise StorageError(f"upload of {key} to {self.bucket} failed: {exc}") from exc
         except S3_FAILURES as exc:
             raise StorageError(f"upload of {key} to {self.bucket} failed: {exc}") from exc
 
+    def _multipart(self, key: str, stream: BinaryIO, length: int) -> None:
+        """Completed, or aborted on any failure (interrupts included): never left pending in the bucket."""
+        part_size = max(self.part_size, -(-length // MAX_PARTS))
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
+        completed = False
+        try:
+            parts = []
+            for number, offset in enumerate(range(0, length, part_size), start=1):
+                body = _read_exactly(stream, min(part_size, length - offset), key)
+                answer = self.client.upload_part(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                )
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+                IfNoneMatch="*",
+            )
+            completed = True
+        finally:
+            if not completed:
+                self._abort(key, upload_id)
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except S3_FAILURES as exc:
+            log.error(
+                "cannot abort the multipart upload of %s: %s",
+                key,
+                exc,
+                extra={"event": "abort_failed", "key": key, "upload_id": upload_id},
+            )
+
     def publish(self, folder: Path, backup_id: str) -> None:
+        # Fails fast (before uploading gigabytes) and names a missing bucket; the conditional writes in
+        # `upload` are what guarantees no overwrite, also against a writer that starts after this check.
         if self._objects(f"{backup_id}/"):
             raise StorageError(f"backup {backup_id} already exists in {self.name}: not overwriting")
         uploaded: list[str] = []
@@ -126,7 +190,7 @@ class S3Store:
     def _remove(self, keys: list[str], strict: bool = False) -> None:
         for key in keys:
             try:
-                self.client.remove_object(self.bucket, key)
+                self.client.delete_object(Bucket=self.bucket, Key=key)
             except S3_FAILURES as exc:
                 if strict:
                     raise StorageError(f"cannot delete {key} from {self.bucket}: {exc}") from exc
