@@ -192,3 +192,16 @@ async def test_reactivated_user_token_works_again(client, world) -> None:
     assert_jwt_error(await client.get("/api/profile", headers=party.headers), 401, "User inactive")
     await world.set_active(party, True)
     assert assert_ok(await client.get("/api/profile", headers=party.headers))["active"] is True
+
+
+@pytest.mark.parametrize("secret", [None, "short-secret", "triboka-development-secret-change-me"])
+def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret) -> None:
+    """§2: the service must refuse to start without a JWT secret in production."""
+    monkeypatch.delenv("TRIBOKA_JWT_SECRET", raising=False)
+    from pydantic import ValidationError
+    from triboka_api.settings import Settings
+
+    extra = {} if secret is None else {"jwt_secret": secret}
+    with pytest.raises(ValidationError, match="TRIBOKA_JWT_SECRET"):
+        Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", **extra)
+    assert Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", jwt_secret=JWT_SECRET)
