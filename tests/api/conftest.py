@@ -194,6 +194,15 @@ class World:
         """A session on the module's database, for arranging rows the API cannot create (deals, states)."""
         return self.app.state.sessionmaker()
 
+    async def update(self, model: type, row_id: int, **values: Any) -> None:
+        """Set columns of one row directly: states and data the API cannot produce (legacy rows, other owners)."""
+        async with self.session() as session:
+            row = await session.get(model, row_id)
+            assert row is not None, (model, row_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            await session.commit()
+
     async def set_active(self, party: Party, active: bool) -> None:
         async with self.session() as session:
             (await session.get(User, party.id)).active = active

@@ -126,9 +126,7 @@ async def test_login_with_a_werkzeug_hash_rehashes_to_argon2(client, world, meth
     """§2: first-generation Werkzeug hashes verify, and are replaced by Argon2id at the first login."""
     party = await world.user("producer")
     stored = generate_password_hash("old-Passw0rd", method=method)
-    async with world.session() as session:
-        (await session.get(User, party.id)).password_hash = stored
-        await session.commit()
+    await world.update(User, party.id, password_hash=stored)
     assert_error(await client.post("/api/auth/login", json={"email": party.email, "password": PASSWORD}), 401)
     body = assert_ok(
         await client.post("/api/auth/login", json={"email": party.email, "password": "old-Passw0rd"})

@@ -55,12 +55,6 @@ async def _lot_statuses(client, admin, producer) -> dict[int, tuple[str, int | N
     return {item["id"]: (item["status"], item["batch_id"]) for item in items}
 
 
-async def _set_owner(world, batch_id: int, company_id: int) -> None:
-    async with world.session() as session:
-        (await session.get(BatchNft, batch_id)).current_owner_company_id = company_id
-        await session.commit()
-
-
 # C-22 -----------------------------------------------------------------------------------------------------------
 
 
@@ -195,7 +189,7 @@ async def scene(world):
     l3 = await world.purchased_lot(p2, e2, weight_kg=1000)
     first = await world.batch(e1, [l1, l2])
     second = await world.batch(e2, [l3])
-    await _set_owner(world, second["id"], buyer.company_id)
+    await world.update(BatchNft, second["id"], current_owner_company_id=buyer.company_id)
     return {"p1": p1, "p2": p2, "e1": e1, "e2": e2, "buyer": buyer, "first": first, "second": second}
 
 
@@ -217,7 +211,7 @@ async def test_list_batches_shape_and_scoping(client, world, scene) -> None:
     assert assert_ok(await client.get("/api/batches", headers=(await world.user("user")).headers)) == []
     assert assert_ok(await client.get("/api/batches", headers=(await world.user("producer")).headers)) == []
     # An exporter also sees batches its company owns without having created them.
-    await _set_owner(world, first, scene["e2"].company_id)
+    await world.update(BatchNft, first, current_owner_company_id=scene["e2"].company_id)
     assert set(ids(assert_ok(await client.get("/api/batches", headers=scene["e2"].headers)))) == {
         first,
         second,

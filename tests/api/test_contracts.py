@@ -121,14 +121,6 @@ def _body(buyer_company_id, exporter_company_id, **overrides):
     } | overrides
 
 
-async def _db_update(world, model, row_id, **values) -> None:
-    async with world.session() as session:
-        row = await session.get(model, row_id)
-        for key, value in values.items():
-            setattr(row, key, value)
-        await session.commit()
-
-
 @pytest.fixture
 async def pair(world):
     return await world.user("exporter"), await world.user("buyer")
@@ -170,7 +162,7 @@ async def test_list_contracts_scoping(client, world, admin, pair) -> None:
     mine = (await world.contract(exporter, buyer.company_id, exporter.company_id))["id"]
     theirs = (await world.contract(admin, other_buyer.company_id, other_exporter.company_id))["id"]
     lot = (await world.lot(producer))["lot_id"]
-    await _db_update(world, ProducerLot, lot, export_contract_id=theirs)
+    await world.update(ProducerLot, lot, export_contract_id=theirs)
     listing = [
         (exporter, [mine]),
         (buyer, [mine]),
@@ -198,7 +190,7 @@ async def test_list_contracts_filters(client, world, admin, pair) -> None:
     other_buyer = await world.user("buyer")
     a = (await world.contract(exporter, buyer.company_id, exporter.company_id, product_type="Cacao"))["id"]
     b = (await world.contract(admin, other_buyer.company_id, exporter.company_id, product_type="Nibs"))["id"]
-    await _db_update(world, ExportContract, b, status="active")
+    await world.update(ExportContract, b, status="active")
 
     async def listed(party, **params) -> list[int]:
         return ids(assert_ok(await client.get("/api/contracts", params=params, headers=party.headers)))
@@ -332,7 +324,7 @@ async def test_contract_detail(client, world, pair) -> None:
     first = await world.fixation(exporter, contract["id"], 40, 3000.5, notes="n")
     second = await world.fixation(exporter, contract["id"], 5, 3100)
     lot = (await world.lot(producer))["lot_id"]
-    await _db_update(world, ProducerLot, lot, export_contract_id=contract["id"])
+    await world.update(ProducerLot, lot, export_contract_id=contract["id"])
     body = assert_ok(await client.get(f"/api/contracts/{contract['id']}", headers=buyer.headers))
     assert_shape(body, DETAIL)
     assert body["buyer_company"] == {
@@ -394,7 +386,7 @@ async def test_status_transition_table(client, world, admin, pair, source) -> No
     exporter, buyer = pair
     contract = await world.contract(exporter, buyer.company_id, exporter.company_id)
     for target in STATUSES:
-        await _db_update(world, ExportContract, contract["id"], status=source)
+        await world.update(ExportContract, contract["id"], status=source)
         response = await client.put(
             f"/api/contracts/{contract['id']}/status", json={"status": target}, headers=exporter.headers
         )
@@ -458,7 +450,7 @@ async def test_status_check_order(client, world, pair) -> None:
 async def test_activation_requirements(client, world, pair, broken) -> None:
     exporter, buyer = pair
     contract = await world.contract(exporter, buyer.company_id, exporter.company_id)
-    await _db_update(world, ExportContract, contract["id"], **broken)
+    await world.update(ExportContract, contract["id"], **broken)
     url = f"/api/contracts/{contract['id']}/status"
     assert_error(await client.put(url, json={"status": "active"}, headers=exporter.headers), 400)
     assert assert_ok(await client.put(url, json={"status": "cancelled"}, headers=exporter.headers))

@@ -130,14 +130,6 @@ EXPORTER_VIEW = CONTRACT_VIEW | {
 PRODUCER_VIEW = {"my_lots": INT, "available_lots": INT, "total_weight_kg": NUM, "assigned_lots": INT}
 
 
-async def _db_update(world, model, row_id, **values) -> None:
-    async with world.session() as session:
-        row = await session.get(model, row_id)
-        for key, value in values.items():
-            setattr(row, key, value)
-        await session.commit()
-
-
 async def _get(client, party, path):
     return assert_ok(await client.get(path, headers=party.headers))
 
@@ -167,7 +159,7 @@ async def test_producer_dashboard(client, world) -> None:
     producer, exporter = chain.producer, chain.exporter
     sold = await world.purchased_lot(producer, exporter, 1200, weight_kg=700, certifications="Organic")
     fresh = (await world.lot(producer, weight_kg=500, certifications=[]))["lot_id"]
-    await _db_update(world, ProducerLot, sold, export_contract_id=chain.contract["id"])
+    await world.update(ProducerLot, sold, export_contract_id=chain.contract["id"])
     await world.lot(await world.user("producer"))  # another company's lot, never counted
     body = await _get(client, producer, "/api/dashboard/producer")
     assert_shape(body, PRODUCER)
@@ -228,7 +220,7 @@ async def test_exporter_dashboard(client, world, admin) -> None:
     chain = await world.chain(lot_weights=(1500.0, 500.0))
     exporter, producer = chain.exporter, chain.producer
     held = await world.purchased_lot(producer, exporter, 2500, weight_kg=1000, quality_grade="B")
-    await _db_update(world, ProducerLot, held, producer_company_id=None, producer_name="Don Pepe")
+    await world.update(ProducerLot, held, producer_company_id=None, producer_name="Don Pepe")
     await world.purchased_lot(producer, await world.user("exporter"), 100)  # someone else's purchase
     available = (await world.lot(producer, certifications="Organic"))["lot_id"]
     body = await _get(client, exporter, "/api/dashboard/exporter")
@@ -301,12 +293,12 @@ async def test_buyer_dashboard(client, world, admin) -> None:
         chain.producer, chain.exporter, 100, quality_grade="B", certifications="Fair Trade, Kosher"
     )
     first = await world.purchased_lot(chain.producer, chain.exporter, 100, certifications="Organic")
-    await _db_update(world, ProducerLot, first, quality_grade=None)
+    await world.update(ProducerLot, first, quality_grade=None)
     mixed = await world.batch(chain.exporter, [first, extra], location="Manta")
     minted = await world.batch(chain.exporter, [await world.purchased_lot(chain.producer, chain.exporter)])
-    await _db_update(world, BatchNft, minted["id"], status="minted")
+    await world.update(BatchNft, minted["id"], status="minted")
     bare = await world.batch(chain.exporter, [await world.purchased_lot(chain.producer, chain.exporter)])
-    await _db_update(world, BatchNft, bare["id"], status="active", location=None, creator_company_id=None)
+    await world.update(BatchNft, bare["id"], status="active", location=None, creator_company_id=None)
     body = await _get(client, chain.buyer, "/api/dashboard/buyer")
     assert_shape(body, BUYER)
 
@@ -358,7 +350,7 @@ async def test_buyer_dashboard(client, world, admin) -> None:
 async def test_analytics_global_view(client, world, admin) -> None:
     chain = await world.chain()
     await world.fixation(chain.exporter, chain.contract["id"], 12.5)
-    await _db_update(world, ExportContract, chain.contract["id"], status="active")
+    await world.update(ExportContract, chain.contract["id"], status="active")
     for party in (admin, await world.user("operator", company=None)):
         body = await _get(client, party, "/api/analytics/dashboard")
         assert_shape(body, GLOBAL_VIEW)
@@ -381,15 +373,15 @@ async def test_analytics_party_views(client, world, admin) -> None:
     chain = await world.chain()
     exporter, buyer, producer = chain.exporter, chain.buyer, chain.producer
     second = await world.contract(exporter, buyer.company_id, exporter.company_id, total_volume_mt=50)
-    await _db_update(world, ExportContract, second["id"], status="active")
+    await world.update(ExportContract, second["id"], status="active")
     await world.fixation(exporter, chain.contract["id"], 10)
     await world.fixation(exporter, second["id"], 5)
     await world.fixation(exporter, second["id"], 5)
     # A from-lots "purchase" contract: the exporter in the buyer column and the producer as "exporter" (§9 #11).
     purchase = await world.contract(admin, exporter.company_id, producer.company_id)
-    await _db_update(world, ExportContract, purchase["id"], status="completed")
+    await world.update(ExportContract, purchase["id"], status="completed")
     assigned = (await world.lot(producer))["lot_id"]
-    await _db_update(world, ProducerLot, assigned, export_contract_id=chain.contract["id"])
+    await world.update(ProducerLot, assigned, export_contract_id=chain.contract["id"])
     exporter_view = await _get(client, exporter, "/api/analytics/dashboard")
     assert_shape(exporter_view, EXPORTER_VIEW)
     assert exporter_view == {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from triboka_api.models import Dispatch
@@ -69,13 +70,6 @@ def _body(chain, **overrides):
 
 async def _post(client, party, body):
     return await client.post("/api/dispatches", json=body, headers=party.headers)
-
-
-async def _set_status(world, dispatch_id, status) -> None:
-    async with world.session() as session:
-        row = await session.get(Dispatch, dispatch_id)
-        row.status, row.actual_delivery_date = status, None
-        await session.commit()
 
 
 def _number(code: str) -> int:
@@ -346,7 +340,7 @@ async def test_dispatch_status_transitions(client, world, chain, source) -> None
     dispatch = await world.dispatch(chain.exporter, chain.contract["id"], chain.batch["id"], 0.1)
     url = f"/api/dispatches/{dispatch['id']}"
     for target in STATUSES:
-        await _set_status(world, dispatch["id"], source)
+        await world.update(Dispatch, dispatch["id"], status=source, actual_delivery_date=None)
         response = await client.put(url, json={"status": target}, headers=chain.exporter.headers)
         if target in ALLOWED[source]:
             updated = assert_ok(response)["dispatch"]
@@ -362,10 +356,7 @@ async def test_dispatch_status_transitions(client, world, chain, source) -> None
 
 async def test_delivered_keeps_an_existing_delivery_date(client, world, chain) -> None:
     dispatch = await world.dispatch(chain.exporter, chain.contract["id"], chain.batch["id"], 0.1)
-    async with world.session() as session:
-        row = await session.get(Dispatch, dispatch["id"])
-        row.status, row.actual_delivery_date = "in_transit", naive("2025-05-05T00:00:00").date()
-        await session.commit()
+    await world.update(Dispatch, dispatch["id"], status="in_transit", actual_delivery_date=date(2025, 5, 5))
     body = assert_ok(
         await client.put(
             f"/api/dispatches/{dispatch['id']}", json={"status": "delivered"}, headers=chain.exporter.headers

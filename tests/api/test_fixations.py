@@ -68,12 +68,6 @@ async def _fixed(world, contract_id) -> float:
         return float((await session.get(ExportContract, contract_id)).fixed_volume_mt)
 
 
-async def _set_status(world, contract_id, status) -> None:
-    async with world.session() as session:
-        (await session.get(ExportContract, contract_id)).status = status
-        await session.commit()
-
-
 # C-29 / C-30 ----------------------------------------------------------------------------------------------------
 
 
@@ -164,13 +158,13 @@ async def test_fixation_status_gate(client, world, deal, route) -> None:
     exporter, _, contract = deal
     body = {"fixed_quantity_mt": 1, "spot_price_usd": 3000}
     for status in ("suspended", "completed", "cancelled"):
-        await _set_status(world, contract["id"], status)
+        await world.update(ExportContract, contract["id"], status=status)
         assert_error(await _fix(client, exporter, route, contract["id"], body), 400)
     for status in ("draft", "active"):
-        await _set_status(world, contract["id"], status)
+        await world.update(ExportContract, contract["id"], status=status)
         assert_ok(await _fix(client, exporter, route, contract["id"], body), 201)
     # The gate comes before the volume check.
-    await _set_status(world, contract["id"], "completed")
+    await world.update(ExportContract, contract["id"], status="completed")
     assert_error(await _fix(client, exporter, route, contract["id"], body | {"fixed_quantity_mt": 500}), 400)
     assert await _fixed(world, contract["id"]) == 2.0
 
@@ -392,9 +386,7 @@ async def test_fixation_summary(client, world, deal) -> None:
     }
     assert [naive(f["fixation_date"]).day for f in body["fixations"]] == [15, 2, 20]
     # fixed_volume is recomputed from the rows, not read from the contract column.
-    async with world.session() as session:
-        (await session.get(ExportContract, contract["id"])).fixed_volume_mt = 99
-        await session.commit()
+    await world.update(ExportContract, contract["id"], fixed_volume_mt=99)
     assert assert_ok(await client.get(url, headers=exporter.headers))["fixed_volume"] == 46.0
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import jwt
 import pytest
 import pytest_asyncio
+from triboka_api.models import User
 
 from tests.api.conftest import JWT_SECRET
 from tests.api.helpers import (
@@ -174,12 +175,7 @@ async def test_role_and_company_come_from_the_database(client, world) -> None:
     exporter = await world.user("exporter")
     assert_ok(await client.get("/api/lots/available", headers=exporter.headers))
     other = await world.company("buyer")
-    from triboka_api.models import User
-
-    async with world.session() as session:
-        user = await session.get(User, exporter.id)
-        user.role, user.company_id = "buyer", other.id
-        await session.commit()
+    await world.update(User, exporter.id, role="buyer", company_id=other.id)
     assert_error(await client.get("/api/lots/available", headers=exporter.headers), 403)
     profile = assert_ok(await client.get("/api/profile", headers=exporter.headers))
     assert profile["role"] == "buyer"

@@ -45,14 +45,6 @@ async def _lots(client, party, **params):
     return assert_ok(await client.get("/api/lots", params=params, headers=party.headers))
 
 
-async def _update_lot(world, lot_id: int, **values) -> None:
-    async with world.session() as session:
-        lot = await session.get(ProducerLot, lot_id)
-        for key, value in values.items():
-            setattr(lot, key, value)
-        await session.commit()
-
-
 def _body(producer, **overrides):
     return {
         "producer_company_id": producer.company_id if producer else None,
@@ -164,7 +156,7 @@ async def test_list_order_harvest_date_desc_nulls_last(client, world) -> None:
     old = (await world.lot(producer, harvest_date="2024-01-01"))["lot_id"]
     undated = (await world.lot(producer, harvest_date="2025-06-01"))["lot_id"]
     new = (await world.lot(producer, harvest_date="2025-12-24T10:00:00"))["lot_id"]
-    await _update_lot(world, undated, harvest_date=None)
+    await world.update(ProducerLot, undated, harvest_date=None)
     items = await _lots(client, producer)
     assert ids(items) == [new, old, undated]
     assert items[-1]["harvest_date"] is None
@@ -190,7 +182,7 @@ async def test_quality_score_is_derived_from_the_grade(client, world, grade, sco
     producer = await world.user("producer")
     lot_id = (await world.lot(producer, quality_grade=grade or "X"))["lot_id"]
     if not grade:
-        await _update_lot(world, lot_id, quality_grade=grade)
+        await world.update(ProducerLot, lot_id, quality_grade=grade)
     [item] = await _lots(client, producer)
     assert item["quality_score"] == score
 
@@ -473,8 +465,8 @@ async def test_lot_by_code_fallbacks_contract_and_chain_id(client, world) -> Non
     contract = await world.contract(exporter, buyer.company_id, exporter.company_id)
     lot_id = (await world.lot(producer))["lot_id"]
     chain_id = f"0x{uuid.uuid4().hex}"
-    await _update_lot(
-        world,
+    await world.update(
+        ProducerLot,
         lot_id,
         producer_name=None,
         farm_name=None,
@@ -640,9 +632,7 @@ async def test_traceability_access(client, world) -> None:
     for party in denied:
         assert_error(await client.get(url, headers=party.headers), 403)
     # A buyer may trace lots inside a batch its company owns.
-    async with world.session() as session:
-        (await session.get(BatchNft, chain.batch["id"])).current_owner_company_id = chain.buyer.company_id
-        await session.commit()
+    await world.update(BatchNft, chain.batch["id"], current_owner_company_id=chain.buyer.company_id)
     assert_ok(await client.get(url, headers=chain.buyer.headers))
     assert_error(await client.get("/api/lots/987654/traceability", headers=chain.buyer.headers), 404)
     assert_error(await client.get("/api/lots/987654/traceability", headers=denied[0].headers), 404)
@@ -688,7 +678,7 @@ async def test_lots_available_for_batch(client, world) -> None:
     )
     new = await world.purchased_lot(producer, exporter, 1000, harvest_date="2025-05-01", weight_kg=500)
     undated = await world.purchased_lot(producer, exporter, 1000)
-    await _update_lot(world, undated, harvest_date=None, purchase_price_usd=None)
+    await world.update(ProducerLot, undated, harvest_date=None, purchase_price_usd=None)
     theirs = await world.purchased_lot(producer, rival, 3000)
     batched = await world.purchased_lot(producer, exporter, 3000)
     await world.batch(exporter, [batched])

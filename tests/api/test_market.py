@@ -101,9 +101,7 @@ async def test_priced_lots_and_active_contracts(client, world, admin) -> None:
     await world.batch(exporter, [b])  # batched lots still count
     await world.lot(producer)  # available: not priced
     zero = await world.purchased_lot(producer, exporter, 10)
-    async with world.session() as session:
-        (await session.get(ProducerLot, zero)).weight_kg = 0  # no weight: not priced
-        await session.commit()
+    await world.update(ProducerLot, zero, weight_kg=0)  # no weight: not priced
     body = await _prices(client)
     assert body["contracts"] == {"avgPrice": 2500.0, "activeCount": 2, "totalVolume": 2.0}  # unweighted mean
     assert body["fixed"] == {"avgPrice": 2500.0, "volume": 2.0}
@@ -120,9 +118,7 @@ async def test_priced_lots_and_active_contracts(client, world, admin) -> None:
     assert (body["contracts"]["activeCount"], body["contracts"]["totalVolume"]) == (1, 100.0)
     assert body["data_points"]["contracts_active"] == 1
     pending = await world.contract(exporter, buyer.company_id, exporter.company_id, total_volume_mt=25.5)
-    async with world.session() as session:
-        (await session.get(ExportContract, pending["id"])).status = "pending"
-        await session.commit()
+    await world.update(ExportContract, pending["id"], status="pending")
     body = await _prices(client)
     assert (body["contracts"]["activeCount"], body["contracts"]["totalVolume"]) == (2, 125.5)
 

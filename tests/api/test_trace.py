@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from triboka_api.models import DealTraceLink
+from triboka_api.models import DealTraceLink, User
 
 from tests.api.helpers import (
     BOOL,
@@ -200,12 +200,7 @@ async def test_entity_permission_rule(client, world, chain, admin) -> None:
     creator = await world.user("operator")
     other_contract = await world.contract(creator, chain.buyer.company_id, chain.exporter.company_id)
     moved = await world.company("exporter")
-    from triboka_api.models import User
-
-    async with world.session() as session:
-        user = await session.get(User, creator.id)
-        user.role, user.company_id = "buyer", moved.id
-        await session.commit()
+    await world.update(User, creator.id, role="buyer", company_id=moved.id)
     await _record(client, creator, "contract", other_contract["id"])
 
 
