@@ -201,3 +201,16 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret) 
     with pytest.raises(ValidationError, match="TRIBOKA_JWT_SECRET"):
         Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", **extra)
     assert Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", jwt_secret=JWT_SECRET)
+
+
+async def test_a_verified_token_still_expires(client, world, monkeypatch) -> None:
+    """The service keeps tokens it verified; expiry must still apply to them."""
+    from triboka_api.security import tokens
+
+    party = await world.user("buyer")
+    token = mint_token(party.id, JWT_SECRET, lifetime=timedelta(minutes=1))
+    assert_ok(await client.get("/api/profile", headers=bearer(token)))
+    later = tokens.time.time() + 120
+    with monkeypatch.context() as patch:
+        patch.setattr(tokens.time, "time", lambda: later)
+        assert_jwt_error(await client.get("/api/profile", headers=bearer(token)), 401, "Token has expired")
