@@ -21,7 +21,9 @@ class RenderError(Exception):
     """`helm template` refused the values (schema, `required`, `fail`)."""
 
 
-def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()) -> str:
+def helm_template(
+    values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = (), *, is_upgrade: bool = False
+) -> str:
     if not Path(HELM).is_file():
         raise FileNotFoundError(
             f"helm not found at {HELM}: run `make test-chart` (it installs helm) or set HELM"
@@ -30,6 +32,8 @@ def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path
         yaml.safe_dump(values or {}, extra)
         extra.flush()
         cmd = [HELM, "template", RELEASE, str(CHART), "--namespace", NAMESPACE]
+        if is_upgrade:
+            cmd.append("--is-upgrade")
         for path in (*values_files, Path(extra.name)):
             cmd += ["--values", str(path)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -39,10 +43,12 @@ def helm_template(values: dict[str, Any] | None = None, values_files: tuple[Path
 
 
 def render_chart(
-    values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = ()
+    values: dict[str, Any] | None = None, values_files: tuple[Path, ...] = (), *, is_upgrade: bool = False
 ) -> list[dict[str, Any]]:
-    """Every object the chart renders for these values (hooks and tests included)."""
-    return [doc for doc in yaml.safe_load_all(helm_template(values, values_files)) if doc]
+    """Every object the chart renders for these values (hooks and tests included), on install or on upgrade."""
+    return [
+        doc for doc in yaml.safe_load_all(helm_template(values, values_files, is_upgrade=is_upgrade)) if doc
+    ]
 
 
 def find(objects: list[dict[str, Any]], kind: str, component: str | None = None) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ def test_default_render_object_list():
             ("PersistentVolumeClaim", f"{FULLNAME}-backup"),
             ("Role", f"{FULLNAME}-backup"),
             ("RoleBinding", f"{FULLNAME}-backup"),
-            ("Job", f"{FULLNAME}-migrations"),
+            ("Job", f"{FULLNAME}-migrations-install"),
             ("Job", f"{FULLNAME}-backup-pre-upgrade"),
             ("Pod", f"{FULLNAME}-test"),
         ]
@@ -357,15 +357,24 @@ def test_migration_hook_with_external_database_runs_before_install_and_upgrade()
     assert "serviceAccountName" not in spec  # the release's own ServiceAccounts do not exist before install
 
 
-def test_migration_hook_with_in_chart_database_runs_after_install():
-    objects = render_chart()
-    hook, weight, _ = _hook(get(objects, "Job", "migrations"))
-    assert hook == "post-install,pre-upgrade"
+def test_migrations_with_in_chart_database_run_with_the_install_then_before_upgrades():
+    # install: an ordinary Job created with the StatefulSet (a pre-install hook would find no database)
+    install_job = get(render_chart(), "Job", "migrations")
+    assert install_job["metadata"]["name"] == f"{FULLNAME}-migrations-install"
+    assert "annotations" not in install_job["metadata"]
+    assert pod_spec(install_job)["initContainers"][0]["args"] == ["migrate", "--wait", "120"]
+    # upgrade: secret, then backup, then migrations, all before the new pods
+    objects = render_chart(is_upgrade=True)
+    hook, weight, policy = _hook(get(objects, "Job", "migrations"))
+    assert (hook, policy) == ("pre-install,pre-upgrade", "before-hook-creation")
     secret_hook, secret_weight, _ = _hook(get(objects, "Secret", "secrets"))
-    backup_hook, backup_weight, _ = _hook(find(objects, "Job", "backup")[0])
+    backup_job = next(
+        job for job in find(objects, "Job", "backup") if job["metadata"]["name"].endswith("pre-upgrade")
+    )
+    backup_hook, backup_weight, _ = _hook(backup_job)
     assert secret_hook == "pre-install,pre-upgrade"
     assert backup_hook == "pre-upgrade"
-    assert secret_weight < backup_weight < weight  # secret, then backup, then migrate
+    assert secret_weight < backup_weight < weight
 
 
 def test_pre_upgrade_backup_can_be_disabled_and_migrations_too():
