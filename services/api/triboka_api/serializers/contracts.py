@@ -4,13 +4,11 @@ from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.serializers.common import company_name, iso, num
 
 
-def contract_base(contract: ExportContract) -> dict:
-    """`contract.to_dict` of the contract (C-26, C-28 and nested views)."""
+def contract_terms(contract: ExportContract) -> dict:
+    """The fields every contract view shares."""
     return {
         "id": contract.id,
         "contract_code": contract.contract_code,
-        "buyer_company_id": contract.buyer_company_id,
-        "exporter_company_id": contract.exporter_company_id,
         "product_type": contract.product_type,
         "product_grade": contract.product_grade,
         "total_volume_mt": num(contract.total_volume_mt),
@@ -21,30 +19,25 @@ def contract_base(contract: ExportContract) -> dict:
         "delivery_date": iso(contract.delivery_date),
         "status": contract.status,
         "blockchain_contract_id": contract.blockchain_contract_id,
-        "created_by_user_id": contract.created_by_user_id,
         "created_at": iso(contract.created_at),
+    }
+
+
+def contract_base(contract: ExportContract) -> dict:
+    """`contract.to_dict` of the contract (C-26, C-28 and nested views)."""
+    return contract_terms(contract) | {
+        "buyer_company_id": contract.buyer_company_id,
+        "exporter_company_id": contract.exporter_company_id,
+        "created_by_user_id": contract.created_by_user_id,
         "updated_at": iso(contract.updated_at),
     }
 
 
 def contract_list_item(contract: ExportContract) -> dict:
     """C-25 item: company names and the pending volume."""
-    return {
-        "id": contract.id,
-        "contract_code": contract.contract_code,
+    return contract_terms(contract) | {
         "buyer_company": company_name(contract.buyer_company),
         "exporter_company": company_name(contract.exporter_company),
-        "product_type": contract.product_type,
-        "product_grade": contract.product_grade,
-        "total_volume_mt": num(contract.total_volume_mt),
-        "differential_usd": num(contract.differential_usd),
-        "start_date": iso(contract.start_date),
-        "end_date": iso(contract.end_date),
-        "delivery_date": iso(contract.delivery_date),
-        "status": contract.status,
-        "created_at": iso(contract.created_at),
-        "blockchain_contract_id": contract.blockchain_contract_id,
-        "fixed_volume_mt": num(contract.fixed_volume_mt),
         "pending_volume_mt": num(contract.pending_volume_mt),
     }
 

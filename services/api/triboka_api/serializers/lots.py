@@ -45,17 +45,7 @@ def lot_item(row: RowMapping) -> dict:
 def lot_available_item(lot: ProducerLot) -> dict:
     """C-16 / C-17 item."""
     return {
-        "id": lot.id,
-        "lot_code": lot.lot_code,
-        "producer_company": company_name(lot.producer_company),
-        "producer_name": lot.producer_name,
-        "farm_name": lot.farm_name,
-        "location": lot.location,
-        "product_type": lot.product_type,
-        "weight_kg": num(lot.weight_kg),
-        "quality_grade": lot.quality_grade,
-        "harvest_date": iso(lot.harvest_date),
-        "certifications": certification_list(lot.certifications),
+        **lot_detail_core(lot),
         "created_at": iso(lot.created_at),
         "blockchain_lot_id": lot.blockchain_lot_id,
     }

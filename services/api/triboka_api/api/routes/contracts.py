@@ -15,7 +15,7 @@ from triboka_api.domain.access import contract_visible_to, is_contract_party, pr
 from triboka_api.domain.contracts import check_transition
 from triboka_api.models import Company, ContractFixation, ExportContract, ProducerLot, utcnow
 from triboka_api.serializers.common import company_name, iso, num
-from triboka_api.serializers.contracts import contract_base, contract_list_item, fixation_base
+from triboka_api.serializers.contracts import contract_base, contract_list_item, contract_terms, fixation_base
 
 router = APIRouter(tags=["contracts"])
 
@@ -147,23 +147,10 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
             else {"id": company.id, "name": company.name, "blockchain_address": company.blockchain_address}
         )
 
-    return {
-        "id": contract.id,
-        "contract_code": contract.contract_code,
+    return contract_terms(contract) | {
         "buyer_company": party(contract.buyer_company),
         "exporter_company": party(contract.exporter_company),
-        "product_type": contract.product_type,
-        "product_grade": contract.product_grade,
-        "total_volume_mt": num(contract.total_volume_mt),
-        "fixed_volume_mt": num(contract.fixed_volume_mt),
         "pending_volume_mt": num(contract.pending_volume_mt),
-        "differential_usd": num(contract.differential_usd),
-        "start_date": iso(contract.start_date),
-        "end_date": iso(contract.end_date),
-        "delivery_date": iso(contract.delivery_date),
-        "status": contract.status,
-        "created_at": iso(contract.created_at),
-        "blockchain_contract_id": contract.blockchain_contract_id,
         "fixations": [
             {
                 k: v

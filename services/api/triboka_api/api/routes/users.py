@@ -63,6 +63,12 @@ async def _check_company(session: SessionDep, company_id: int | None) -> None:
         raise not_found("Company")
 
 
+def _admin_view(user: User, **stamp: str | None) -> dict[str, Any]:
+    """C-09/C-10 `user`: the editable fields plus the timestamp the operation set."""
+    fields = ("id", "email", "first_name", "last_name", "name", "role", "company_id", "active")
+    return {field: getattr(user, field) for field in fields} | stamp
+
+
 @router.get("/api/users")
 async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
     users = await session.scalars(select(User).order_by(User.created_at.desc(), User.id.desc()))
@@ -106,20 +112,7 @@ async def create_user(principal: AdminDep, request: Request, session: SessionDep
         await session.commit()
     except IntegrityError as exc:
         raise bad_request("Email already exists") from exc
-    return {
-        "message": "User created",
-        "user": {
-            "id": user.id,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "name": user.name,
-            "role": user.role,
-            "company_id": user.company_id,
-            "active": user.active,
-            "created_at": iso(user.created_at),
-        },
-    }
+    return {"message": "User created", "user": _admin_view(user, created_at=iso(user.created_at))}
 
 
 @router.put("/api/users/{user_id}")
@@ -151,20 +144,7 @@ async def update_user(
     await session.commit()
     request.app.state.actor_cache.invalidate(user.id)
     await session.refresh(user)
-    return {
-        "message": "User updated",
-        "user": {
-            "id": user.id,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "name": user.name,
-            "role": user.role,
-            "company_id": user.company_id,
-            "active": user.active,
-            "updated_at": iso(user.updated_at),
-        },
-    }
+    return {"message": "User updated", "user": _admin_view(user, updated_at=iso(user.updated_at))}
 
 
 async def _is_referenced(session: SessionDep, user_id: int) -> bool:
