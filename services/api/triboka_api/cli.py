@@ -33,12 +33,31 @@ def _settings() -> Settings:
 
 
 def _prepare_metrics_dir() -> None:
-    """prometheus_client's multiprocess mode: every worker writes here, the metrics port sums them up."""
+    """prometheus_client's multiprocess mode: every worker writes here, the metrics port sums them up.
+    Emptied at start so counters of a previous run do not leak into this one."""
     path = Path(
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="triboka-api-metrics-"))
     )
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
+
+
+def _check_schema(settings: Settings) -> None:
+    """Refuse to serve an out-of-date schema with one clear line (the app's lifespan checks again)."""
+    from triboka_api.db import create_engine
+    from triboka_api.migrate import SchemaOutOfDateError, ensure_current
+
+    async def check() -> None:
+        engine = create_engine(settings)
+        try:
+            await ensure_current(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(check())
+    except SchemaOutOfDateError as exc:
+        sys.exit(f"triboka-api: {exc}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -47,8 +66,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from triboka_api.logging_setup import logging_config
 
-    if args.metrics_port:
+    _check_schema(settings)
+    if args.metrics_port or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         _prepare_metrics_dir()
+    if args.metrics_port:
         from prometheus_client import CollectorRegistry, start_http_server
         from prometheus_client.multiprocess import MultiProcessCollector
 

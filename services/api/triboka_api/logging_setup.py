@@ -41,6 +41,7 @@ def logging_config(level: str) -> dict:
             "uvicorn": {"level": level.upper()},
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"level": "WARNING", "propagate": False},
+            "alembic": {"level": "WARNING"},
         },
     }
 

@@ -1,0 +1,165 @@
+"""`triboka-api serve` as the chart runs it: a real uvicorn process with several workers, its start-up checks,
+JSON logs with request IDs, the Prometheus metrics port and a clean SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+SECRET = "serve-tests-secret-0123456789abcdef0123"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(db: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRIBOKA_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "TRIBOKA_JWT_SECRET": SECRET,
+        "TRIBOKA_ENVIRONMENT": "production",
+        "PROMETHEUS_MULTIPROC_DIR": str(db.parent / "metrics"),
+        **extra,
+    }
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "triboka-api"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_a_short_secret(tmp_path: Path) -> None:
+    result = _cli("migrate", env=_env(tmp_path / "db.sqlite", TRIBOKA_JWT_SECRET="short"))
+    assert result.returncode != 0
+    assert "invalid configuration" in result.stderr
+    assert "TRIBOKA_JWT_SECRET" in result.stderr
+
+
+def test_a_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = _cli("migrate", env=_env(tmp_path / "db.sqlite", TRIBOKA_DATABASE_URL="mysql://x/y"))
+    assert result.returncode != 0
+    assert "TRIBOKA_DATABASE_URL" in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "triboka-api"), "serve", "--port", str(_port())],
+        env=_env(tmp_path / "empty.sqlite"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "run `triboka-api migrate` first" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, subprocess.Popen, Path]]:
+    workdir = tmp_path_factory.mktemp("serve")
+    env = _env(workdir / "api.sqlite", TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS="5")
+    assert _cli("migrate", env=env).returncode == 0
+    assert (
+        _cli("create-admin", "--email", "ops@example.com", "--password", "pw-for-serve", env=env).returncode
+        == 0
+    )
+    port, metrics_port = _port(), _port()
+    log = workdir / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(BIN / "triboka-api"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--metrics-port",
+                str(metrics_port),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health/live", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"serve did not start:\n{log.read_text()[-3000:]}")
+    yield base, metrics_port, process, log
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_request_ids_are_echoed_or_generated(server) -> None:
+    base, *_ = server
+    given = httpx.get(f"{base}/api/health", headers={"X-Request-ID": "trace-me-123"})
+    assert given.headers["x-request-id"] == "trace-me-123"
+    generated = httpx.get(f"{base}/api/health")
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+def test_logs_are_json_with_request_user_and_route_but_no_token(server) -> None:
+    base, _, _, log = server
+    token = httpx.post(
+        f"{base}/api/auth/login", json={"email": "ops@example.com", "password": "pw-for-serve"}
+    ).json()["access_token"]
+    response = httpx.get(
+        f"{base}/api/lots/999/traceability",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-check-1"},
+    )
+    assert response.status_code == 404
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "log-check-1" not in log.read_text():
+        time.sleep(0.1)
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    entry = next(e for e in lines if e.get("request_id") == "log-check-1")
+    assert entry["route"] == "/api/lots/{lot_id}/traceability"
+    assert entry["status"] == 404
+    assert entry["user_id"] == 1
+    assert token not in log.read_text()
+    assert "pw-for-serve" not in log.read_text()
+
+
+def test_metrics_are_summed_over_workers(server) -> None:
+    base, metrics_port, *_ = server
+    for _ in range(40):
+        httpx.get(f"{base}/api/companies")  # 401: no token
+    text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    counted = [
+        line
+        for line in text.splitlines()
+        if line.startswith('triboka_api_requests_total{method="GET",route="/api/companies",status="401"}')
+    ]
+    assert counted
+    assert float(counted[0].rsplit(" ", 1)[1]) >= 40
+    assert "triboka_api_request_duration_seconds_bucket" in text
+    assert "triboka_api_requests_in_flight" in text
+
+
+def test_sigterm_stops_cleanly(server) -> None:
+    _, _, process, log = server
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert "Traceback" not in log.read_text()
