@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.web.flows import BUYER_COMPANY, EXPORTER_COMPANY, Account, seed_accounts
 from tests.web.servers import (
     Process,
     add_company,
@@ -33,14 +34,6 @@ CHROMIUM_ARGS = [
 
 
 @dataclass(frozen=True)
-class Account:
-    email: str
-    password: str
-    role: str
-    company_id: int | None = None
-
-
-@dataclass(frozen=True)
 class Stack:
     api: Process
     web: Process
@@ -50,39 +43,11 @@ class Stack:
 
 
 def _seed(api_url: str, db: Path) -> tuple[dict[str, Account], int, int]:
-    exporter_company = add_company(db, "AgroExport Manabí", "exporter", "Ecuador")
-    buyer_company = add_company(db, "Chocolates Suizos AG", "buyer", "Switzerland")
+    exporter_company = add_company(db, EXPORTER_COMPANY, "exporter", "Ecuador")
+    buyer_company = add_company(db, BUYER_COMPANY, "buyer", "Switzerland")
     admin = Account("admin@triboka.test", PASSWORD, "admin")
     with httpx.Client(base_url=api_url, timeout=10) as api:
-        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
-        registered = api.post(
-            "/api/auth/register",
-            json={
-                "name": "Coop Valle",
-                "email": "productor@triboka.test",
-                "password": PASSWORD,
-                "role": "producer",
-            },
-        )
-        assert registered.status_code == 201, registered.text
-        accounts = {"admin": admin}
-        for role, company in (("exporter", exporter_company), ("buyer", buyer_company), ("operator", None)):
-            body = {
-                "email": f"{role}@triboka.test",
-                "first_name": role.capitalize(),
-                "last_name": "Tester",
-                "role": role,
-                "company_id": company,
-                "password": PASSWORD,
-            }
-            created = api.post("/api/users", json=body, headers=headers)
-            assert created.status_code == 201, created.text
-            accounts[role] = Account(body["email"], PASSWORD, role, company)
-        producer = api.post("/api/auth/login", json={"email": "productor@triboka.test", "password": PASSWORD})
-        accounts["producer"] = Account(
-            "productor@triboka.test", PASSWORD, "producer", producer.json()["user"]["company_id"]
-        )
+        accounts = seed_accounts(api, admin, exporter_company, buyer_company, PASSWORD, "triboka.test")
     return accounts, exporter_company, buyer_company
 
 
