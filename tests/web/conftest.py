@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.flows import BUYER_COMPANY, EXPORTER_COMPANY, Account, seed_accounts
+from tests.web.flows import BUYER_COMPANY, CHROMIUM, CHROMIUM_ARGS, EXPORTER_COMPANY, Account, seed_accounts
 from tests.web.servers import (
     Process,
     add_company,
@@ -23,14 +23,6 @@ from tests.web.servers import (
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 PASSWORD = "cacao-test-pass-1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -99,7 +91,7 @@ def anonymous(stack: Stack) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,16 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
+# Debian's Chromium, headless, quiet on a closed network (no background requests).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BUYER_COMPANY = "Chocolates Suizos AG"
 EXPORTER_COMPANY = "AgroExport Manabí"
 

@@ -1,0 +1,244 @@
+"""Session fixtures of the end-to-end suite: the cluster (TRIBOKA_E2E_CLUSTER=local, the default, or kind), a
+test CA and the TLS secret made from it, the chart installed in a namespace of its own (uninstalled and the
+namespace deleted at the end), HTTPS clients through the ingress, the seeded accounts and a headless Chromium that
+trusts the test CA. Figures measured by the scenarios are collected in REPORT, written to
+tests/artifacts/e2e/report.json and printed at the end of the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kubernetes import client as k8s
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.e2e import clients
+from tests.e2e.cluster import REPO, Cluster, app_version, provisioning, run, wait_for
+from tests.e2e.release import Release
+from tests.e2e.report import REPORT, record
+from tests.e2e.tlsca import TlsBundle, make_bundle
+from tests.web.flows import BUYER_COMPANY, CHROMIUM, CHROMIUM_ARGS, EXPORTER_COMPANY, Account, seed_accounts
+
+HOST = "triboka.test"
+RELEASE_NAME = "triboka"
+TLS_SECRET = "triboka-e2e-tls"  # tests/e2e/values.yaml names it
+E2E_VALUES = Path(__file__).with_name("values.yaml")
+ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
+PRODUCER_COMPANY = "Cooperativa Carga e2e"
+PASSWORD = "cacao-e2e-pass-1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not REPORT:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report.json").write_text(json.dumps(REPORT, indent=2, default=str) + "\n")
+    terminalreporter.section("e2e figures (tests/artifacts/e2e/report.json)")
+    for name, figures in REPORT.items():
+        terminalreporter.write_line(f"{name}: {json.dumps(figures, default=str)}")
+
+
+def _unavailable(reason: str) -> None:
+    """No cluster: a failure when the run asked for one (`make test-e2e` sets TRIBOKA_E2E_CLUSTER), else a skip."""
+    if "TRIBOKA_E2E_CLUSTER" in os.environ:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(f"{reason} (make test-e2e brings a cluster up)")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    prov = provisioning()
+    if not prov.kubeconfig.exists():
+        _unavailable(f"no kubeconfig at {prov.kubeconfig}")
+    started = time.monotonic()
+    cluster = Cluster(prov)
+    try:
+        version = cluster.version()
+    except Exception as error:
+        _unavailable(f"the cluster of {prov.kubeconfig} does not answer: {error!r}")
+    nodes = cluster.core.list_node().items
+    record(
+        "cluster",
+        provisioning=prov.name,
+        server_version=version,
+        nodes=[n.metadata.name for n in nodes],
+        kubelet_versions=sorted({n.status.node_info.kubelet_version for n in nodes}),
+        api_answer_s=round(time.monotonic() - started, 2),
+    )
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsBundle:
+    return make_bundle(HOST, tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def release(cluster: Cluster, tls: TlsBundle, request: pytest.FixtureRequest) -> Iterator[Release]:
+    """`helm install --wait` of the chart (in-chart PostgreSQL, ingress with TLS) in a new namespace, removed at
+    the end. E2E_NAMESPACE=<namespace> reuses a release left by E2E_KEEP_RELEASE=1 (development only)."""
+    reuse = os.environ.get("E2E_NAMESPACE")
+    namespace = reuse or f"triboka-e2e-{secrets.token_hex(3)}"
+    release = Release(cluster, RELEASE_NAME, namespace, HOST, [cluster.provisioning.values_file, E2E_VALUES])
+    tls_secret = k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=TLS_SECRET),
+        type="kubernetes.io/tls",
+        string_data={"tls.crt": tls.cert_pem.decode(), "tls.key": tls.key_pem.decode()},
+    )
+    if reuse:
+        cluster.core.replace_namespaced_secret(TLS_SECRET, namespace, tls_secret)
+        record("install", namespace=namespace, reused=True)
+        yield release
+        return
+    cluster.core.create_namespace(
+        k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels={"triboka.test/e2e": "true"}))
+    )
+    try:
+        cluster.core.create_namespaced_secret(namespace, tls_secret)
+        seconds = release.install()
+        record("install", namespace=namespace, helm_install_wait_s=round(seconds, 1))
+        yield release
+    finally:
+        if request.session.testsfailed or not REPORT.get("install"):
+            release.dump_diagnostics(ARTIFACTS / "diagnostics")
+        if os.environ.get("E2E_KEEP_RELEASE") == "1":
+            print(f"\nE2E_KEEP_RELEASE=1: release {RELEASE_NAME} kept in namespace {namespace}")
+        else:
+            _remove(release)
+
+
+def _remove(release: Release) -> None:
+    started = time.monotonic()
+    release.cluster.helm(
+        "uninstall", release.name, "-n", release.namespace, "--wait", "--timeout", "3m", check=False
+    )
+    release.cluster.core.delete_namespace(release.namespace)
+
+    def gone() -> bool:
+        try:
+            release.cluster.core.read_namespace(release.namespace)
+        except k8s.ApiException as error:
+            return error.status == 404
+        return False
+
+    wait_for(gone, 240, f"namespace {release.namespace} to be deleted", interval=2)
+    REPORT.setdefault("install", {})["uninstall_and_namespace_delete_s"] = round(
+        time.monotonic() - started, 1
+    )
+
+
+@pytest.fixture(scope="session")
+def tls_context(tls: TlsBundle):
+    return tls.ssl_context()
+
+
+@pytest.fixture(scope="session")
+def https(release: Release, tls_context) -> Iterator[httpx.Client]:
+    """A client for https://triboka.test through the ingress on 127.0.0.1, trusting only the test CA."""
+    with clients.client(HOST, tls_context) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def admin(release: Release) -> Account:
+    """The admin the chart's migration job creates; its password is in the chart's Secret."""
+    email = release.cluster.helm(
+        "get", "values", release.name, "-n", release.namespace, "--all", "-o", "json"
+    )
+    return Account(json.loads(email.stdout)["admin"]["email"], release.secret("admin-password"), "admin")
+
+
+@pytest.fixture(scope="session")
+def admin_headers(https: httpx.Client, admin: Account) -> dict[str, str]:
+    login = https.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def companies(release: Release) -> dict[str, int]:
+    """Companies have no API endpoint: `triboka-api create-company` in an API pod, as an operator would."""
+    ids = {}
+    for name, kind, country in (
+        (EXPORTER_COMPANY, "exporter", "Ecuador"),
+        (BUYER_COMPANY, "buyer", "Switzerland"),
+        (PRODUCER_COMPANY, "producer", "Ecuador"),
+    ):
+        result = release.exec_api(
+            "triboka-api", "create-company", "--name", name, "--type", kind, "--country", country
+        )
+        ids[name] = int(result.check("create-company").stdout.strip().splitlines()[-1])
+    return ids
+
+
+@pytest.fixture(scope="session")
+def accounts(https: httpx.Client, admin: Account, companies: dict[str, int]) -> dict[str, Account]:
+    return seed_accounts(
+        https, admin, companies[EXPORTER_COMPANY], companies[BUYER_COMPANY], PASSWORD, "e2e.triboka.test"
+    )
+
+
+@pytest.fixture(scope="session")
+def lot_body(companies: dict[str, int]) -> Callable[[], dict[str, Any]]:
+    """The body of a new lot of the load producer company (admins may create lots for any producer)."""
+    company = companies[PRODUCER_COMPANY]
+
+    def body() -> dict[str, Any]:
+        return {
+            "producer_company_id": company,
+            "farm_name": "Finca Carga",
+            "location": "Chone, Manabí",
+            "product_type": "Cacao Nacional",
+            "weight_kg": 1200.5,
+            "quality_grade": "A",
+            "harvest_date": "2025-10-01",
+            "certifications": ["Orgánico"],
+        }
+
+    return body
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Headless Chromium that resolves the test host to 127.0.0.1 and trusts the test CA: the CA is added to the
+    NSS database of a HOME of its own (certutil), which Chromium on Linux reads; no certificate errors ignored."""
+    home = tmp_path_factory.mktemp("chromium-home")
+    nssdb = f"sql:{home / '.pki' / 'nssdb'}"
+    (home / ".pki" / "nssdb").mkdir(parents=True)
+    try:
+        run(["certutil", "-N", "-d", nssdb, "--empty-password"])
+        run(["certutil", "-A", "-d", nssdb, "-n", "triboka-e2e-ca", "-t", "C,,", "-i", str(tls.ca_file)])
+    except FileNotFoundError:
+        pytest.fail("certutil is missing: apt-get install libnss3-tools (make test-e2e does)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
+            env={**os.environ, "HOME": str(home)},
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def image_tag() -> str:
+    return os.environ.get("IMAGE_TAG") or app_version()
