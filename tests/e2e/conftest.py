@@ -149,6 +149,11 @@ def tls_context(tls: TlsBundle):
 def https(release: Release, tls_context) -> Iterator[httpx.Client]:
     """A client for https://triboka.test through the ingress on 127.0.0.1, trusting only the test CA."""
     with clients.client(HOST, tls_context) as client:
+
+        def serving() -> bool:  # the controller picks the Ingress and its secret up from its informers
+            return client.get("/api/health/live").status_code == 200
+
+        wait_for(serving, 30, "the ingress to serve the test host with the test certificate", interval=0.5)
         yield client
 
 
