@@ -163,3 +163,12 @@ def test_sigterm_stops_cleanly(server) -> None:
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert "Traceback" not in log.read_text()
+
+
+def test_check_schema_waits_for_the_migration(tmp_path: Path) -> None:
+    env = _env(tmp_path / "db.sqlite")
+    waiting = _cli("check-schema", "--wait", "1", env=env)
+    assert waiting.returncode != 0
+    assert "this release needs" in waiting.stderr
+    assert _cli("migrate", env=env).returncode == 0
+    assert _cli("check-schema", env=env).returncode == 0

@@ -10,6 +10,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -91,6 +92,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         backlog=4096,
     )
+
+
+def cmd_check_schema(args: argparse.Namespace) -> None:
+    """Exit 0 once the database answers and is at this release's revision; with --wait, keep trying that long.
+    The chart's API pods run this as an init container, so they start only after the migration has run."""
+    from triboka_api.db import create_engine
+    from triboka_api.migrate import current_revision, head_revision
+
+    settings = _settings()
+    head = head_revision()
+
+    async def revision() -> str | None:
+        engine = create_engine(settings)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    deadline = time.monotonic() + args.wait
+    while True:
+        try:
+            current = asyncio.run(revision())
+            problem = None if current == head else f"schema at {current or 'none'}, this release needs {head}"
+        except Exception as exc:  # an unreachable database is one more reason to wait
+            problem = f"database not reachable: {exc}"
+        if problem is None:
+            print(f"triboka-api: schema at {head}")
+            return
+        if time.monotonic() >= deadline:
+            sys.exit(f"triboka-api: {problem}")
+        print(f"triboka-api: waiting: {problem}", flush=True)
+        time.sleep(2)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -256,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--wait", type=float, default=0, help="seconds to wait for the database first")
     migrate.set_defaults(func=cmd_migrate)
+
+    check = sub.add_parser(
+        "check-schema", help="exit 0 when the database is at this release's schema revision"
+    )
+    check.add_argument("--wait", type=float, default=0, help="seconds to keep waiting for it")
+    check.set_defaults(func=cmd_check_schema)
 
     admin = sub.add_parser("create-admin", help="create an admin user")
     admin.add_argument("--email")
