@@ -24,7 +24,7 @@ CHART = REPO / "charts" / "triboka"
 T = TypeVar("T")
 
 
-class WaitTimeout(AssertionError):
+class WaitTimeoutError(AssertionError):
     pass
 
 
@@ -43,7 +43,7 @@ def wait_for(
             last_error = error
         if time.monotonic() - start > timeout:
             detail = f" (last error: {last_error!r})" if last_error else ""
-            raise WaitTimeout(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
+            raise WaitTimeoutError(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
         time.sleep(interval)
 
 
@@ -159,7 +159,7 @@ class Cluster:
         try:
             while ws.is_open():
                 if time.monotonic() > deadline:
-                    raise WaitTimeout(f"exec {command} in {pod} took more than {timeout:.0f} s")
+                    raise WaitTimeoutError(f"exec {command} in {pod} took more than {timeout:.0f} s")
                 ws.update(timeout=1)
                 if ws.peek_stdout():
                     stdout.append(ws.read_stdout())

@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.e2e import clients
 from tests.e2e.cluster import REPO, Cluster, app_version, provisioning, run, wait_for
+from tests.e2e.load import Op
 from tests.e2e.release import Release
 from tests.e2e.report import REPORT, record
 from tests.e2e.tlsca import TlsBundle, make_bundle
@@ -247,3 +249,61 @@ def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture(scope="session")
 def image_tag() -> str:
     return os.environ.get("IMAGE_TAG") or app_version()
+
+
+@dataclass
+class Traffic:
+    """The request mix of the load scenarios (reads and writes through the ingress) and the ids of the lots
+    whose creation was acknowledged with a 201."""
+
+    ops: list[Op]
+    created: list[int] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def traffic(https: httpx.Client, admin_headers: dict[str, str], lot_body) -> Callable[[], Traffic]:
+    first = https.post("/api/lots", json=lot_body(), headers=admin_headers)
+    assert first.status_code == 201, first.text
+    lots = https.get(
+        "/api/lots", params={"producer_id": lot_body()["producer_company_id"]}, headers=admin_headers
+    )
+    code = next(lot["lot_code"] for lot in lots.json() if lot["id"] == first.json()["lot_id"])
+
+    def make() -> Traffic:
+        created: list[int] = []
+        get = {"method": "GET", "headers": admin_headers}
+        api_health = Op("GET /api/health", "GET", lambda: "/api/health")
+        profile = Op("GET /api/profile", path=lambda: "/api/profile", **get)
+        by_code = Op("GET /api/lots/id/{code}", "GET", lambda: f"/api/lots/id/{code}")
+        companies = Op("GET /api/companies", path=lambda: "/api/companies", **get)
+        create = Op(
+            "POST /api/lots",
+            "POST",
+            lambda: "/api/lots",
+            expected=frozenset({201}),
+            body=lot_body,
+            headers=admin_headers,
+            on_success=lambda response: created.append(response.json()["lot_id"]),
+        )
+        web_health = Op("GET /health (web)", "GET", lambda: "/health")
+        web_login = Op("GET /login (web)", "GET", lambda: "/login")
+        ops = [
+            api_health,
+            profile,
+            create,
+            by_code,
+            web_health,
+            api_health,
+            profile,
+            create,
+            companies,
+            web_login,
+        ]
+        return Traffic(ops, created)
+
+    return make
+
+
+def load_rate() -> float:
+    """Requests a second of the load scenarios (E2E_LOAD_RATE, default 200)."""
+    return float(os.environ.get("E2E_LOAD_RATE", "200"))

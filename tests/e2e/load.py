@@ -38,6 +38,7 @@ class Outcome:
     op: str
     ok: bool
     detail: str  # status code or exception name
+    latency: float
 
 
 @dataclass
@@ -64,11 +65,21 @@ class LoadResult:
         by_op: dict[str, Counter] = {}
         for o in self.outcomes:
             by_op.setdefault(o.op, Counter())[o.detail] += 1
+        latencies = sorted(o.latency for o in self.outcomes)
+
+        def percentile(q: float) -> float:
+            return (
+                round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
+                if latencies
+                else 0
+            )
+
         return {
             "requests_sent": self.sent,
             "requests_failed": self.failed,
             "seconds": round(self.seconds, 1),
             "rate_per_second": round(self.sent / self.seconds, 1) if self.seconds else 0,
+            "latency_ms_p50_p99_max": [percentile(0.5), percentile(0.99), percentile(1.0)],
             "outcomes_by_request": {op: dict(counter) for op, counter in sorted(by_op.items())},
             "first_failures": [f"{o.at:.2f}s {o.op} {o.detail}" for o in self.failures[:15]],
         }
@@ -86,7 +97,8 @@ class Load:
         in_flight: int = 48,
         timeout: float = 15,
     ) -> None:
-        assert ops and rate > 0 and max_seconds > 0 and max_requests > 0
+        if not ops or min(rate, max_seconds, max_requests) <= 0:
+            raise ValueError("a load needs operations and a positive rate, duration and request count")
         self.host, self.context, self.ops = host, context, ops
         self.rate, self.max_seconds, self.max_requests = rate, max_seconds, max_requests
         self.in_flight, self.timeout = in_flight, timeout
@@ -158,9 +170,9 @@ class Load:
                 op.method, op.path(), json=op.body() if op.body else None, headers=op.headers
             )
         except httpx.HTTPError as error:
-            self._outcomes.append(Outcome(at, op.name, False, type(error).__name__))
+            self._outcomes.append(Outcome(at, op.name, False, type(error).__name__, loop.time() - start - at))
             return
         ok = response.status_code in op.expected
         if ok and op.on_success:
             op.on_success(response)
-        self._outcomes.append(Outcome(at, op.name, ok, str(response.status_code)))
+        self._outcomes.append(Outcome(at, op.name, ok, str(response.status_code), loop.time() - start - at))

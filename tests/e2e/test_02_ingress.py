@@ -35,7 +35,10 @@ def test_api_and_web_health_over_tls(https: httpx.Client, release: Release) -> N
 
 def test_the_certificate_is_the_test_cas_for_the_test_host(tls_context: ssl.SSLContext) -> None:
     # A client that trusts only the system store refuses the certificate: it really is the test CA's.
-    with clients.client(HOST, ssl.create_default_context()) as untrusting, pytest.raises(httpx.ConnectError) as error:
+    with (
+        clients.client(HOST, ssl.create_default_context()) as untrusting,
+        pytest.raises(httpx.ConnectError) as error,
+    ):
         untrusting.get("/api/health")
     assert "CERTIFICATE_VERIFY_FAILED" in str(error.value)
     # ...and a client that trusts the test CA but expects another name refuses it too (the SAN is triboka.test).
