@@ -41,12 +41,9 @@ def _under_load(
         wait_for(lambda: load.sent() >= WARM_UP_REQUESTS, 30, "the load to warm up", interval=0.2)
         started_at = load.elapsed()
         seconds = change()
-        settled = load.elapsed()
+        until = max(load.elapsed() + SETTLE_SECONDS, MIN_LOAD_SECONDS)
         wait_for(
-            lambda: load.elapsed() - settled >= SETTLE_SECONDS,
-            SETTLE_SECONDS + 5,
-            "the load to settle",
-            interval=0.2,
+            lambda: load.elapsed() >= until, MIN_LOAD_SECONDS + 5, "the load's last seconds", interval=0.2
         )
     return load.stop(), seconds, started_at
 
