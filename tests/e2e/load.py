@@ -59,7 +59,12 @@ class LoadResult:
         return len(self.failures)
 
     def failed_between(self, start: float, end: float = float("inf")) -> list[Outcome]:
+        """Failures of the requests sent in [start, end) (seconds of the load)."""
         return [o for o in self.failures if start <= o.at < end]
+
+    def failed_before(self, moment: float) -> list[Outcome]:
+        """Failures of the requests that had their answer (or error) before `moment`."""
+        return [o for o in self.failures if o.at + o.latency < moment]
 
     def summary(self) -> dict[str, Any]:
         by_op: dict[str, Counter] = {}

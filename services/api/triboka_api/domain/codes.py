@@ -2,23 +2,30 @@
 
 ORIG codes collided within one second (500) or repeated after deletions (§9 #17). Here the next free code is
 chosen from what is stored, and a race that still collides on the unique index is retried by `commit_unique`.
+A burst of creations for one company in one second (e.g. requests queued during a database restart, released
+together) makes every contender pick the same next code each round: retries pause a short random time so the
+losers spread out, and there are enough of them for such a burst.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from triboka_api.api.errors import ApiError
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 25
+RETRY_PAUSE_SECONDS = 0.005  # times the attempt number, at most, chosen at random
+_jitter = random.SystemRandom()
 T = TypeVar("T")
 
 
@@ -36,8 +43,19 @@ def batch_code_base(company_name: str | None, lot_count: int, now_local: datetim
     return f"BATCH-{_prefix(company_name)}-{now_local:%Y%m%d%H%M%S}-{lot_count:03d}"
 
 
+async def _lock_allocation(session: AsyncSession, key: str) -> None:
+    """Serialize code allocation for `key` until the transaction ends, so the free-code lookup that follows sees
+    every code a concurrent request allocated: a transaction-scoped advisory lock on PostgreSQL; on SQLite a write
+    statement, which takes the database's write lock for the rest of the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    else:
+        await session.execute(text("UPDATE companies SET id = id WHERE 1 = 0"))
+
+
 async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], base: str) -> str:
     """`base`, or `base-2`, `base-3`, ... whichever is the first not yet stored."""
+    await _lock_allocation(session, f"{column.key}:{base}")
     taken = set(
         await session.scalars(
             select(column).where(or_(column == base, column.startswith(f"{base}-", autoescape=True)))
@@ -54,6 +72,7 @@ async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], b
 async def next_dispatch_code(session: AsyncSession, column: InstrumentedAttribute[str], year: int) -> str:
     """`DSP-{year}-{NNN}` with NNN = the highest stored number of that year + 1 (Δ: ORIG used count + 1)."""
     prefix = f"DSP-{year}-"
+    await _lock_allocation(session, prefix)
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
     numbers = [
         int(m.group(1))
@@ -65,11 +84,12 @@ async def next_dispatch_code(session: AsyncSession, column: InstrumentedAttribut
 
 async def commit_unique(session: AsyncSession, attempt: Callable[[], Awaitable[T]]) -> T:
     """Run `attempt` (which picks a code and adds rows) and commit; on a unique-code race, roll back and retry."""
-    for _ in range(MAX_ATTEMPTS):
+    for number in range(1, MAX_ATTEMPTS + 1):
         try:
             result = await attempt()
             await session.commit()
             return result
         except IntegrityError:
             await session.rollback()
+            await asyncio.sleep(_jitter.uniform(0, RETRY_PAUSE_SECONDS * number))
     raise ApiError(409, "Could not allocate a unique code, please retry")
