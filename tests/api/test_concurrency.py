@@ -152,3 +152,26 @@ async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) 
             assert result.contract.fixed_volume_mt == 60
     fixed, stored, count = await _volumes(world, contract_id)
     assert (fixed, stored, count) == (Decimal(60), Decimal(60), 1)
+
+
+async def test_concurrent_lot_registrations_get_distinct_codes(client, world) -> None:
+    """Codes embed the company and the second: concurrent registrations of one company collide on the base
+    code and must all still succeed, each with its own code (Δ §9 #17)."""
+    producer = await world.user("producer")
+    body = {
+        "producer_company_id": producer.company_id,
+        "farm_name": "F",
+        "location": "L",
+        "product_type": "P",
+        "weight_kg": 100,
+        "quality_grade": "A",
+        "harvest_date": "2025-10-01",
+    }
+    responses = await asyncio.gather(
+        *(client.post("/api/lots", json=body, headers=producer.headers) for _ in range(12))
+    )
+    assert [r.status_code for r in responses] == [201] * 12
+    lots = (await client.get("/api/lots", headers=producer.headers)).json()
+    codes = [lot["lot_code"] for lot in lots]
+    assert len(codes) == 12
+    assert len(set(codes)) == 12

@@ -1,10 +1,9 @@
 """Human-readable codes (lots, batches, dispatches) in the first generation's formats, without collisions.
 
-ORIG codes collided within one second (500) or repeated after deletions (§9 #17). Here the next free code is
-chosen from what is stored, and a race that still collides on the unique index is retried by `commit_unique`.
-A burst of creations for one company in one second (e.g. requests queued during a database restart, released
-together) makes every contender pick the same next code each round: retries pause a short random time so the
-losers spread out, and there are enough of them for such a burst.
+ORIG codes collided within one second (500) or repeated after deletions (§9 #17). Here allocation is
+serialized per code family for the length of the transaction (`_lock_allocation`), and the next free code is
+chosen from what is stored. Should a race still reach the unique index (e.g. another writer outside this
+service), `commit_unique` rolls back and retries after a short random pause.
 """
 
 from __future__ import annotations
