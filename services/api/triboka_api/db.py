@@ -26,6 +26,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
+        connect_args={"timeout": settings.db_connect_timeout_seconds},
     )
 
 

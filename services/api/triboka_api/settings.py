@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     database_password: SecretStr = SecretStr("")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # a connection attempt to an address that vanished (a restarted database pod) fails after this, not after
+    # asyncpg's 60 s: a hung attempt holds a pool slot, so readiness would stay red long after the database is back
+    db_connect_timeout_seconds: float = Field(default=5, gt=0, le=300)
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_lifetime_seconds: int = Field(default=604800, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
