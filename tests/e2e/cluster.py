@@ -175,7 +175,9 @@ class Cluster:
 
     def logs(self, namespace: str, pod: str, container: str | None = None) -> str:
         kwargs = {"container": container} if container else {}
-        return self.core.read_namespaced_pod_log(pod, namespace, **kwargs)
+        # raw: the client would otherwise try to deserialize log lines that look like JSON
+        response = self.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, **kwargs)
+        return response.data.decode(errors="replace")
 
     def wait_job(self, namespace: str, name: str, timeout: float) -> tuple[k8s.V1Job, float]:
         """Wait for a Job to finish; returns it (the caller asserts success, with the logs at hand)."""
