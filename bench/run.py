@@ -146,7 +146,7 @@ def cases(data: Dataset) -> list[Case]:
         ),
         Case("GET /api/lots/id/{code}", f"/api/lots/id/{data.lot_code}"),
         Case("GET /api/dashboard/exporter", "/api/dashboard/exporter", as_user=data.exporter_email),
-        Case("POST /api/lots", "/api/lots", "POST", lot, as_user=data.producer_email),
+        Case("POST /api/lots", "/api/lots", "POST", lot, as_user=data.writer_email),
         Case(
             "POST /api/contracts/{id}/fixations",
             f"/api/contracts/{data.fixation_contract_id}/fixations",
@@ -232,7 +232,10 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
         wait_http(f"{base}/api/health")
         time.sleep(2)
         memory["idle_mb"] = rss_mb(api.pid)
-        tokens = {email: login(base, email) for email in {data.producer_email, data.exporter_email}}
+        tokens = {
+            email: login(base, email)
+            for email in {data.producer_email, data.writer_email, data.exporter_email}
+        }
         for case in cases(data):
             for connections in (10, 100):
                 measured = wrk(

@@ -28,6 +28,8 @@ PLACES = ("Chone, Manabí", "Quevedo, Los Ríos", "Vinces, Los Ríos", "Esmerald
 class Dataset:
     producer_email: str
     producer_company_id: int
+    writer_email: str
+    writer_company_id: int
     exporter_email: str
     exporter_company_id: int
     admin_email: str
@@ -78,7 +80,7 @@ async def _seed(settings: Settings) -> Dataset:
         }
         for i, (role, company) in enumerate(roles)
     ]
-    producer_user = next(u for u in users if u["role"] == "producer")
+    producer_user, writer_user = [u for u in users if u["role"] == "producer"][:2]
     exporter_user = next(u for u in users if u["role"] == "exporter")
     bench_company = producer_user["company_id"]
     other_producers = [c["id"] for c in companies[1:PRODUCERS]]
@@ -171,6 +173,8 @@ async def _seed(settings: Settings) -> Dataset:
     return Dataset(
         producer_email=producer_user["email"],
         producer_company_id=bench_company,
+        writer_email=writer_user["email"],
+        writer_company_id=writer_user["company_id"],
         exporter_email=exporter_user["email"],
         exporter_company_id=exporter_user["company_id"],
         admin_email=users[0]["email"],
