@@ -62,7 +62,6 @@ class Provisioning:
     name: str
     kubeconfig: Path
     values_file: Path
-    image_prefix: str  # what the chart's global.imageRegistry makes of a repository name
 
     def alias_image(self, repository: str, tag: str, new_tag: str) -> None:
         if self.name == "local":
@@ -86,10 +85,10 @@ def provisioning() -> Provisioning:
     if name == "local":
         state = Path(os.environ.get("TRIBOKA_CLUSTER_STATE", "/var/lib/triboka-cluster"))
         kubeconfig = Path(env_config) if env_config else state / "kubeconfig"
-        return Provisioning("local", kubeconfig, REPO / "k8s" / "values" / "local.yaml", "localhost/")
+        return Provisioning("local", kubeconfig, REPO / "k8s" / "values" / "local.yaml")
     if name == "kind":
         kubeconfig = Path(env_config) if env_config else Path.home() / ".kube" / "config"
-        return Provisioning("kind", kubeconfig, REPO / "k8s" / "values" / "kind.yaml", "")
+        return Provisioning("kind", kubeconfig, REPO / "k8s" / "values" / "kind.yaml")
     raise AssertionError(f"TRIBOKA_E2E_CLUSTER must be local or kind, not {name!r}")
 
 
