@@ -126,7 +126,7 @@ def login(base: str, email: str) -> str:
 def cases(data: Dataset) -> list[Case]:
     lot = json.dumps(
         {
-            "producer_company_id": data.producer_company_id,
+            "producer_company_id": data.writer_company_id,
             "farm_name": "Bench",
             "location": "Chone",
             "product_type": "Cacao CCN51",
