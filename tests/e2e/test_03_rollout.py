@@ -60,30 +60,36 @@ def alias_tag(release: Release, image_tag: str) -> str:
     return tag
 
 
-def test_upgrade_to_a_new_image_tag_under_load_loses_no_request(
-    release: Release, traffic, tls_context: ssl.SSLContext, alias_tag: str, image_tag: str
-) -> None:
+def _change_under_load(
+    release: Release,
+    traffic,
+    tls_context: ssl.SSLContext,
+    section: str,
+    change: Callable[[], float],
+    tag: str,
+) -> Traffic:
+    """Run the helm `change` under load; the release moves to a new revision running `tag`, no request fails."""
     revision = release.revision()
-    assert _images(release, "api") == {image_tag}
     flow = traffic()
-    tags = ",".join(f"{c}.image.tag={alias_tag}" for c in COMPONENTS)
-    result, seconds, started_at = _under_load(
-        flow, tls_context, lambda: release.upgrade("--set-string", tags)
-    )
-
+    result, seconds, started_at = _under_load(flow, tls_context, change)
     summary = result.summary()
-    record(
-        "rollout_upgrade",
-        helm_upgrade_wait_s=round(seconds, 1),
-        started_at_load_s=round(started_at, 1),
-        **summary,
-    )
+    record(section, helm_wait_s=round(seconds, 1), started_at_load_s=round(started_at, 1), **summary)
     assert release.revision() == revision + 1
-    assert _images(release, "api") == {alias_tag}
-    assert _images(release, "web") == {alias_tag}
+    assert _images(release, "api") == {tag}
+    assert _images(release, "web") == {tag}
     assert result.failed == 0, summary
     assert result.sent >= MIN_REQUESTS, summary
     assert len(flow.created) == summary["outcomes_by_request"]["POST /api/lots"]["201"]
+    return flow
+
+
+def test_upgrade_to_a_new_image_tag_under_load_loses_no_request(
+    release: Release, traffic, tls_context: ssl.SSLContext, alias_tag: str, image_tag: str
+) -> None:
+    assert _images(release, "api") == {image_tag}
+    tags = ",".join(f"{c}.image.tag={alias_tag}" for c in COMPONENTS)
+    upgrade = lambda: release.upgrade("--set-string", tags)  # noqa: E731
+    _change_under_load(release, traffic, tls_context, "rollout_upgrade", upgrade, alias_tag)
     # the pre-upgrade backup hook ran before the migration hook, with the new backup image
     job = release.cluster.batch.read_namespaced_job(
         release.component("backup") + "-pre-upgrade", release.namespace
@@ -95,20 +101,7 @@ def test_upgrade_to_a_new_image_tag_under_load_loses_no_request(
 def test_rollback_under_load_loses_no_request(
     release: Release, traffic, tls_context: ssl.SSLContext, alias_tag: str, image_tag: str
 ) -> None:
-    revision = release.revision()
     assert _images(release, "api") == {alias_tag}, "run with the upgrade test before it"
-    flow = traffic()
-    result, seconds, started_at = _under_load(flow, tls_context, lambda: release.rollback(revision - 1))
-
-    summary = result.summary()
-    record(
-        "rollout_rollback",
-        helm_rollback_wait_s=round(seconds, 1),
-        started_at_load_s=round(started_at, 1),
-        **summary,
-    )
-    assert release.revision() == revision + 1
-    assert _images(release, "api") == {image_tag}
-    assert _images(release, "web") == {image_tag}
-    assert result.failed == 0, summary
-    assert result.sent >= MIN_REQUESTS, summary
+    previous = release.revision() - 1
+    rollback = lambda: release.rollback(previous)  # noqa: E731
+    _change_under_load(release, traffic, tls_context, "rollout_rollback", rollback, image_tag)
