@@ -593,3 +593,15 @@ def test_schema_rejects_bad_values(values, message):
     with pytest.raises(RenderError, match="schema") as err:
         render_chart(values)
     assert message in str(err.value)
+
+
+def test_api_pods_wait_for_the_schema_before_starting():
+    """API pods start only once the migration Job/hook brought the database to this release's schema."""
+    spec = pod_spec(get(render_chart({}), "Deployment", "api"))
+    (init,) = spec["initContainers"]
+    assert init["args"] == ["check-schema", "--wait", "600"]
+    assert init["image"] == spec["containers"][0]["image"]
+    assert init["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "initContainers" not in pod_spec(get(render_chart({}), "Deployment", "web"))
+    disabled = pod_spec(get(render_chart({"api": {"migrations": {"enabled": False}}}), "Deployment", "api"))
+    assert "initContainers" not in disabled

@@ -387,6 +387,29 @@ spec:
       securityContext:
         {{- toYaml $v.podSecurityContext | nindent 8 }}
       terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
+      {{- with .initArgs }}
+      initContainers:
+        - name: wait-for-schema
+          image: {{ include "triboka.image" (dict "root" $root "image" $v.image) }}
+          imagePullPolicy: {{ $v.image.pullPolicy }}
+          args:
+            {{- toYaml . | nindent 12 }}
+          envFrom:
+            - configMapRef:
+                name: {{ include "triboka.componentName" $ }}
+            {{- with $v.extraEnvFrom }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          env:
+            {{- $.env | nindent 12 }}
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $v.securityContext | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      {{- end }}
       containers:
         - name: {{ .component }}
           image: {{ include "triboka.image" (dict "root" $root "image" $v.image) }}
