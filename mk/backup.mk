@@ -1,10 +1,8 @@
 # The backup job (services/backup-job): its tests against a real PostgreSQL and a real S3 (SeaweedFS), and a benchmark.
 
 .PHONY: test-backup bench-backup
-test-backup: venv ## backup job tests: round trips on PostgreSQL and SQLite, failure injection, retention, S3 (SeaweedFS)
-	scripts/ensure-postgres
+test-backup: venv postgres ## backup job tests: round trips on PostgreSQL and SQLite, failure injection, retention, S3 (SeaweedFS)
 	$(BIN)/python -m pytest tests/backup -q
 
-bench-backup: venv ## benchmark triboka-backup vs plain pg_dump/pg_restore on a ~1 GB database; writes docs/benchmarks-backup.md
-	scripts/ensure-postgres
+bench-backup: venv postgres ## benchmark triboka-backup vs plain pg_dump/pg_restore on a ~1 GB database; writes docs/benchmarks-backup.md
 	$(BIN)/python tests/backup/bench_backup.py

@@ -7,9 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.postgres import PG_ADMIN_URL, admin_execute, pg_url_for
-
-__all__ = ["PG_ADMIN_URL", "pg_url_for"]
+from tests.support.postgres import admin_execute
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,8 @@ from triboka_backup.cli import main
 from triboka_backup.stores import backup_id_for
 from triboka_backup.stores.s3 import make_client
 
+from tests.support.postgres import pg_url_for as support_pg_url_for
+
 S3_ACCESS_KEY = "triboka-test"
 S3_SECRET_KEY = "triboka-test-secret"
 SCHEMA_SQL = Path(__file__).with_name("seed_postgres.sql")
@@ -55,12 +57,9 @@ def backup_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
 
 @pytest.fixture(scope="session")
-def pg_url_for(request: pytest.FixtureRequest) -> Callable[..., str]:
-    """The root conftest's pg_url_for (conftest modules cannot import one another)."""
-    for plugin in request.config.pluginmanager.get_plugins():
-        if hasattr(plugin, "pg_url_for") and hasattr(plugin, "PG_ADMIN_URL"):
-            return plugin.pg_url_for
-    raise RuntimeError("tests/conftest.py did not load")
+def pg_url_for() -> Callable[..., str]:
+    """The test server's URL for a database (tests.support.postgres)."""
+    return support_pg_url_for
 
 
 def psql(url: str, sql: str) -> str:

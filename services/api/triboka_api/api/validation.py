@@ -8,6 +8,7 @@ order of checks where the contract puts body validation (often after role and ex
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -90,9 +91,14 @@ def require_fields(data: dict[str, Any], fields: list[str]) -> None:
             raise bad_request(f"Field '{name}' is required")
 
 
+@cache
+def _required_fields(model: type[RequestModel]) -> list[str]:
+    """The model's required fields in declaration order (computed once per model, not per request)."""
+    return [name for name, field in model.model_fields.items() if field.is_required()]
+
+
 def parse_body(model: type[M], data: dict[str, Any]) -> M:
-    required = [name for name, field in model.model_fields.items() if field.is_required()]
-    require_fields(data, required)
+    require_fields(data, _required_fields(model))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
