@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
+from triboka_api.database_probe import DatabaseProbe
 
 from tests.api.helpers import DT, assert_shape, naive
 
@@ -39,13 +40,13 @@ async def test_alias_has_the_identical_contract(client) -> None:
 
 @pytest.mark.parametrize("path", PATHS)
 async def test_health_503_when_the_database_does_not_answer(app, client, path) -> None:
-    healthy_engine = app.state.engine
-    dead = create_async_engine("postgresql+asyncpg://nobody:nothing@127.0.0.1:9/none", pool_pre_ping=False)
-    app.state.engine = dead
+    healthy_probe = app.state.database_probe
+    dead = create_async_engine("postgresql+asyncpg://nobody:nothing@127.0.0.1:9/none")
+    app.state.database_probe = DatabaseProbe(dead)
     try:
         response = await client.get(path)
     finally:
-        app.state.engine = healthy_engine
+        app.state.database_probe = healthy_probe
         await dead.dispose()
     assert response.status_code == 503
     assert_shape(response.json(), HEALTH | {"status": "error", "database": "unhealthy"})

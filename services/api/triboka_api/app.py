@@ -25,7 +25,8 @@ from triboka_api.api.routes import (
     users,
 )
 from triboka_api.auth_cache import ActorCache
-from triboka_api.db import create_engine, create_sessionmaker
+from triboka_api.database_probe import DatabaseProbe
+from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
@@ -58,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await ensure_current(engine)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            app.state.read_sessionmaker = create_sessionmaker(autocommit(engine))
+            app.state.database_probe = DatabaseProbe(
+                autocommit(engine), settings.health_check_timeout_seconds
+            )
             yield
         finally:
             await engine.dispose()
@@ -73,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # §1.1: no trailing-slash routes and no redirect
     )
     app.state.settings = settings
+    app.state.session_gate = SessionGate(
+        settings.db_pool_size + settings.db_max_overflow, settings.db_pool_timeout_seconds
+    )
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from triboka_api.settings import Settings
@@ -21,13 +23,24 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout_seconds,
         connect_args={"timeout": settings.db_connect_timeout_seconds},
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """Pessimistic disconnect handling without a round trip: a pooled connection the server has closed (a restarted
+    database) is replaced at checkout. SQLAlchemy's `pool_pre_ping` would do the same with a BEGIN/ping/ROLLBACK
+    per request (three round trips); a connection that dies unnoticed still fails one request and invalidates the
+    pool, as SQLAlchemy does for every disconnect error."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("connection closed by the server")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -38,10 +51,41 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool without BEGIN/ROLLBACK around the work: for reads, which see per-statement snapshots under
+    READ COMMITTED in a transaction too, it saves two round trips per request."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def session_scope(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
-        yield session
+class DatabaseBusyError(Exception):
+    """No database connection freed up in time: the API answers 503."""
+
+
+class SessionGate:
+    """Admits at most `slots` request sessions per process, first come, first served.
+
+    The pool's own wait is an asyncio.Queue: a request that arrives just as a connection is returned takes it ahead
+    of the ones already waiting, which go to the back of the line. Under sustained load beyond the pool size that
+    starved some requests for seconds (10 s measured at 100 connections on a pool of 10). asyncio.Semaphore hands a
+    released slot to the longest waiter, so the wait stays proportional to the queue in front.
+    """
+
+    def __init__(self, slots: int, timeout_seconds: float) -> None:
+        self._semaphore = asyncio.Semaphore(slots)
+        self._timeout = timeout_seconds
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._semaphore.acquire()
+        except TimeoutError:
+            raise DatabaseBusyError from None
+        try:
+            yield
+        finally:
+            self._semaphore.release()

@@ -32,10 +32,16 @@ class Settings(BaseSettings):
     database_user: str = "triboka"
     database_password: SecretStr = SecretStr("")
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # 0: under sustained load, overflow connections would be opened and closed per request (a PostgreSQL
+    # backend fork each); requests queue for a pooled connection instead
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
+    # how long a request waits for a free connection before it is answered 503
+    db_pool_timeout_seconds: float = Field(default=30, gt=0, le=300)
     # a connection attempt to an address that vanished (a restarted database pod) fails after this, not after
     # asyncpg's 60 s: a hung attempt holds a pool slot, so readiness would stay red long after the database is back
     db_connect_timeout_seconds: float = Field(default=5, gt=0, le=300)
+    # the health endpoint answers 503 when `SELECT 1` takes longer (below the chart's probe timeout of 3 s)
+    health_check_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_lifetime_seconds: int = Field(default=604800, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -16,6 +16,7 @@ from triboka_api.settings import Settings
 
 ADMIN_ROLES = frozenset({"admin", "operator"})
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -23,7 +24,11 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    """Reads run in autocommit (no BEGIN/ROLLBACK round trips); writes get a transaction. A session waits
+    for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate)."""
+    state = request.app.state
+    sessionmaker = state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker
+    async with state.session_gate.slot(), sessionmaker() as session:
         yield session
 
 

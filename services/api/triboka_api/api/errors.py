@@ -7,9 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from triboka_api.db import DatabaseBusyError
 from triboka_api.security.tokens import TokenError
 
 logger = logging.getLogger("triboka_api.errors")
@@ -45,6 +47,10 @@ def _validation_message(exc: RequestValidationError) -> str:
 _HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
+def _unavailable(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "1"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -68,6 +74,25 @@ def install_error_handlers(app: FastAPI) -> None:
         """The client hung up before its body arrived: nobody to answer, nothing to log as an error."""
         logger.info("client disconnected during %s %s", request.method, request.url.path)
         return Response(status_code=499)
+
+    @app.exception_handler(DatabaseBusyError)
+    async def _database_busy(_: Request, __: DatabaseBusyError) -> JSONResponse:
+        return _unavailable("The database is busy; try again shortly")
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            logger.warning("database connection lost during %s %s", request.method, request.url.path)
+            return _unavailable("The database is unavailable; try again shortly")
+        return await _unhandled(request, exc)
+
+    @app.exception_handler(DisconnectionError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    async def _database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        """Opening a connection failed (refused, reset or timed out): the database is down or restarting."""
+        logger.warning("database unreachable during %s %s: %r", request.method, request.url.path, exc)
+        return _unavailable("The database is unavailable; try again shortly")
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -27,7 +27,7 @@ def quality_score(grade: str | None) -> float | None:
     return QUALITY_SCORES.get(grade, DEFAULT_QUALITY_SCORE)
 
 
-def price_per_mt(total_price: Decimal | None, weight_kg: Decimal | None) -> float | None:
+def price_per_mt(total_price: Decimal | float | None, weight_kg: Decimal | float | None) -> float | None:
     """The lot's total purchase price per metric ton, when both are known and the weight is positive."""
     if total_price is None or weight_kg is None or weight_kg <= 0:
         return None

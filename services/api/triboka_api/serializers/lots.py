@@ -10,8 +10,9 @@ from triboka_api.serializers.common import certification_list, company_name, com
 
 
 def lot_item(row: RowMapping) -> dict:
-    """C-13 list item, from a row of `LOT_LIST_COLUMNS` (plain rows: the marketplace list is the hot path)."""
-    weight = num(row["weight_kg"])
+    """C-13 list item, from a row of the list query: its numbers are floats already and its datetimes are left to
+    the orjson response (the same ISO text), because the marketplace list is the hot path."""
+    weight = row["weight_kg"]
     return {
         "id": row["id"],
         "lot_code": row["lot_code"],
@@ -25,13 +26,13 @@ def lot_item(row: RowMapping) -> dict:
         "weight_mt": None if weight is None else weight / 1000,
         "quality_grade": row["quality_grade"],
         "quality_score": quality_score(row["quality_grade"]),
-        "moisture_content": num(row["moisture_content"]),
-        "harvest_date": iso(row["harvest_date"]),
-        "purchase_date": iso(row["purchase_date"]),
-        "purchase_price_usd": num(row["purchase_price_usd"]),
-        "price_per_mt": price_per_mt(row["purchase_price_usd"], row["weight_kg"]),
+        "moisture_content": row["moisture_content"],
+        "harvest_date": row["harvest_date"],
+        "purchase_date": row["purchase_date"],
+        "purchase_price_usd": row["purchase_price_usd"],
+        "price_per_mt": price_per_mt(row["purchase_price_usd"], weight),
         "status": row["status"],
-        "created_at": iso(row["created_at"]),
+        "created_at": row["created_at"],
         "blockchain_lot_id": row["blockchain_lot_id"],
         "export_contract_id": row["export_contract_id"],
         "batch_id": row["batch_id"],

@@ -1,4 +1,5 @@
-"""C-01/C-02 health (readiness: a DB round trip) and a liveness probe that never touches the database."""
+"""C-01/C-02 health (readiness: a DB round trip, shared by concurrent callers) and a liveness probe that never
+touches the database."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from triboka_api import __version__
 
@@ -16,12 +16,7 @@ router = APIRouter(tags=["health"])
 @router.get("/api/health")
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
-    healthy = True
-    try:
-        async with request.app.state.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:
-        healthy = False
+    healthy = await request.app.state.database_probe.healthy()
     body = {
         "status": "ok" if healthy else "error",
         "service": "Triboka Agro API",

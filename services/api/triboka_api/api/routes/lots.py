@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import Select, select, update
+from sqlalchemy import Float, Select, cast, select, update
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.responses import json_list
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import lot_trace_visible_to
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
@@ -61,8 +62,14 @@ class UpdateLotBody(RequestModel):
 _lots = ProducerLot.__table__
 _producer = Company.__table__.alias("producer_company")
 _buyer = Company.__table__.alias("buyer_company")
+_LOT_LIST_NUMBERS = {"weight_kg", "moisture_content", "purchase_price_usd"}
+# the hot list selects its NUMERIC columns as floats (as JSON shows them, §1.5): no Decimal per value
 _LOT_LIST = select(
-    *(c for c in _lots.c if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at"}),
+    *(
+        cast(c, Float).label(c.name) if c.name in _LOT_LIST_NUMBERS else c
+        for c in _lots.c
+        if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at"}
+    ),
     _producer.c.name.label("producer_company"),
     _buyer.c.name.label("purchased_by"),
     User.__table__.c.email.label("created_by"),
@@ -77,7 +84,7 @@ def _harvest_order(query: Select) -> Select:
     return query.order_by(ProducerLot.harvest_date.desc().nulls_last(), ProducerLot.id.desc())
 
 
-@router.get("/api/lots")
+@router.get("/api/lots", response_model=list[dict[str, Any]])
 async def list_lots(
     principal: PrincipalDep,
     session: SessionDep,
@@ -90,14 +97,14 @@ async def list_lots(
     certifications: str | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10000)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
+) -> Response:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
     query = _LOT_LIST
     if principal.role == "producer":
         query = query.where(ProducerLot.producer_company_id == principal.company_id)
     elif principal.role not in MARKETPLACE_ROLES:
-        return []
+        return json_list([])
     if status:
         query = query.where(ProducerLot.status == status)
     if location:
@@ -112,11 +119,13 @@ async def list_lots(
         query = query.where(ProducerLot.weight_kg <= max_weight)
     if certifications:
         query = query.where(ProducerLot.certifications.icontains(certifications, autoescape=True))
-    query = _harvest_order(query).offset(offset)
+    query = _harvest_order(query)
+    if offset:
+        query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    rows = await session.execute(query)
-    return [lot_item(row) for row in rows.mappings()]
+    rows = await (await session.connection()).execute(query)  # Core rows: no ORM result machinery
+    return json_list([lot_item(row) for row in rows.mappings()])
 
 
 @router.post("/api/lots", status_code=201)

@@ -1,0 +1,206 @@
+"""How requests use the database: reads without transaction round trips, fair waits for a connection, pooled
+connections the server closed replaced without a failed request, and a 503 (never a 500) when the database is
+busy or gone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from triboka_api.database_probe import DatabaseProbe
+from triboka_api.db import DatabaseBusyError, SessionGate, autocommit, create_sessionmaker
+
+from tests.api.helpers import assert_ok
+
+
+@pytest.fixture
+def sent_statements(app, backend) -> Iterator[list[str]]:
+    """What the API's connections send to PostgreSQL: the statements SQLAlchemy executes, and what asyncpg sends
+    on its own (BEGIN/COMMIT/ROLLBACK, pings) through its query logger, attached at checkout."""
+    if backend != "postgresql":
+        pytest.skip("statement log through asyncpg's query logger: PostgreSQL only")
+    sent: list[str] = []
+
+    def log(record) -> None:
+        sent.append(" ".join(record.query.split()).upper().rstrip(";"))
+
+    def executed(_conn, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()).upper())
+
+    def attach(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+
+    def detach(dbapi_connection, _record) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(log)
+
+    engine = app.state.engine.sync_engine
+    listeners = (("checkout", attach), ("checkin", detach), ("before_cursor_execute", executed))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    yield sent
+    for name, listener in listeners:
+        event.remove(engine, name, listener)
+
+
+async def _settle() -> None:
+    """Query-logger callbacks run on the next turns of the event loop."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_a_read_sends_its_queries_and_nothing_else(client, world, sent_statements) -> None:
+    producer = await world.user("producer")
+    await client.get("/api/lots", headers=producer.headers)
+    await _settle()
+    sent_statements.clear()
+
+    assert_ok(await client.get("/api/lots", headers=producer.headers))
+    await _settle()
+
+    assert any("FROM PRODUCER_LOTS" in s for s in sent_statements), sent_statements
+    assert all(s.startswith("SELECT") for s in sent_statements), sent_statements  # no BEGIN, ROLLBACK, ping
+
+
+async def test_a_write_runs_in_one_transaction(client, world, sent_statements) -> None:
+    producer = await world.user("producer")
+    await client.get("/api/lots", headers=producer.headers)
+    await _settle()
+    sent_statements.clear()
+
+    lot = {
+        "producer_company_id": producer.company_id,
+        "farm_name": "Finca",
+        "location": "Chone",
+        "product_type": "Cacao CCN51",
+        "weight_kg": 100,
+        "quality_grade": "A",
+        "harvest_date": "2026-10-01",
+    }
+    assert_ok(await client.post("/api/lots", json=lot, headers=producer.headers), 201)
+    await _settle()
+
+    assert len([s for s in sent_statements if s.startswith("BEGIN")]) == 1, sent_statements
+    assert sent_statements.count("COMMIT") == 1, sent_statements
+    assert any(s.startswith("INSERT INTO PRODUCER_LOTS") for s in sent_statements), sent_statements
+    assert not any(s.startswith("ROLLBACK") for s in sent_statements), sent_statements
+
+
+async def test_connections_the_server_closed_are_replaced_without_a_failed_request(
+    app, client, world, backend
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("server-side connection termination: PostgreSQL only (SQLite has no server)")
+    producer = await world.user("producer")
+    headers = producer.headers
+    await asyncio.gather(*(client.get("/api/lots", headers=headers) for _ in range(4)))  # fill the pool
+    pooled = app.state.engine.pool.checkedin()
+    assert pooled >= 1
+
+    async with world.session() as session:
+        terminated = await session.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert terminated >= pooled - 1  # all but the connection asking
+    await asyncio.sleep(0.5)  # the closes reach the event loop
+
+    responses = await asyncio.gather(*(client.get("/api/lots", headers=headers) for _ in range(4)))
+    assert [r.status_code for r in responses] == [200] * 4
+    assert (await client.get("/api/health")).status_code == 200
+
+
+async def test_an_unreachable_database_is_a_503_with_retry_after(app, client, world) -> None:
+    producer = await world.user("producer")
+    await client.get("/api/lots", headers=producer.headers)
+    working = app.state.read_sessionmaker
+    dead = create_async_engine("postgresql+asyncpg://nobody:nothing@127.0.0.1:9/none")
+    app.state.read_sessionmaker = create_sessionmaker(autocommit(dead))
+    try:
+        response = await client.get("/api/lots", headers=producer.headers)
+    finally:
+        app.state.read_sessionmaker = working
+        await dead.dispose()
+    assert response.status_code == 503
+    assert response.json() == {"error": "The database is unavailable; try again shortly"}
+    assert response.headers["retry-after"] == "1"
+    assert_ok(await client.get("/api/lots", headers=producer.headers))
+
+
+async def test_no_free_connection_within_the_timeout_is_a_503(app, client, world) -> None:
+    producer = await world.user("producer")
+    working = app.state.session_gate
+    app.state.session_gate = SessionGate(slots=1, timeout_seconds=0.2)
+    try:
+        async with app.state.session_gate.slot():  # someone holds the only connection
+            response = await client.get("/api/lots", headers=producer.headers)
+    finally:
+        app.state.session_gate = working
+    assert response.status_code == 503
+    assert response.json() == {"error": "The database is busy; try again shortly"}
+
+
+async def test_the_gate_serves_waiters_in_arrival_order_under_pressure() -> None:
+    """The pool's asyncio.Queue lets late arrivals overtake; the gate must not (see SessionGate)."""
+    gate = SessionGate(slots=2, timeout_seconds=10)
+    served: list[int] = []
+
+    async def request(n: int) -> None:
+        async with gate.slot():
+            served.append(n)
+            await asyncio.sleep(0.005)
+
+    waves = []
+    for n in range(40):
+        waves.append(asyncio.create_task(request(n)))
+        await asyncio.sleep(0.001)  # new arrivals keep coming while slots are released
+    await asyncio.gather(*waves)
+    assert served == sorted(served)
+
+
+async def test_the_gate_times_out() -> None:
+    gate = SessionGate(slots=1, timeout_seconds=0.05)
+    async with gate.slot():
+        with pytest.raises(DatabaseBusyError):
+            async with gate.slot():
+                pass
+    async with gate.slot():  # the slot came back
+        pass
+
+
+async def test_concurrent_health_checks_share_one_round_trip(app, client) -> None:
+    probe = DatabaseProbe(app.state.read_sessionmaker.kw["bind"])
+    round_trips = 0
+
+    def count(*_args) -> None:
+        nonlocal round_trips
+        round_trips += 1
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        results = await asyncio.gather(*(probe.healthy() for _ in range(20)))
+        assert results == [True] * 20
+        assert round_trips == 1
+        assert await probe.healthy() is True  # a later caller gets a new check
+        assert round_trips == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_database_that_does_not_answer_in_time_is_unhealthy() -> None:
+    """A server that accepts the connection and never answers (a hung database): the probe gives up on time."""
+    silent = await asyncio.start_server(lambda _reader, _writer: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    engine = create_async_engine(f"postgresql+asyncpg://nobody:nothing@127.0.0.1:{port}/none")
+    try:
+        started = asyncio.get_running_loop().time()
+        assert await DatabaseProbe(engine, timeout_seconds=0.2).healthy() is False
+        assert asyncio.get_running_loop().time() - started < 5  # not the connect timeout
+    finally:
+        silent.close()
+        await engine.dispose()
