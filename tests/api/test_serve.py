@@ -142,6 +142,20 @@ def test_logs_are_json_with_request_user_and_route_but_no_token(server) -> None:
     assert "pw-for-serve" not in log.read_text()
 
 
+def test_probes_are_counted_but_not_access_logged_at_info(server) -> None:
+    base, metrics_port, _, log = server
+    for path in ("/api/health", "/health", "/api/health/live"):
+        assert httpx.get(f"{base}{path}", headers={"X-Request-ID": "probe-call"}).status_code == 200
+    httpx.get(f"{base}/api/companies", headers={"X-Request-ID": "after-the-probes"})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "after-the-probes" not in log.read_text():
+        time.sleep(0.1)
+    assert "after-the-probes" in log.read_text()
+    assert "probe-call" not in log.read_text()
+    text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    assert 'triboka_api_requests_total{method="GET",route="/api/health/live",status="200"}' in text
+
+
 def test_metrics_are_summed_over_workers(server) -> None:
     base, metrics_port, *_ = server
     for _ in range(40):

@@ -26,6 +26,8 @@ POOL_CHECKED_OUT = Gauge(
     "triboka_api_db_pool_checked_out", "Database connections in use", multiprocess_mode="livesum"
 )
 
+# probes (kubelet, load balancers) would be most of the access log: their lines are DEBUG, their metrics counted
+PROBE_PATHS = frozenset({"/api/health", "/health", "/api/health/live"})
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _UNMATCHED_ROUTE = "<unmatched>"
 
@@ -73,21 +75,23 @@ class ObservabilityMiddleware:
             pool = scope["app"].state.engine.pool if "app" in scope else None
             if pool is not None and hasattr(pool, "checkedout"):
                 POOL_CHECKED_OUT.set(pool.checkedout())
-            user_id = scope.get("state", {}).get("user_id")
-            access_log.info(
-                "%s %s %s",
-                method,
-                scope["path"],
-                status,
-                extra={
-                    "fields": {
-                        "method": method,
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "user_id": user_id,
-                    }
-                },
-            )
+            level = logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO
+            if access_log.isEnabledFor(level):
+                access_log.log(
+                    level,
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "fields": {
+                            "method": method,
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 2),
+                            "user_id": scope.get("state", {}).get("user_id"),
+                        }
+                    },
+                )
             request_id_var.reset(token)
