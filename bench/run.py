@@ -1,12 +1,16 @@
 """`make bench`: seed a realistic dataset, run the API the way the chart does (uvicorn, workers = cores), drive
-it with wrk at 10 and 100 connections per case, on SQLite and on PostgreSQL, plus a bare asyncpg baseline, and
-write the table to docs/benchmarks.md. A benchmark, never a test: it reports, it does not assert."""
+it with wrk at 10 and 100 connections per case, on SQLite and on PostgreSQL, plus a bare asyncpg baseline; on
+PostgreSQL also the web dashboard (signed in through its login form) and one backup run. Each service's memory
+(RSS and PSS, idle and under load) and the chart resources that follow from it go with the table to
+docs/benchmarks.md. A benchmark, never a test: it reports, it does not assert."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.cookiejar
 import json
+import math
 import os
 import platform
 import re
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +33,17 @@ sys.path.insert(0, str(ROOT))
 from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
+from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of  # noqa: E402
 from bench.seed import PASSWORD, Dataset, seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).parent / "wrk" / "request.lua"
 PG_ADMIN = os.environ.get("TRIBOKA_TEST_PG_URL", "postgresql://triboka:triboka@127.0.0.1:5432/postgres")
-API_PORT, BASELINE_PORT = 5803, 5804
+API_PORT, BASELINE_PORT, WEB_PORT = 5803, 5804, 5805
 WORKERS = os.cpu_count() or 2
+WEB_WORKERS = 2  # the chart's web.workers
+BACKUP_SAMPLE_SECONDS = 0.02  # a backup of the bench database takes about a second
+HEADROOM = 1.5  # chart memory limit = PSS under load x HEADROOM
 # a client that waits this long (wrk's default, 2 s, would count slow answers of the 2 MB exporter list as errors)
 WRK_TIMEOUT_SECONDS = 10
 
@@ -49,6 +58,22 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+
+    @classmethod
+    def of(cls, backend: str, case: str, connections: int, measured: dict) -> Result:
+        """A row from `wrk`'s parsed output."""
+        keys = ("rps", "p50", "p99", "errors", "requests")
+        return cls(backend, case, connections, *(measured[key] for key in keys))
+
+
+@dataclass
+class Memory:
+    backend: str
+    service: str
+    idle: Usage | None  # None: a job, never idle
+    load: Usage
+    chart: str  # the chart's values key whose resources this service sets
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,9 +91,15 @@ def _ms(text: str) -> float:
 
 
 def wrk(
-    url: str, connections: int, seconds: int, method: str = "GET", body: str = "", token: str = ""
+    url: str,
+    connections: int,
+    seconds: int,
+    method: str = "GET",
+    body: str = "",
+    token: str = "",
+    cookie: str = "",
 ) -> dict:
-    env = os.environ | {"WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
+    env = os.environ | {"WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token, "WRK_COOKIE": cookie}
     out = subprocess.run(
         [
             *("wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"),
@@ -101,21 +132,6 @@ def wait_http(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(url)
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers)."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, AttributeError):
-            continue
-    return total / 1024
 
 
 def login(base: str, email: str) -> str:
@@ -221,7 +237,7 @@ def explain(url: str, data: Dataset) -> str:
     return asyncio.run(run())
 
 
-def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], dict, str]:
+def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], str]:
     url = database(backend, workdir)
     settings = Settings(database_url=url, jwt_secret="bench-secret-" + "x" * 32, environment="production")
     upgrade(settings)
@@ -238,47 +254,124 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
         workdir / f"api-{backend}.log",
     )
     base = f"http://127.0.0.1:{API_PORT}"
-    memory: dict = {}
+    memory: list[Memory] = []
     results: list[Result] = []
     try:
         wait_http(f"{base}/api/health")
         time.sleep(2)
-        memory["idle_mb"] = rss_mb(api.pid)
+        idle = memory_of(api.pid)
         tokens = {
             email: login(base, email)
             for email in {data.producer_email, data.writer_email, data.exporter_email}
         }
-        for case in cases(data):
-            for connections in (10, 100):
-                measured = wrk(
-                    base + case.path,
-                    connections,
-                    seconds,
-                    case.method,
-                    case.body,
-                    tokens.get(case.as_user, ""),
-                )
-                results.append(
-                    Result(
-                        backend,
-                        case.name,
+        with PeakMemory(api.pid) as api_peak:
+            for case in cases(data):
+                for connections in (10, 100):
+                    measured = wrk(
+                        base + case.path,
                         connections,
-                        measured["rps"],
-                        measured["p50"],
-                        measured["p99"],
-                        measured["errors"],
-                        measured["requests"],
+                        seconds,
+                        case.method,
+                        case.body,
+                        tokens.get(case.as_user, ""),
                     )
-                )
-                print(f"{backend:10} {case.name:45} c={connections:3} {measured}", flush=True)
-            memory["load_mb"] = max(memory.get("load_mb", 0), rss_mb(api.pid))
+                    results.append(Result.of(backend, case.name, connections, measured))
+                    print(f"{backend:10} {case.name:45} c={connections:3} {measured}", flush=True)
+        memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
         baseline = ""
         if backend == "postgresql":
             baseline = run_baseline(url, data, seconds, workdir, results)
             baseline += "\n\n" + explain(url, data)
+            memory.append(run_web(base, data, seconds, workdir, results))
+            memory.append(run_backup(url, workdir))
     finally:
         stop(api)
     return results, memory, baseline
+
+
+def web_login(base: str, email: str) -> str:
+    """Sign in through the dashboard's login form, as a browser does; the session cookie, as a Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{base}/login") as page:
+        field = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    form = {"csrf_token": field.group(1), "next": "/lots", "email": email, "password": PASSWORD}
+    # 303 to /lots, followed: that page shows (and so drops from the session) the welcome message
+    with browser.open(f"{base}/login", data=urllib.parse.urlencode(form).encode()) as answer:
+        if urllib.parse.urlsplit(answer.geturl()).path != "/lots":
+            raise RuntimeError(f"web login as {email} ended on {answer.geturl()}")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def check_signed_in(url: str, cookie: str) -> None:
+    """wrk does not count redirects as errors: make sure the page answers itself, not with a redirect to /login."""
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie})) as answer:
+        if answer.geturl() != url:
+            raise RuntimeError(f"{url} with the bench session ended on {answer.geturl()}")
+
+
+def run_web(api: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> Memory:
+    """The dashboard as the chart runs it, against the bench API: a signed-in producer's lot list (the page calls
+    GET /api/lots and GET /api/companies), 10 connections."""
+    env = {
+        "TRIBOKA_WEB_API_URL": api,
+        "TRIBOKA_WEB_SECRET_KEY": "bench-web-secret-" + "x" * 32,
+        "TRIBOKA_WEB_ENVIRONMENT": "production",
+        "TRIBOKA_WEB_LOG_LEVEL": "info",
+        "TRIBOKA_WEB_COOKIE_SECURE": "false",  # plain HTTP on loopback: a Secure cookie would not be sent back
+    }
+    web = start(
+        [str(BIN / "triboka-web"), "serve", "--port", str(WEB_PORT), "--workers", str(WEB_WORKERS)],
+        env,
+        workdir / "web.log",
+    )
+    base = f"http://127.0.0.1:{WEB_PORT}"
+    try:
+        wait_http(f"{base}/health")
+        time.sleep(2)
+        idle = memory_of(web.pid)
+        cookie = web_login(base, data.producer_email)
+        page = f"{base}/lots"
+        check_signed_in(page, cookie)
+        with PeakMemory(web.pid) as peak:
+            measured = wrk(page, 10, seconds, cookie=cookie)
+        check_signed_in(page, cookie)
+        results.append(Result.of("postgresql", "web: GET /lots (producer, 50 lots)", 10, measured))
+        print(f"web c=10 {measured}", flush=True)
+    finally:
+        stop(web)
+    return Memory("postgresql", f"web ({WEB_WORKERS} workers)", idle, peak.peak, "web")
+
+
+def run_backup(url: str, workdir: Path) -> Memory:
+    """One `triboka-backup run` of the bench database into a scratch directory, under `bench.memory peak`: the
+    sampled peak of its tree (python and pg_dump run side by side in the job's container) and the kernel's maxrss
+    of its largest process."""
+    target = Path(tempfile.mkdtemp(prefix="backup-", dir=workdir))
+    env = {"TRIBOKA_BACKUP_DATABASE_URL": asyncpg_dsn(url), "TRIBOKA_BACKUP_TARGET_DIR": str(target)}
+    log = workdir / "backup.log"
+    with log.open("w") as stderr:
+        job = subprocess.run(
+            [
+                *(sys.executable, "-m", "bench.memory", "peak", "--interval", str(BACKUP_SAMPLE_SECONDS)),
+                *("--", str(BIN / "triboka-backup"), "run"),
+            ],
+            env=os.environ | env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    if job.returncode != 0:
+        raise RuntimeError(f"triboka-backup run exited {job.returncode}: see {log}")
+    measured = json.loads(job.stdout)
+    size = sum(f.stat().st_size for f in target.rglob("*.pgdump"))
+    note = (
+        f"kernel maxrss of its largest process {measured['maxrss_mb']:.0f} MiB, dump {size / 2**20:.1f} MiB"
+    )
+    print(f"backup {measured} dump {size} bytes", flush=True)
+    peak = Usage(measured["rss_mb"], measured["pss_mb"])
+    return Memory("postgresql", "backup job (peak during a run)", None, peak, "backup", note)
 
 
 def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> str:
@@ -308,16 +401,7 @@ def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: 
         for connections in (10, 100):
             measured = wrk(target, connections, seconds)
             results.append(
-                Result(
-                    "postgresql",
-                    "baseline: Starlette+asyncpg, producer lots",
-                    connections,
-                    measured["rps"],
-                    measured["p50"],
-                    measured["p99"],
-                    measured["errors"],
-                    measured["requests"],
-                )
+                Result.of("postgresql", "baseline: Starlette+asyncpg, producer lots", connections, measured)
             )
             print(f"baseline c={connections} {measured}", flush=True)
     finally:
@@ -325,7 +409,7 @@ def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: 
     return "baseline measured"
 
 
-def report(results: list[Result], memory: dict, plans: str, seconds: int, command: str) -> str:
+def report(results: list[Result], memory: list[Memory], plans: str, seconds: int, command: str) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -335,7 +419,8 @@ def report(results: list[Result], memory: dict, plans: str, seconds: int, comman
         f"{seconds} s per case, 2 threads, {WRK_TIMEOUT_SECONDS} s timeout. API: `triboka-api serve --workers {WORKERS}` "
         "(uvicorn, uvloop, httptools) at log level INFO (one JSON access-log line per request), as the chart runs it; "
         "PostgreSQL 15 from Debian on loopback without TLS (as the chart's in-cluster database), for the API and the "
-        "baseline alike.",
+        f"baseline alike. Web (PostgreSQL run): `triboka-web serve --workers {WEB_WORKERS}` at log level INFO "
+        "against the bench API, the producer signed in through the login form, wrk sending the session cookie.",
         "",
         f"Command: `{command}`",
         "",
@@ -359,17 +444,72 @@ def report(results: list[Result], memory: dict, plans: str, seconds: int, comman
             "Producer `GET /api/lots` on PostgreSQL as a share of the bare baseline: "
             + ", ".join(f"{c} connections: {ours[c] / bare[c]:.2f}x" for c in sorted(ours) if c in bare),
         ]
-    lines += [
-        "",
-        "## Memory (RSS of the API supervisor and its workers)",
-        "",
-        "| backend | idle MB | under load MB |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {backend} | {m['idle_mb']:.0f} | {m['load_mb']:.0f} |" for backend, m in memory.items()]
+    lines += memory_report(memory)
     if plans:
         lines += ["", "## Query plans (PostgreSQL, EXPLAIN ANALYZE)", "", "```", plans, "```"]
     return "\n".join(lines) + "\n"
+
+
+def ceil_to(mib: float, step: int) -> int:
+    return max(step, math.ceil(mib / step) * step)
+
+
+def memory_report(memory: list[Memory]) -> list[str]:
+    def idle(m: Memory) -> str:
+        return "– | –" if m.idle is None else f"{m.idle.rss_mb:.0f} | {m.idle.pss_mb:.0f}"
+
+    lines = [
+        "",
+        "## Memory",
+        "",
+        "Per service, summed over its process tree (uvicorn's supervisor, workers and multiprocessing resource "
+        "tracker; the backup job and its `pg_dump`), from `/proc/<pid>/smaps_rollup`. RSS counts a page that "
+        "several processes map (the interpreter, shared libraries) once in each; PSS divides it between them, "
+        "which is closer to what the container is charged. Idle: 2 s after start, before any request. Under "
+        f"load: the highest value sampled every {SAMPLE_SECONDS} s while wrk ran (API: its own cases above, both "
+        "connection counts; web: its case). Backup job: the highest value sampled every "
+        f"{BACKUP_SAMPLE_SECONDS} s during one `triboka-backup run` of the bench database into a local directory "
+        "(no S3, no encryption), python and `pg_dump` together. On this host the interpreter and libraries are "
+        "also mapped by processes outside a service's tree (the bench itself, the other services from the same "
+        "virtualenv), so PSS reads a few MiB lower than in a container of its own; the pages only its own "
+        "processes touch (nearly all of it) are counted in full.",
+        "",
+        "| backend | service | idle RSS MiB | idle PSS MiB | under load RSS MiB | under load PSS MiB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {m.backend} | {m.service} | {idle(m)} | {m.load.rss_mb:.0f} | {m.load.pss_mb:.0f} |"
+        for m in memory
+    ]
+    notes = [f"- {m.service}: {m.note}." for m in memory if m.note]
+    lines += ["", *notes] if notes else []
+    # the chart runs PostgreSQL: its numbers, when measured, else the only backend's
+    chosen: dict[str, Memory] = {}
+    for m in memory:
+        if m.chart not in chosen or m.backend == "postgresql":
+            chosen[m.chart] = m
+    lines += [
+        "",
+        "## Chart resources",
+        "",
+        "The chart's memory requests follow from the idle PSS (what a pod holds for good), its limits from the "
+        f"PSS under load plus {HEADROOM - 1:.0%} headroom (Python does not hand freed memory back, and a "
+        "container's charge also includes some page cache), rounded up to 16 Mi and 32 Mi. A job is never "
+        "idle: the backup's request is its peak. The chart also starts the API and the web with `--metrics-port` "
+        "(Prometheus multiprocess mode), which the bench does not. These are the figures to set; `make bench` "
+        "does not change the chart.",
+        "",
+        "| chart values | based on | requests.memory | limits.memory |",
+        "|---|---|---:|---:|",
+    ]
+    for key, m in chosen.items():
+        base = m.idle.pss_mb if m.idle else m.load.pss_mb
+        basis = f"PSS idle {base:.0f} MiB, " if m.idle else ""
+        basis += f"PSS {'under load' if m.idle else 'peak'} {m.load.pss_mb:.0f} MiB ({m.backend})"
+        lines.append(
+            f"| `{key}.resources` | {basis} | {ceil_to(base, 16)}Mi | {ceil_to(m.load.pss_mb * HEADROOM, 32)}Mi |"
+        )
+    return lines
 
 
 def main() -> None:
@@ -382,11 +522,12 @@ def main() -> None:
         sys.exit("bench: wrk is missing (make bench installs it from Debian's packages)")
     workdir = Path(tempfile.mkdtemp(prefix="triboka-bench-"))
     results: list[Result] = []
-    memory: dict = {}
+    memory: list[Memory] = []
     plans = ""
     for backend in args.backends.split(","):
-        measured, memory[backend], extra = run_backend(backend, args.seconds, workdir)
+        measured, used, extra = run_backend(backend, args.seconds, workdir)
         results += measured
+        memory += used
         plans = plans or extra
     Path(args.output).write_text(
         report(results, memory, plans.replace("baseline measured\n\n", ""), args.seconds, "make bench")

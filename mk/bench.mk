@@ -5,5 +5,5 @@ BENCH_SECONDS ?= 30
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-bench: venv bench-deps postgres ## API load benchmark on SQLite and PostgreSQL vs a bare asyncpg baseline -> docs/benchmarks.md
+bench: venv bench-deps postgres ## API (SQLite, PostgreSQL, vs a bare asyncpg baseline) and web load benchmark, memory per service -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS)
