@@ -114,6 +114,38 @@ async def test_connections_the_server_closed_are_replaced_without_a_failed_reque
     assert (await client.get("/api/health")).status_code == 200
 
 
+async def test_a_connection_terminated_mid_request_is_a_503(app, client, world, backend) -> None:
+    """What a database shutdown does to a request in flight (SQLSTATE 57P01): held behind a table lock, the API's
+    query is cut off by pg_terminate_backend; the client gets a 503, never a 500, and the next request works."""
+    if backend != "postgresql":
+        pytest.skip("server-side connection termination: PostgreSQL only (SQLite has no server)")
+    producer = await world.user("producer")
+    async with world.session() as locker:
+        await locker.execute(text("LOCK TABLE producer_lots IN ACCESS EXCLUSIVE MODE"))
+        request = asyncio.create_task(client.get("/api/lots", headers=producer.headers))
+        waiting: list[int] = []
+        for _ in range(100):
+            await locker.execute(text("SELECT pg_stat_clear_snapshot()"))  # a transaction caches the view
+            waiting = list(
+                await locker.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting, "the API's query never waited on the lock"
+        await locker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+        response = await request
+        await locker.rollback()
+    assert response.status_code == 503, response.text
+    assert response.json() == {"error": "The database is unavailable; try again shortly"}
+    assert_ok(await client.get("/api/lots", headers=producer.headers))
+
+
 async def test_an_unreachable_database_is_a_503_with_retry_after(app, client, world) -> None:
     producer = await world.user("producer")
     await client.get("/api/lots", headers=producer.headers)
@@ -129,6 +161,43 @@ async def test_an_unreachable_database_is_a_503_with_retry_after(app, client, wo
     assert response.json() == {"error": "The database is unavailable; try again shortly"}
     assert response.headers["retry-after"] == "1"
     assert_ok(await client.get("/api/lots", headers=producer.headers))
+
+
+async def _starting_postgres(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers a connection's startup packet as a PostgreSQL that is starting up does (FATAL 57P03)."""
+    length = int.from_bytes(await reader.readexactly(4), "big")
+    await reader.readexactly(length - 4)
+    fields = b"".join(
+        code + text + b"\0"
+        for code, text in (
+            (b"S", b"FATAL"),
+            (b"V", b"FATAL"),
+            (b"C", b"57P03"),
+            (b"M", b"the database system is starting up"),
+        )
+    )
+    body = fields + b"\0"
+    writer.write(b"E" + (len(body) + 4).to_bytes(4, "big") + body)
+    await writer.drain()
+    writer.close()
+
+
+async def test_a_database_still_starting_up_is_a_503(app, client, world) -> None:
+    producer = await world.user("producer")
+    await client.get("/api/lots", headers=producer.headers)
+    server = await asyncio.start_server(_starting_postgres, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    starting = create_async_engine(f"postgresql+asyncpg://triboka:x@127.0.0.1:{port}/triboka?ssl=disable")
+    working = app.state.read_sessionmaker
+    app.state.read_sessionmaker = create_sessionmaker(autocommit(starting))
+    try:
+        response = await client.get("/api/lots", headers=producer.headers)
+    finally:
+        app.state.read_sessionmaker = working
+        server.close()
+        await starting.dispose()
+    assert response.status_code == 503, response.text
+    assert response.json() == {"error": "The database is unavailable; try again shortly"}
 
 
 async def test_no_free_connection_within_the_timeout_is_a_503(app, client, world) -> None:

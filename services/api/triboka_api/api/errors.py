@@ -47,6 +47,16 @@ def _validation_message(exc: RequestValidationError) -> str:
 _HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
+# SQLSTATE classes of a database that is going away, restarting or full: 08 connection exception, 53 insufficient
+# resources (too many connections), 57P operator intervention (admin shutdown, crash shutdown, cannot connect now)
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def _database_unavailable(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
 def _unavailable(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "1"})
 
@@ -81,8 +91,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            logger.warning("database connection lost during %s %s", request.method, request.url.path)
+        if _database_unavailable(exc):
+            logger.warning(
+                "database unavailable during %s %s: %s", request.method, request.url.path, exc.orig
+            )
             return _unavailable("The database is unavailable; try again shortly")
         return await _unhandled(request, exc)
 
