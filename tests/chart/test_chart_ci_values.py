@@ -13,6 +13,9 @@ CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 VALUES_FILES = CI_VALUES + sorted((REPO / "k8s" / "values").glob("*.yaml"))
 K8S_VERSIONS = ["1.29.0", latest_version()]
 POD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "Pod")
+# Custom resources: kubernetes-validate ships the schemas of the built-in API only, so it cannot check these
+# (it raises SchemaNotFoundError); test_chart_render.py asserts their fields instead.
+CUSTOM_RESOURCES = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 
 
 def test_ci_values_files_cover_the_documented_scenarios():
@@ -23,6 +26,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
         "ingress-tls-values.yaml",
         "network-policies-values.yaml",
         "backup-s3-values.yaml",
+        "service-monitor-values.yaml",
     }
 
 
@@ -32,6 +36,8 @@ def test_rendered_objects_validate_strictly(values_file, k8s_version):
     objects = render_chart(values_files=(values_file,))
     assert objects
     for obj in objects:
+        if (obj["apiVersion"], obj["kind"]) in CUSTOM_RESOURCES:
+            continue
         try:
             kubernetes_validate.validate(obj, k8s_version, strict=True)
         except kubernetes_validate.ValidationError as err:

@@ -586,3 +586,47 @@ metadata:
 automountServiceAccountToken: {{ dig "automount" true $sa }}
 {{- end }}
 {{- end }}
+
+{{/* Prometheus Operator ServiceMonitor of a component's Service: its `metrics` port (see "triboka.service"). Opt-in
+     by `metrics.serviceMonitor.enabled` alone, not by `.Capabilities`: `helm template` and Argo CD render without a
+     cluster, and a monitoring stack installed after this release would otherwise silently get nothing. */}}
+{{- define "triboka.serviceMonitor" -}}
+{{- $m := .root.Values.metrics.serviceMonitor -}}
+{{- if $m.enabled }}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "triboka.componentName" . }}
+  namespace: {{ $m.namespace | default .root.Release.Namespace }}
+  labels:
+    {{- include "triboka.labels" . | nindent 4 }}
+    {{- with $m.additionalLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  namespaceSelector:
+    matchNames:
+      - {{ .root.Release.Namespace }}
+  selector:
+    matchLabels:
+      {{- include "triboka.selectorLabels" . | nindent 6 }}
+  endpoints:
+    - port: metrics
+      path: /metrics
+      scheme: http
+      {{- with $m.interval }}
+      interval: {{ . | quote }}
+      {{- end }}
+      {{- with $m.scrapeTimeout }}
+      scrapeTimeout: {{ . | quote }}
+      {{- end }}
+      {{- with $m.relabelings }}
+      relabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $m.metricRelabelings }}
+      metricRelabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}
+{{- end }}
