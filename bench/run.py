@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
-from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of  # noqa: E402
+from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
 from bench.seed import PASSWORD, Dataset, seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -237,6 +237,30 @@ def explain(url: str, data: Dataset) -> str:
     return asyncio.run(run())
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process tree (utime + stime)."""
+    ticks = 0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, timeout: float = 120) -> None:
+    """Wait until the server has worked off what the last case left in flight (wrk stops sending, but queued
+    requests, e.g. 100 of the 2 MB exporter list, still run for seconds and would land in the next case)."""
+    deadline = time.monotonic() + timeout
+    used = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        used, before = cpu_seconds(pid), used
+        if used - before < 0.05:  # under 10% of one core
+            return
+
+
 def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], str]:
     url = database(backend, workdir)
     settings = Settings(database_url=url, jwt_secret="bench-secret-" + "x" * 32, environment="production")
@@ -277,6 +301,7 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                     )
                     results.append(Result.of(backend, case.name, connections, measured))
                     print(f"{backend:10} {case.name:45} c={connections:3} {measured}", flush=True)
+                    settle(api.pid)
         memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
         baseline = ""
         if backend == "postgresql":

@@ -151,6 +151,22 @@ async def test_list_filters(client, world, admin) -> None:
     assert await _lots(client, producer, producer_id=other.company_id) == []
 
 
+async def test_list_text_filters_match_wildcards_as_typed(client, world, admin) -> None:
+    producer = await world.user("producer")
+    odd = (await world.lot(producer, location="Lote_1 50% / norte", certifications=["100% Organic"]))["lot_id"]
+    plain = (await world.lot(producer, location="Lote 1 50 norte", certifications=["1000 Organic"]))["lot_id"]
+
+    async def found(**params) -> set[int]:
+        return set(ids(await _lots(client, admin, producer_id=producer.company_id, **params)))
+
+    assert await found(location="_1 50% /") == {odd}
+    assert await found(location="lote 1") == {plain}  # "_" is not "any character"
+    assert await found(location="50%") == {odd}
+    assert await found(location="Lote%norte") == set()  # "%" is not "anything"
+    assert await found(certifications="100%") == {odd}
+    assert await found(certifications="1_0") == set()
+
+
 async def test_list_order_harvest_date_desc_nulls_last(client, world) -> None:
     producer = await world.user("producer")
     old = (await world.lot(producer, harvest_date="2024-01-01"))["lot_id"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import Float, Select, cast, select, update
+from sqlalchemy import Float, Select, bindparam, cast, select, update
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
@@ -84,6 +85,41 @@ def _harvest_order(query: Select) -> Select:
     return query.order_by(ProducerLot.harvest_date.desc().nulls_last(), ProducerLot.id.desc())
 
 
+_LIKE_ESCAPE = "/"
+# C-13's filters, each a condition on a bound value of the same name; `company_scope` is a producer's own company
+_LOT_FILTERS = {
+    "company_scope": ProducerLot.producer_company_id == bindparam("company_scope"),
+    "status": ProducerLot.status == bindparam("status"),
+    "location": ProducerLot.location.icontains(bindparam("location"), escape=_LIKE_ESCAPE),
+    "quality_grade": ProducerLot.quality_grade == bindparam("quality_grade"),
+    "producer_id": ProducerLot.producer_company_id == bindparam("producer_id"),
+    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight"),
+    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight"),
+    "certifications": ProducerLot.certifications.icontains(bindparam("certifications"), escape=_LIKE_ESCAPE),
+}
+
+
+@lru_cache(maxsize=512)
+def _lot_list_statement(filters: tuple[str, ...], offset: bool, limit: bool) -> Select:
+    """The list statement of one combination of filters, built once: SQLAlchemy then finds its compiled SQL
+    without rebuilding and re-hashing the statement on every request; the values are bound per request."""
+    query = _harvest_order(_LOT_LIST.where(*(_LOT_FILTERS[name] for name in filters)))
+    if offset:
+        query = query.offset(bindparam("offset"))
+    if limit:
+        query = query.limit(bindparam("limit"))
+    return query
+
+
+def _like_literal(text: str) -> str:
+    """A value matched as typed inside LIKE: its wildcards are escaped."""
+    return (
+        text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE)
+        .replace("%", f"{_LIKE_ESCAPE}%")
+        .replace("_", f"{_LIKE_ESCAPE}_")
+    )
+
+
 @router.get("/api/lots", response_model=list[dict[str, Any]])
 async def list_lots(
     principal: PrincipalDep,
@@ -100,31 +136,31 @@ async def list_lots(
 ) -> Response:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
-    query = _LOT_LIST
     if principal.role == "producer":
-        query = query.where(ProducerLot.producer_company_id == principal.company_id)
-    elif principal.role not in MARKETPLACE_ROLES:
+        scope = principal.company_id
+    elif principal.role in MARKETPLACE_ROLES:
+        scope = None
+    else:
         return json_list([])
-    if status:
-        query = query.where(ProducerLot.status == status)
-    if location:
-        query = query.where(ProducerLot.location.icontains(location, autoescape=True))
-    if quality_grade:
-        query = query.where(ProducerLot.quality_grade == quality_grade)
-    if producer_id is not None:
-        query = query.where(ProducerLot.producer_company_id == producer_id)
-    if min_weight is not None:
-        query = query.where(ProducerLot.weight_kg >= min_weight)
-    if max_weight is not None:
-        query = query.where(ProducerLot.weight_kg <= max_weight)
-    if certifications:
-        query = query.where(ProducerLot.certifications.icontains(certifications, autoescape=True))
-    query = _harvest_order(query)
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = await (await session.connection()).execute(query)  # Core rows: no ORM result machinery
+    given = {
+        "company_scope": scope,
+        "status": status or None,
+        "location": _like_literal(location) if location else None,
+        "quality_grade": quality_grade or None,
+        "producer_id": producer_id,
+        "min_weight": min_weight,
+        "max_weight": max_weight,
+        "certifications": _like_literal(certifications) if certifications else None,
+        "offset": offset or None,
+        "limit": limit,
+    }
+    values = {name: value for name, value in given.items() if value is not None}
+    if principal.role == "producer":
+        values["company_scope"] = scope  # no company: nothing (= NULL matches no row)
+    statement = _lot_list_statement(
+        tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
+    )
+    rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
     return json_list([lot_item(row) for row in rows.mappings()])
 
 
