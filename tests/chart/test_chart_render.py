@@ -85,6 +85,22 @@ def test_container_command_ports_and_metrics(component, port, metrics):
     }
 
 
+def test_default_resources_come_from_the_benchmark():
+    """values.yaml's memory figures (`make bench`, docs/benchmarks.md) reach every container that uses them: memory
+    request = idle PSS rounded up to 16 Mi, limit = PSS under load x 1.5 rounded up to 32 Mi; the backup job (never
+    idle): request = peak RSS with pg_dump, limit = 2x that but at least 256 Mi. CPU is unchanged (the HPA's base)."""
+    api = {"requests": {"cpu": "100m", "memory": "240Mi"}, "limits": {"cpu": "1", "memory": "448Mi"}}
+    web = {"requests": {"cpu": "50m", "memory": "144Mi"}, "limits": {"cpu": "500m", "memory": "224Mi"}}
+    backup = {"requests": {"cpu": "50m", "memory": "96Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+    objects = render_chart()
+    api_pod = pod_spec(get(objects, "Deployment", "api"))
+    assert [c["resources"] for c in api_pod["initContainers"] + api_pod["containers"]] == [api, api]
+    assert container(get(objects, "Deployment", "web"))["resources"] == web
+    backup_pods = [get(objects, "CronJob", "backup"), *find(objects, "Job", "backup")]
+    assert len(backup_pods) == 2  # the CronJob and the pre-upgrade hook
+    assert [container(obj)["resources"] for obj in backup_pods] == [backup, backup]
+
+
 def test_hpa_owns_replicas_when_enabled():
     behavior = {"scaleDown": {"stabilizationWindowSeconds": 300}}
     objects = render_chart(
