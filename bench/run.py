@@ -34,6 +34,7 @@ from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
 from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
+from bench.profile import profile, table  # noqa: E402
 from bench.seed import PASSWORD, Dataset, seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -44,8 +45,10 @@ WORKERS = os.cpu_count() or 2
 WEB_WORKERS = 2  # the chart's web.workers
 BACKUP_SAMPLE_SECONDS = 0.02  # a backup of the bench database takes about a second
 HEADROOM = 1.5  # chart memory limit = PSS under load x HEADROOM
+JOB_LIMIT_FLOOR_MB = 256  # the backup job's memory limit is never below this
 # a client that waits this long (wrk's default, 2 s, would count slow answers of the 2 MB exporter list as errors)
 WRK_TIMEOUT_SECONDS = 10
+PROFILE_SECONDS = 15
 
 
 @dataclass
@@ -230,7 +233,7 @@ def explain(url: str, data: Dataset) -> str:
             ):
                 rows = await conn.fetch(f"EXPLAIN ANALYZE {sql}", *args)
                 plans.append(f"-- {title}\n" + "\n".join(r[0] for r in rows))
-            return "\n\n".join(plans)
+            return "\n".join(["## Query plans (PostgreSQL, EXPLAIN ANALYZE)", "", "```", *plans, "```"])
         finally:
             await conn.close()
 
@@ -261,7 +264,9 @@ def settle(pid: int, timeout: float = 120) -> None:
             return
 
 
-def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], str]:
+def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], list[str]]:
+    """The cases on one backend; on PostgreSQL also the worker profile, the baseline, the query plans, the web
+    and the backup job. Returns the results, the memory figures and extra report sections (markdown)."""
     url = database(backend, workdir)
     settings = Settings(database_url=url, jwt_secret="bench-secret-" + "x" * 32, environment="production")
     upgrade(settings)
@@ -303,15 +308,40 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                     print(f"{backend:10} {case.name:45} c={connections:3} {measured}", flush=True)
                     settle(api.pid)
         memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
-        baseline = ""
+        sections: list[str] = []
         if backend == "postgresql":
-            baseline = run_baseline(url, data, seconds, workdir, results)
-            baseline += "\n\n" + explain(url, data)
+            sections.append(
+                profile_section(api.pid, base + "/api/lots", tokens[data.producer_email], workdir)
+            )
+            settle(api.pid)
+            run_baseline(url, data, seconds, workdir, results)
+            sections.append(explain(url, data))
             memory.append(run_web(base, data, seconds, workdir, results))
             memory.append(run_backup(url, workdir))
     finally:
         stop(api)
-    return results, memory, baseline
+    return results, memory, sections
+
+
+def profile_section(supervisor: int, url: str, token: str, workdir: Path) -> str:
+    """py-spy on one worker while wrk drives the producer's lot list at 100 connections."""
+    samples = profile(
+        supervisor,
+        PROFILE_SECONDS,
+        lambda: wrk(url, 100, PROFILE_SECONDS + 3, token=token),
+        workdir / "producer-lots.pyspy",
+    )
+    return "\n".join(
+        [
+            "## Where a worker's time goes (producer `GET /api/lots`, PostgreSQL, 100 connections)",
+            "",
+            f"py-spy samples of one uvicorn worker for {PROFILE_SECONDS} s, each charged to the innermost frame of a "
+            "known layer (bench/profile.py); C code is charged to its Python caller: asyncpg's share is mostly the "
+            "`write` system call that sends the query, the event loop's the HTTP socket work.",
+            "",
+            *table(samples),
+        ]
+    )
 
 
 def web_login(base: str, email: str) -> str:
@@ -399,7 +429,7 @@ def run_backup(url: str, workdir: Path) -> Memory:
     return Memory("postgresql", "backup job (peak during a run)", None, peak, "backup", note)
 
 
-def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> str:
+def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> None:
     env = {"BASELINE_DSN": asyncpg_dsn(url)}
     server = start(
         [
@@ -431,10 +461,11 @@ def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: 
             print(f"baseline c={connections} {measured}", flush=True)
     finally:
         stop(server)
-    return "baseline measured"
 
 
-def report(results: list[Result], memory: list[Memory], plans: str, seconds: int, command: str) -> str:
+def report(
+    results: list[Result], memory: list[Memory], sections: list[str], seconds: int, command: str
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -470,8 +501,8 @@ def report(results: list[Result], memory: list[Memory], plans: str, seconds: int
             + ", ".join(f"{c} connections: {ours[c] / bare[c]:.2f}x" for c in sorted(ours) if c in bare),
         ]
     lines += memory_report(memory)
-    if plans:
-        lines += ["", "## Query plans (PostgreSQL, EXPLAIN ANALYZE)", "", "```", plans, "```"]
+    for section in sections:
+        lines += ["", section]
     return "\n".join(lines) + "\n"
 
 
@@ -520,20 +551,23 @@ def memory_report(memory: list[Memory]) -> list[str]:
         "The chart's memory requests follow from the idle PSS (what a pod holds for good), its limits from the "
         f"PSS under load plus {HEADROOM - 1:.0%} headroom (Python does not hand freed memory back, and a "
         "container's charge also includes some page cache), rounded up to 16 Mi and 32 Mi. A job is never "
-        "idle: the backup's request is its peak. The chart also starts the API and the web with `--metrics-port` "
-        "(Prometheus multiprocess mode), which the bench does not. These are the figures to set; `make bench` "
+        "idle: the backup's request is its peak RSS (pg_dump included), its limit twice that but at least "
+        f"{JOB_LIMIT_FLOOR_MB} Mi, since a larger database streams more through pg_dump. The chart also starts "
+        "the API and the web with `--metrics-port` (Prometheus multiprocess mode), which the bench does not. These are the figures to set; `make bench` "
         "does not change the chart.",
         "",
         "| chart values | based on | requests.memory | limits.memory |",
         "|---|---|---:|---:|",
     ]
     for key, m in chosen.items():
-        base = m.idle.pss_mb if m.idle else m.load.pss_mb
-        basis = f"PSS idle {base:.0f} MiB, " if m.idle else ""
-        basis += f"PSS {'under load' if m.idle else 'peak'} {m.load.pss_mb:.0f} MiB ({m.backend})"
-        lines.append(
-            f"| `{key}.resources` | {basis} | {ceil_to(base, 16)}Mi | {ceil_to(m.load.pss_mb * HEADROOM, 32)}Mi |"
-        )
+        if m.idle:
+            basis = f"PSS idle {m.idle.pss_mb:.0f} MiB, under load {m.load.pss_mb:.0f} MiB ({m.backend})"
+            request, limit = ceil_to(m.idle.pss_mb, 16), ceil_to(m.load.pss_mb * HEADROOM, 32)
+        else:
+            basis = f"RSS peak {m.load.rss_mb:.0f} MiB ({m.backend})"
+            request = ceil_to(m.load.rss_mb, 32)
+            limit = max(2 * request, JOB_LIMIT_FLOOR_MB)
+        lines.append(f"| `{key}.resources` | {basis} | {request}Mi | {limit}Mi |")
     return lines
 
 
@@ -548,15 +582,13 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="triboka-bench-"))
     results: list[Result] = []
     memory: list[Memory] = []
-    plans = ""
+    sections: list[str] = []
     for backend in args.backends.split(","):
         measured, used, extra = run_backend(backend, args.seconds, workdir)
         results += measured
         memory += used
-        plans = plans or extra
-    Path(args.output).write_text(
-        report(results, memory, plans.replace("baseline measured\n\n", ""), args.seconds, "make bench")
-    )
+        sections += extra
+    Path(args.output).write_text(report(results, memory, sections, args.seconds, "make bench"))
     print(f"bench: wrote {args.output} (logs in {workdir})")
 
 
