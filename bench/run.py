@@ -22,6 +22,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,7 @@ JOB_LIMIT_FLOOR_MB = 256  # the backup job's memory limit is never below this
 # a client that waits this long (wrk's default, 2 s, would count slow answers of the 2 MB exporter list as errors)
 WRK_TIMEOUT_SECONDS = 10
 PROFILE_SECONDS = 15
+BASELINE_CASE = "baseline: Starlette+asyncpg, producer lots"
 
 
 @dataclass
@@ -293,7 +296,10 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
             email: login(base, email)
             for email in {data.producer_email, data.writer_email, data.exporter_email}
         }
-        with PeakMemory(api.pid) as api_peak:
+        with (
+            PeakMemory(api.pid) as api_peak,
+            baseline_server(url, data, workdir) if backend == "postgresql" else nullcontext() as baseline,
+        ):
             for case in cases(data):
                 for connections in (10, 100):
                     measured = wrk(
@@ -307,14 +313,17 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                     results.append(Result.of(backend, case.name, connections, measured))
                     print(f"{backend:10} {case.name:45} c={connections:3} {measured}", flush=True)
                     settle(api.pid)
+                    if baseline and case.path == "/api/lots" and case.as_user == data.producer_email:
+                        # right after ours, so that both see the same machine
+                        measured = wrk(baseline, connections, seconds)
+                        results.append(Result.of(backend, BASELINE_CASE, connections, measured))
+                        print(f"{backend:10} {BASELINE_CASE:45} c={connections:3} {measured}", flush=True)
         memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
         sections: list[str] = []
         if backend == "postgresql":
             sections.append(
                 profile_section(api.pid, base + "/api/lots", tokens[data.producer_email], workdir)
             )
-            settle(api.pid)
-            run_baseline(url, data, seconds, workdir, results)
             sections.append(explain(url, data))
             memory.append(run_web(base, data, seconds, workdir, results))
             memory.append(run_backup(url, workdir))
@@ -429,36 +438,28 @@ def run_backup(url: str, workdir: Path) -> Memory:
     return Memory("postgresql", "backup job (peak during a run)", None, peak, "backup", note)
 
 
-def run_baseline(url: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> None:
-    env = {"BASELINE_DSN": asyncpg_dsn(url)}
+@contextmanager
+def baseline_server(url: str, data: Dataset, workdir: Path) -> Iterator[str]:
+    """The bare baseline, serving beside the API (idle until measured): its URL for the producer's lots."""
     server = start(
         [
-            str(BIN / "uvicorn"),
-            "bench.baseline:app",
-            "--port",
-            str(BASELINE_PORT),
-            "--workers",
-            str(WORKERS),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
+            *(
+                str(BIN / "uvicorn"),
+                "bench.baseline:app",
+                "--port",
+                str(BASELINE_PORT),
+                "--workers",
+                str(WORKERS),
+            ),
+            *("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"),
         ],
-        env | {"PYTHONPATH": str(ROOT)},
+        {"BASELINE_DSN": asyncpg_dsn(url), "PYTHONPATH": str(ROOT)},
         workdir / "baseline.log",
     )
     try:
         target = f"http://127.0.0.1:{BASELINE_PORT}/api/lots?company={data.producer_company_id}"
         wait_http(target)
-        for connections in (10, 100):
-            measured = wrk(target, connections, seconds)
-            results.append(
-                Result.of("postgresql", "baseline: Starlette+asyncpg, producer lots", connections, measured)
-            )
-            print(f"baseline c={connections} {measured}", flush=True)
+        yield target
     finally:
         stop(server)
 
@@ -493,7 +494,7 @@ def report(
         for r in results
         if r.backend == "postgresql" and r.case.startswith("GET /api/lots (producer")
     }
-    bare = {r.connections: r.rps for r in results if r.case.startswith("baseline")}
+    bare = {r.connections: r.rps for r in results if r.case == BASELINE_CASE}
     if ours and bare:
         lines += [
             "",
