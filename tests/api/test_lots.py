@@ -153,7 +153,9 @@ async def test_list_filters(client, world, admin) -> None:
 
 async def test_list_text_filters_match_wildcards_as_typed(client, world, admin) -> None:
     producer = await world.user("producer")
-    odd = (await world.lot(producer, location="Lote_1 50% / norte", certifications=["100% Organic"]))["lot_id"]
+    odd = (await world.lot(producer, location="Lote_1 50% / norte", certifications=["100% Organic"]))[
+        "lot_id"
+    ]
     plain = (await world.lot(producer, location="Lote 1 50 norte", certifications=["1000 Organic"]))["lot_id"]
 
     async def found(**params) -> set[int]:
