@@ -105,6 +105,8 @@ def test_api_and_database_pods_deleted_under_load(
     )
     assert result.failed_before(db_deleted_at) == [], "an API pod deletion must not fail requests"
     assert result.failed_between(recovered_at) == [], "requests still fail after the recovery"
+    crashed = [o for o in outage if o.detail == "500"]
+    assert crashed == [], f"a database outage must answer 503, never 500: {crashed[:10]}"
     assert api_deleted_at < db_deleted_at
     assert not missing, f"{len(missing)} acknowledged lots are gone: {sorted(missing)[:20]}"
     assert len(flow.created) > 100
