@@ -95,13 +95,17 @@ def _producer_name(lot: ProducerLot) -> str | None:
 async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
     bought = and_(ProducerLot.purchased_by_company_id == company, ProducerLot.status == "purchased")
-    purchased_count, purchased_weight = (
-        await session.execute(select(func.count(), _sum(ProducerLot.weight_kg)).where(bought))
-    ).one()
-    available_count = await session.scalar(select(func.count()).where(ProducerLot.status == "available"))
-    batch_count, batch_weight = (
+    own_batches = BatchNft.creator_company_id == company
+    # the five figures in one round trip
+    purchased_count, purchased_weight, available_count, batch_count, batch_weight = (
         await session.execute(
-            select(func.count(), _sum(BatchNft.total_weight_kg)).where(BatchNft.creator_company_id == company)
+            select(
+                select(func.count()).where(bought).scalar_subquery(),
+                select(_sum(ProducerLot.weight_kg)).where(bought).scalar_subquery(),
+                select(func.count()).where(ProducerLot.status == "available").scalar_subquery(),
+                select(func.count()).select_from(BatchNft).where(own_batches).scalar_subquery(),
+                select(_sum(BatchNft.total_weight_kg)).where(own_batches).scalar_subquery(),
+            )
         )
     ).one()
     available = await session.scalars(
@@ -109,7 +113,7 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
     )
     purchased = await session.scalars(select(ProducerLot).where(bought).order_by(ProducerLot.id).limit(20))
     batches = await session.scalars(
-        select(BatchNft).where(BatchNft.creator_company_id == company).order_by(BatchNft.id.desc()).limit(10)
+        select(BatchNft).where(own_batches).order_by(BatchNft.id.desc()).limit(10)
     )
     return {
         "metrics": {
