@@ -242,7 +242,7 @@ async def test_the_gate_times_out() -> None:
 
 
 async def test_concurrent_health_checks_share_one_round_trip(app, client) -> None:
-    probe = DatabaseProbe(app.state.read_sessionmaker.kw["bind"])
+    probe = DatabaseProbe(app.state.read_engine)
     round_trips = 0
 
     def count(*_args) -> None:

@@ -96,10 +96,15 @@ def shot(page: Page, artifacts: Path, name: str) -> None:
 
 def sign_in(page: Page, account: Account) -> None:
     page.goto("/login")
-    page.fill("#f-email", account.email)
-    page.fill("#f-password", account.password)
-    page.click("main button[type=submit]")
+    submit(page, email=account.email, password=account.password)
     expect(page.locator("[data-testid=current-user]")).to_be_visible()
+
+
+def submit(page: Page, **fields: str) -> None:
+    """Fill the page's form fields (`#f-<name>`) and submit it."""
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", value)
+    page.click("main button[type=submit]")
 
 
 def sign_out(page: Page) -> None:
@@ -116,14 +121,16 @@ def business_flow(page: Page, accounts: dict[str, Account], artifacts: Path) -> 
     # A producer registers a lot.
     sign_in(page, producer)
     page.goto("/create_lot")
-    page.fill("#f-farm_name", "Finca La Esperanza")
-    page.fill("#f-location", "Chone, Manabí")
-    page.fill("#f-product_type", "Cacao Nacional")
-    page.fill("#f-weight_kg", "1500")
-    page.fill("#f-quality_grade", "A")
-    page.fill("#f-harvest_date", "2025-10-01")
-    page.fill("#f-certifications", "Orgánico, Comercio Justo")
-    page.click("main button[type=submit]")
+    submit(
+        page,
+        farm_name="Finca La Esperanza",
+        location="Chone, Manabí",
+        product_type="Cacao Nacional",
+        weight_kg="1500",
+        quality_grade="A",
+        harvest_date="2025-10-01",
+        certifications="Orgánico, Comercio Justo",
+    )
     expect(page.locator(".alert-success")).to_contain_text("Lote registrado")
     lot_code = page.locator("[data-testid=lot-code]").inner_text()
     assert re.fullmatch(r"LOT-.{1,3}-\d{14}-\d{3,}(-\d+)?", lot_code)
@@ -155,32 +162,30 @@ def business_flow(page: Page, accounts: dict[str, Account], artifacts: Path) -> 
 
     # ...creates an export contract with a buyer.
     page.goto("/create_contract")
-    page.fill("#f-contract_code", "EXP-2025-001")
     page.select_option("#f-buyer_company_id", label=BUYER_COMPANY)
-    page.fill("#f-product_type", "Cacao Nacional")
-    page.fill("#f-product_grade", "A")
-    page.fill("#f-total_volume_mt", "10")
-    page.fill("#f-differential_usd", "-150")
-    page.fill("#f-start_date", "2025-01-01")
-    page.fill("#f-end_date", "2025-12-31")
-    page.click("main button[type=submit]")
+    submit(
+        page,
+        contract_code="EXP-2025-001",
+        product_type="Cacao Nacional",
+        product_grade="A",
+        total_volume_mt="10",
+        differential_usd="-150",
+        start_date="2025-01-01",
+        end_date="2025-12-31",
+    )
     expect(page.locator("[data-testid=contract-status]")).to_contain_text("Borrador")
     contract_url = page.url
 
     # ...fixes prices until the whole volume is fixed; fixing more than is pending is refused in place.
     page.get_by_role("link", name="Fijar precio").click()
     expect(page.locator("#f-spot_price_usd")).not_to_have_value("")
-    page.fill("#f-fixed_quantity_mt", "6")
-    page.fill("#f-spot_price_usd", "3300")
-    page.click("main button[type=submit]")
+    submit(page, fixed_quantity_mt="6", spot_price_usd="3300")
     expect(page.locator("[data-testid=pending-volume]")).to_contain_text("4,00 MT")
     page.get_by_role("link", name="Fijar precio").click()
     page.fill("#f-fixed_quantity_mt", "5")
     page.click("main button[type=submit]")
     expect(page.locator("[data-field-error], [data-testid=form-error]").first).to_be_visible()
-    page.fill("#f-fixed_quantity_mt", "4")
-    page.fill("#f-spot_price_usd", "3400")
-    page.click("main button[type=submit]")
+    submit(page, fixed_quantity_mt="4", spot_price_usd="3400")
     expect(page.locator("[data-testid=pending-volume]")).to_contain_text("0,00 MT")
     expect(page.locator("[data-testid=fixations-table] tr")).to_have_count(3)
     expect(page.get_by_role("link", name="Fijar precio")).to_have_count(0)
@@ -192,11 +197,13 @@ def business_flow(page: Page, accounts: dict[str, Account], artifacts: Path) -> 
     # ...and records a dispatch of the batch under the contract.
     page.get_by_role("link", name="Nuevo despacho").click()
     page.select_option("#f-batch_id", label=batch_code)
-    page.fill("#f-quantity_mt", "1.5")
-    page.fill("#f-destination_country", "Suiza")
-    page.fill("#f-shipping_date", "2025-11-15")
-    page.fill("#f-destination_port", "Rotterdam")
-    page.click("main button[type=submit]")
+    submit(
+        page,
+        quantity_mt="1.5",
+        destination_country="Suiza",
+        shipping_date="2025-11-15",
+        destination_port="Rotterdam",
+    )
     expect(page.locator("[data-testid=dispatch-status]")).to_contain_text("Planificado")
     page.get_by_role("button", name="Marcar como En tránsito").click()
     expect(page.locator("[data-testid=dispatch-status]")).to_contain_text("En tránsito")

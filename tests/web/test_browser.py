@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.flows import business_flow, shot, sign_in, watch
+from tests.web.flows import business_flow, shot, sign_in, submit, watch
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,7 @@ def test_full_business_flow(watched_page: Page, stack, artifacts: Path) -> None:
 def test_login_failure(watched_page: Page, stack) -> None:
     page = watched_page
     page.goto("/login")
-    page.fill("#f-email", stack.accounts["buyer"].email)
-    page.fill("#f-password", "not-the-password")
-    page.click("main button[type=submit]")
+    submit(page, email=stack.accounts["buyer"].email, password="not-the-password")
     expect(page.locator("[data-testid=form-error]")).to_contain_text("Correo o contraseña incorrectos")
     expect(page.locator("[data-testid=current-user]")).to_have_count(0)
 

@@ -59,9 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await ensure_current(engine)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
-            app.state.read_sessionmaker = create_sessionmaker(autocommit(engine))
+            app.state.read_engine = autocommit(engine)
+            app.state.read_sessionmaker = create_sessionmaker(app.state.read_engine)
             app.state.database_probe = DatabaseProbe(
-                autocommit(engine), settings.health_check_timeout_seconds
+                app.state.read_engine, settings.health_check_timeout_seconds
             )
             yield
         finally:

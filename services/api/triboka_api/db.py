@@ -80,11 +80,14 @@ class SessionGate:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._semaphore.acquire()
-        except TimeoutError:
-            raise DatabaseBusyError from None
+        if self._semaphore.locked():  # only a wait needs a timer
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._semaphore.acquire()
+            except TimeoutError:
+                raise DatabaseBusyError from None
+        else:
+            await self._semaphore.acquire()
         try:
             yield
         finally:

@@ -136,14 +136,7 @@ async def list_lots(
 ) -> Response:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
-    if principal.role == "producer":
-        scope = principal.company_id
-    elif principal.role in MARKETPLACE_ROLES:
-        scope = None
-    else:
-        return json_list([])
     given = {
-        "company_scope": scope,
         "status": status or None,
         "location": _like_literal(location) if location else None,
         "quality_grade": quality_grade or None,
@@ -156,7 +149,9 @@ async def list_lots(
     }
     values = {name: value for name, value in given.items() if value is not None}
     if principal.role == "producer":
-        values["company_scope"] = scope  # no company: nothing (= NULL matches no row)
+        values["company_scope"] = principal.company_id  # a producer without a company: = NULL matches nothing
+    elif principal.role not in MARKETPLACE_ROLES:
+        return json_list([])
     statement = _lot_list_statement(
         tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
     )
