@@ -1,4 +1,4 @@
-{{/* NetworkPolicy rule helpers (egress to DNS, to the database; ingress from the ingress controller). */}}
+{{/* NetworkPolicy rule helpers (egress to DNS, to the database, to Redis; ingress from the ingress controller). */}}
 
 {{- define "triboka.netpol.podPeer" -}}
 - podSelector:
@@ -31,6 +31,27 @@
     - port: {{ .Values.externalDatabase.port }}
       protocol: TCP
   {{- with .Values.networkPolicy.externalDatabase }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Egress of the api to its rate-limit store: the in-chart Redis pods, or the external Redis' port (to
+     `networkPolicy.externalRedis`, else any address); nothing without Redis. */}}
+{{- define "triboka.netpol.redisEgress" -}}
+{{- $mode := include "triboka.redisMode" . -}}
+{{- if eq $mode "in-chart" }}
+- to:
+    {{- include "triboka.netpol.podPeer" (dict "root" . "component" "redis") | nindent 4 }}
+  ports:
+    - port: 6379
+      protocol: TCP
+{{- else if eq $mode "external" }}
+- ports:
+    - port: {{ .Values.redis.external.port }}
+      protocol: TCP
+  {{- with .Values.networkPolicy.externalRedis }}
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
