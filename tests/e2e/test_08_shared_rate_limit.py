@@ -22,7 +22,7 @@ from tests.e2e.report import record
 # Below the exponential lockout's threshold (a 429 of its own), and an hour long so that no window boundary of a
 # fixed- or sliding-window counter falls within the few seconds of the attempts.
 LIMIT = 3
-ATTEMPTS = 4 * LIMIT  # enough for every pod to serve more than LIMIT of them
+ATTEMPTS = 4 * LIMIT  # round robin: enough for each of two or three pods to serve more than LIMIT
 LOGIN = "/api/auth/login"
 
 
@@ -101,8 +101,8 @@ def test_api_replicas_share_the_per_account_login_limit(
     }
     per_pod = Counter(pod for pod, _ in served.values())
     assert len(per_pod) >= 2, f"one pod served every attempt: {per_pod}"
-    # each pod alone served more than LIMIT attempts, so per-pod counters would have let more than LIMIT through
-    assert min(per_pod.values()) > LIMIT, per_pod
+    # with a counter per pod, each pod would have let up to LIMIT of its own attempts through
+    assert sum(min(n, LIMIT) for n in per_pod.values()) > LIMIT, per_pod
     assert _redis_keys(release), "the limits' counters are not in Redis"
     record(
         "shared_rate_limit",

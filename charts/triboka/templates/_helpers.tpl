@@ -558,6 +558,43 @@ spec:
       protocol: TCP
 {{- end }}
 
+{{/* The ClusterIP Service of an in-chart store (PostgreSQL, Redis): one port, named like the component and its
+     container port; context: (dict "root" $ "component" "redis" "port" 6379) */}}
+{{- define "triboka.storeService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "triboka.labels" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "triboka.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: {{ .component }}
+      port: {{ .port }}
+      targetPort: {{ .component }}
+      protocol: TCP
+{{- end }}
+
+{{/* A pod spec's nodeSelector, tolerations and affinity, when set; context: the component's values */}}
+{{- define "triboka.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
 {{- define "triboka.hpa" -}}
 {{- $a := (index .root.Values .component).autoscaling -}}
 {{- if $a.enabled }}
