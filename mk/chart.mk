@@ -6,6 +6,8 @@ HELM ?= /var/cache/triboka/bin/helm
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHART_RENDER := var/chart/default-render.yaml
+# the in-chart Redis is off by default; checkov also sees its objects through this scenario
+CHART_RENDER_REDIS := var/chart/redis-render.yaml
 RELEASE ?= triboka
 NAMESPACE ?= triboka
 # the local cluster's kubeconfig (k8s/local-cluster/up)
@@ -27,17 +29,18 @@ chart-lint: chart-helm ## helm lint --strict the chart with each ci/*-values.yam
 	  echo "helm lint --strict: ok with $$f"; \
 	done
 
-chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on the default render (exceptions and reasons: .checkov.yaml)
+chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on the default and the in-chart Redis renders (exceptions and reasons: .checkov.yaml)
 	@mkdir -p $(dir $(CHART_RENDER))
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) > $(CHART_RENDER)
-	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --quiet
+	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/redis-values.yaml > $(CHART_RENDER_REDIS)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --quiet
 
 test-chart: venv chart-helm chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart, checkov
 	HELM=$(HELM) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
-	for image in triboka-api triboka-web triboka-backup; do \
-	  $(KIND) load docker-image "$$image:$(IMAGE_TAG)" --name $(KIND_CLUSTER); \
+	for image in triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-redis:7.0; do \
+	  $(KIND) load docker-image "$$image" --name $(KIND_CLUSTER); \
 	done
 	$(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
 	  --values k8s/values/kind.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
@@ -45,7 +48,7 @@ kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load t
 	$(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
 
 local-deploy: images chart-helm ## (after `make cluster-up`) import the images into the local cluster, install the chart with k8s/values/local.yaml, run helm test
-	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15
+	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-redis:7.0
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
 	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
 	  --wait --timeout 10m

@@ -1,5 +1,6 @@
-# Container images: triboka-api, triboka-web, triboka-backup (services/*/Dockerfile) and triboka-postgres
-# (k8s/images/postgres, the in-chart database for clusters without a registry). scripts/build-images picks
+# Container images: triboka-api, triboka-web, triboka-backup (services/*/Dockerfile), triboka-postgres
+# (k8s/images/postgres, the in-chart database for clusters without a registry) and triboka-redis (k8s/images/redis,
+# the in-chart rate-limit store). scripts/build-images picks
 # docker, else buildah, else podman; without a Docker engine it builds on the local base image
 # localhost/triboka-base:bookworm (k8s/local-cluster/base-image).
 IMAGE_TAG ?= $(shell awk '$$1 == "appVersion:" {gsub(/"/, "", $$2); print $$2}' charts/triboka/Chart.yaml)

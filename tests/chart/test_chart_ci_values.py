@@ -27,6 +27,8 @@ def test_ci_values_files_cover_the_documented_scenarios():
         "network-policies-values.yaml",
         "backup-s3-values.yaml",
         "service-monitor-values.yaml",
+        "redis-values.yaml",
+        "redis-external-values.yaml",
     }
 
 

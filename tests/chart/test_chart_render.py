@@ -10,6 +10,8 @@ from chart_render import CHART, RELEASE, RenderError, env_of, find, get, pod_spe
 FULLNAME = f"{RELEASE}-triboka"
 EXTERNAL_DB = CHART / "ci" / "external-db-values.yaml"
 SERVICE_MONITOR = CHART / "ci" / "service-monitor-values.yaml"
+REDIS = CHART / "ci" / "redis-values.yaml"
+REDIS_EXTERNAL = CHART / "ci" / "redis-external-values.yaml"
 
 
 def container(obj, name=None):
@@ -690,6 +692,12 @@ def test_service_monitors_in_the_monitoring_namespace_with_network_policies():
         ({"api": {"image": {"pullPolicy": "Sometimes"}}}, "/api/image/pullPolicy"),
         ({"secrets": {"jwtSecret": "too-short"}}, "/secrets/jwtSecret"),
         ({"replicas": 3}, "additional properties 'replicas' not allowed"),
+        ({"api": {"rateLimit": {"authAccount": "10 a minute"}}}, "/api/rateLimit/authAccount"),
+        ({"api": {"rateLimit": {"default": "0/minute"}}}, "/api/rateLimit/default"),
+        ({"api": {"trustedProxies": ["ingress-nginx"]}}, "/api/trustedProxies/0"),
+        ({"redis": {"auth": {"password": "p@ss/word"}}}, "/redis/auth/password"),
+        ({"redis": {"persistence": {"size": "1Gi"}}}, "additional properties 'persistence' not allowed"),
+        ({"redis": {"external": {"url": "redis://x"}}}, "additional properties 'url' not allowed"),
         ({"api": {"replica": 3}}, "additional properties 'replica' not allowed"),
         ({"ingress": {"tls": {"enable": True}}}, "additional properties 'enable' not allowed"),
         ({"metrics": {"serviceMonitor": {"interval": "30 seconds"}}}, "/metrics/serviceMonitor/interval"),
@@ -716,3 +724,167 @@ def test_api_pods_wait_for_the_schema_before_starting():
     assert "initContainers" not in pod_spec(get(render_chart({}), "Deployment", "web"))
     disabled = pod_spec(get(render_chart({"api": {"migrations": {"enabled": False}}}), "Deployment", "api"))
     assert "initContainers" not in disabled
+
+
+# --- redis and rate limits -----------------------------------------------------------------------------------
+
+
+def test_rate_limit_knobs_reach_the_api_configuration():
+    defaults = get(render_chart(), "ConfigMap", "api")["data"]
+    assert {k: v for k, v in defaults.items() if "RATE_LIMIT" in k or "PROXIES" in k} == {
+        "TRIBOKA_RATE_LIMIT_ENABLED": "true",
+        "TRIBOKA_RATE_LIMIT_DEFAULT": "600/minute",
+        "TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT": "10/minute",
+        "TRIBOKA_RATE_LIMIT_AUTH_IP": "60/minute",
+        "TRIBOKA_TRUSTED_PROXIES": "",
+    }
+    tuned = get(render_chart(values_files=(REDIS,)), "ConfigMap", "api")["data"]
+    assert tuned["TRIBOKA_RATE_LIMIT_DEFAULT"] == "1200/minute"
+    assert tuned["TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT"] == "5/minute"
+    assert tuned["TRIBOKA_RATE_LIMIT_AUTH_IP"] == "30/minute"
+    assert tuned["TRIBOKA_TRUSTED_PROXIES"] == "10.42.0.0/16,fd00:42::/64"
+    off = get(render_chart({"api": {"rateLimit": {"enabled": False}}}), "ConfigMap", "api")["data"]
+    assert off["TRIBOKA_RATE_LIMIT_ENABLED"] == "false"
+
+
+def test_no_redis_by_default():
+    objects = render_chart()
+    assert not find(objects, "StatefulSet", "redis")
+    assert not find(objects, "Service", "redis")
+    assert "TRIBOKA_REDIS_URL" not in env_of(container(get(objects, "Deployment", "api")))
+    assert "redis-password" not in get(objects, "Secret", "secrets")["data"]
+
+
+def test_in_chart_redis_statefulset():
+    objects = render_chart(values_files=(REDIS,))
+    statefulset = get(objects, "StatefulSet", "redis")
+    assert statefulset["spec"]["replicas"] == 1
+    assert "volumeClaimTemplates" not in statefulset["spec"]  # no persistence
+    spec = pod_spec(statefulset)
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    c = container(statefulset)
+    assert c["image"] == "triboka-redis:7.0"
+    args = c["args"]
+    assert args[:6] == ["--port", "6379", "--save", "", "--appendonly", "no"]
+    assert args[6:] == ["--maxmemory", "32mb", "--maxmemory-policy", "volatile-ttl"]
+    sc = c["securityContext"]
+    assert (sc["runAsUser"], sc["readOnlyRootFilesystem"], sc["allowPrivilegeEscalation"]) == (
+        10001,
+        True,
+        False,
+    )
+    assert sc["capabilities"] == {"drop": ["ALL"]}
+    assert c["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+    assert spec["volumes"] == [{"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
+    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "128Mi"}
+    assert env_of(c) == {
+        "REDIS_PASSWORD": {"secretKeyRef": {"name": FULLNAME, "key": "redis-password"}},
+    }
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        command = c[probe]["exec"]["command"]
+        assert command[:2] == ["sh", "-c"]
+        assert 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli' in command[2]
+        assert "PONG" in command[2]
+    assert c["readinessProbe"]["periodSeconds"] == 5
+    service = get(objects, "Service", "redis")
+    assert service["spec"]["ports"] == [
+        {"name": "redis", "port": 6379, "targetPort": "redis", "protocol": "TCP"}
+    ]
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"redis": 6379}
+    assert not find(objects, "PodDisruptionBudget", "redis")
+
+
+def test_in_chart_redis_password_is_generated_once_and_never_in_clear():
+    objects = render_chart(values_files=(REDIS,))
+    secret = get(objects, "Secret", "secrets")
+    password = base64.b64decode(secret["data"]["redis-password"]).decode()
+    assert len(password) >= 32
+    assert password.isalnum()  # it goes into a URL unescaped
+    given = "given-redis-password-0123456789"
+    objects = render_chart({"redis": {"auth": {"password": given}}}, values_files=(REDIS,))
+    assert base64.b64decode(get(objects, "Secret", "secrets")["data"]["redis-password"]).decode() == given
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            assert given not in str(obj), (
+                f"{obj['kind']}/{obj['metadata']['name']} holds the password in clear"
+            )
+
+
+def test_api_gets_the_in_chart_redis_url_from_the_secret():
+    objects = render_chart(values_files=(REDIS,))
+    env = container(get(objects, "Deployment", "api"))["env"]
+    names = [e["name"] for e in env]
+    # the kubelet expands $(REDIS_PASSWORD) only from a variable defined before
+    assert names.index("REDIS_PASSWORD") < names.index("TRIBOKA_REDIS_URL")
+    by_name = env_of({"env": env})
+    assert by_name["REDIS_PASSWORD"] == {"secretKeyRef": {"name": FULLNAME, "key": "redis-password"}}
+    assert by_name["TRIBOKA_REDIS_URL"] == f"redis://:$(REDIS_PASSWORD)@{FULLNAME}-redis:6379/0"
+    # the migration hook never talks to Redis (and its NetworkPolicy would not let it)
+    for c in pod_spec(get(objects, "Job", "migrations"))["containers"]:
+        assert "TRIBOKA_REDIS_URL" not in env_of(c)
+
+
+def test_in_chart_redis_with_an_existing_password_secret():
+    values = {"redis": {"auth": {"existingSecret": "redis-auth", "existingSecretPasswordKey": "pw"}}}
+    objects = render_chart(values, values_files=(REDIS,))
+    ref = {"secretKeyRef": {"name": "redis-auth", "key": "pw"}}
+    assert env_of(container(get(objects, "StatefulSet", "redis")))["REDIS_PASSWORD"] == ref
+    assert env_of(container(get(objects, "Deployment", "api")))["REDIS_PASSWORD"] == ref
+    assert "redis-password" not in get(objects, "Secret", "secrets")["data"]
+
+
+def test_redis_password_changes_roll_the_api_and_redis_pods():
+    def checksums(values):
+        objects = render_chart(values, values_files=(REDIS,))
+        return [
+            get(objects, kind, component)["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
+            for kind, component in (("Deployment", "api"), ("StatefulSet", "redis"))
+        ]
+
+    base = checksums({})
+    assert checksums({}) == base
+    changed = checksums({"redis": {"auth": {"password": "another-redis-password-0123"}}})
+    assert all(new != old for new, old in zip(changed, base, strict=True))
+
+
+def test_external_redis_url_from_an_existing_secret():
+    objects = render_chart(values_files=(REDIS_EXTERNAL,))
+    assert not find(objects, "StatefulSet", "redis")
+    assert not find(objects, "Service", "redis")
+    assert not find(objects, "NetworkPolicy", "redis")
+    assert "redis-password" not in get(objects, "Secret", "secrets")["data"]
+    env = env_of(container(get(objects, "Deployment", "api")))
+    assert env["TRIBOKA_REDIS_URL"] == {"secretKeyRef": {"name": "triboka-redis", "key": "url"}}
+    assert "REDIS_PASSWORD" not in env
+    api = get(objects, "NetworkPolicy", "api")["spec"]
+    assert {
+        "ports": [{"port": 6380, "protocol": "TCP"}],
+        "to": [{"ipBlock": {"cidr": "10.30.0.0/24"}}],
+    } in api["egress"]
+
+
+def test_in_chart_and_external_redis_are_exclusive():
+    with pytest.raises(
+        RenderError, match=r"redis\.enabled and redis\.external\.existingSecret are exclusive"
+    ):
+        render_chart({"redis": {"enabled": True, "external": {"existingSecret": "triboka-redis"}}})
+
+
+def test_network_policies_let_only_the_api_reach_redis():
+    objects = render_chart(values_files=(REDIS,))
+    policies = {
+        p["metadata"]["labels"]["app.kubernetes.io/component"]: p["spec"]
+        for p in find(objects, "NetworkPolicy")
+    }
+    redis = policies["redis"]
+    assert redis["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "redis"
+    assert redis["policyTypes"] == ["Ingress", "Egress"]
+    assert "egress" not in redis  # reaches nothing
+    assert [(_peers_components(r, "from"), _ports(r)) for r in redis["ingress"]] == [({"api"}, {6379})]
+    assert ({"redis"}, {6379}) in [(_peers_components(r, "to"), _ports(r)) for r in policies["api"]["egress"]]
+    for component in ("web", "backup", "migrations", "test"):
+        for rule in policies[component]["egress"]:
+            assert "redis" not in _peers_components(rule, "to"), component
+            assert 6379 not in _ports(rule), component

@@ -1,4 +1,4 @@
-"""Scenario 1: `helm install --wait` with the in-chart PostgreSQL and TLS; the migration ran; every pod is Ready;
+"""Scenario 1: `helm install --wait` with the in-chart PostgreSQL and Redis and TLS; the migration ran; every pod is Ready;
 `helm test` passes."""
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ def test_the_first_migration_job_succeeded(release: Release) -> None:
 def test_every_pod_is_ready_and_the_api_runs_the_hpa_minimum(release: Release) -> None:
     core, apps = release.cluster.core, release.cluster.apps
     pods = [p for p in core.list_namespaced_pod(release.namespace).items if p.status.phase != "Succeeded"]
-    assert {p.metadata.labels["app.kubernetes.io/component"] for p in pods} == {"api", "web", "postgresql"}
+    assert {p.metadata.labels["app.kubernetes.io/component"] for p in pods} == {
+        "api",
+        "web",
+        "postgresql",
+        "redis",
+    }
     assert all(is_ready(p) for p in pods), [(p.metadata.name, p.status.phase) for p in pods]
     for name in ("api", "web"):
         d = apps.read_namespaced_deployment(release.component(name), release.namespace)
@@ -30,8 +35,9 @@ def test_every_pod_is_ready_and_the_api_runs_the_hpa_minimum(release: Release) -
         release.component("api"), release.namespace
     )
     assert len(release.ready_pods("api")) == hpa.spec.min_replicas == 2
-    sts = apps.read_namespaced_stateful_set(release.component("postgresql"), release.namespace)
-    assert sts.status.ready_replicas == 1
+    for name in ("postgresql", "redis"):
+        sts = apps.read_namespaced_stateful_set(release.component(name), release.namespace)
+        assert sts.status.ready_replicas == 1, name
     record("install", restarts_at_install={p.metadata.name: restarts(p) for p in pods})
 
 

@@ -43,6 +43,7 @@ IMAGES = {
     "web": f"localhost/triboka-web:{TAG}",
     "backup": f"localhost/triboka-backup:{TAG}",
     "postgres": "localhost/triboka-postgres:15",
+    "redis": "localhost/triboka-redis:7.0",
 }
 # What the chart's securityContext does, in podman's words.
 RESTRICTED = [
@@ -318,3 +319,45 @@ def test_backup_image_dumps_the_postgres_image(containers, tmp_path):
     assert any(backups.iterdir()), "the backup wrote nothing to /backups"
     version = podman("run", "--rm", "--entrypoint", "pg_dump", backup, "--version")
     assert " 15." in version.stdout
+
+
+def test_redis_image_runs_read_only_and_answers_only_with_its_password(containers):
+    """The in-chart rate-limit store as the chart runs it: read-only root, uid 10001, no capabilities, no
+    persistence (not even a writable /data: it writes nothing); PING answers PONG with the password only, and the
+    password is not in the server's argv."""
+    redis = require_image("redis")
+    port = free_port()
+    password = "image-test-redis-password-0123"
+    name = containers.run(
+        redis,
+        *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+        env={"REDIS_PASSWORD": password},
+        options=tuple(RESTRICTED),
+    )
+
+    def ping(*auth: str) -> str:
+        proc = podman(
+            "exec", *auth, name, "redis-cli", "-h", "127.0.0.1", "-p", str(port), "ping", check=False
+        )
+        return (proc.stdout + proc.stderr).strip()
+
+    deadline = time.monotonic() + 30
+    while "PONG" not in ping("--env", f"REDISCLI_AUTH={password}"):
+        assert time.monotonic() < deadline, f"the redis image did not start:\n{containers.logs(name)}"
+        time.sleep(0.3)
+    assert ping().startswith("NOAUTH")
+    assert "WRONGPASS" in ping("--env", "REDISCLI_AUTH=not-the-password")
+    argv = podman("exec", name, "cat", "/proc/1/cmdline").stdout
+    assert "redis-server" in argv
+    assert password not in argv
+    config = podman(
+        "exec", "--env", f"REDISCLI_AUTH={password}", name,
+        "redis-cli", "-p", str(port), "config", "get", "appendonly",
+    ).stdout.split()  # fmt: skip
+    assert config == ["appendonly", "no"]
+
+
+def test_redis_image_refuses_to_start_without_a_password():
+    proc = podman("run", "--rm", *RESTRICTED, require_image("redis"), check=False)
+    assert proc.returncode != 0
+    assert "REDIS_PASSWORD must be set" in proc.stderr

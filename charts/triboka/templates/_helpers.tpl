@@ -1,5 +1,5 @@
 {{/*
-Shared helpers. Component templates live in one folder each (api/, web/, backup/, postgresql/, ingress/,
+Shared helpers. Component templates live in one folder each (api/, web/, backup/, postgresql/, redis/, ingress/,
 networkpolicy/, tests/); what two components render alike (Deployment, Service, HPA, PDB, ServiceAccount,
 probes, images) is defined once here and called with a context dict:
   (dict "root" $ "component" "api")
@@ -110,7 +110,51 @@ key: db-password
      hashing the inputs rolls the pods exactly when a secret value or a referenced Secret changes, and is the
      same on every render (a hash of freshly generated random values would not be). */}}
 {{- define "triboka.secretChecksum" -}}
-{{- list .Values.secrets .Values.externalDatabase.existingSecret .Values.externalDatabase.existingSecretPasswordKey .Values.externalDatabase.password .Values.postgresql.enabled .Values.postgresql.auth.password | toYaml | sha256sum }}
+{{- list .Values.secrets .Values.externalDatabase.existingSecret .Values.externalDatabase.existingSecretPasswordKey .Values.externalDatabase.password .Values.postgresql.enabled .Values.postgresql.auth.password .Values.redis.enabled .Values.redis.auth .Values.redis.external | toYaml | sha256sum }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------------------------------------------
+Redis, the API's shared rate-limit store: in-chart (`redis.enabled`) or external (`redis.external`), or none.
+--------------------------------------------------------------------------------------------------- */}}
+
+{{/* "in-chart", "external" or "" (none); refuses both at once. */}}
+{{- define "triboka.redisMode" -}}
+{{- if and .Values.redis.enabled .Values.redis.external.existingSecret }}
+{{- fail "redis.enabled and redis.external.existingSecret are exclusive: run Redis in the chart or point at an external one" }}
+{{- else if .Values.redis.enabled }}in-chart
+{{- else if .Values.redis.external.existingSecret }}external
+{{- end }}
+{{- end }}
+
+{{/* The in-chart Redis password: "name" and "key" of its Secret (a dict, as YAML). */}}
+{{- define "triboka.redisPasswordSecretRef" -}}
+{{- if .Values.redis.auth.existingSecret -}}
+name: {{ .Values.redis.auth.existingSecret }}
+key: {{ .Values.redis.auth.existingSecretPasswordKey }}
+{{- else -}}
+name: {{ include "triboka.fullname" . }}
+key: redis-password
+{{- end }}
+{{- end }}
+
+{{/* The API's TRIBOKA_REDIS_URL, never in clear in the pod spec. External: the URL from its Secret. In-chart: the
+     kubelet assembles it from REDIS_PASSWORD (a secretKeyRef defined first, which `$(...)` may reference). */}}
+{{- define "triboka.api.redisEnv" -}}
+{{- $mode := include "triboka.redisMode" . -}}
+{{- if eq $mode "in-chart" -}}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      {{- include "triboka.redisPasswordSecretRef" . | nindent 6 }}
+- name: TRIBOKA_REDIS_URL
+  value: {{ printf "redis://:$(REDIS_PASSWORD)@%s:%d/0" (include "triboka.componentName" (dict "root" . "component" "redis")) (int .Values.redis.service.port) | quote }}
+{{- else if eq $mode "external" -}}
+- name: TRIBOKA_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.external.existingSecret }}
+      key: {{ .Values.redis.external.existingSecretUrlKey }}
+{{- end }}
 {{- end }}
 
 {{/* ---------------------------------------------------------------------------------------------------
@@ -145,6 +189,11 @@ TRIBOKA_DATABASE_USER: {{ include "triboka.databaseUser" . | quote }}
 TRIBOKA_DB_POOL_SIZE: {{ .Values.api.dbPoolSize | quote }}
 TRIBOKA_CORS_ORIGINS: {{ join "," .Values.api.corsOrigins | quote }}
 TRIBOKA_LOG_LEVEL: {{ .Values.api.logLevel | quote }}
+TRIBOKA_RATE_LIMIT_ENABLED: {{ .Values.api.rateLimit.enabled | quote }}
+TRIBOKA_RATE_LIMIT_DEFAULT: {{ .Values.api.rateLimit.default | quote }}
+TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT: {{ .Values.api.rateLimit.authAccount | quote }}
+TRIBOKA_RATE_LIMIT_AUTH_IP: {{ .Values.api.rateLimit.authIp | quote }}
+TRIBOKA_TRUSTED_PROXIES: {{ join "," .Values.api.trustedProxies | quote }}
 TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS: {{ .Values.api.gracefulShutdownSeconds | quote }}
 TRIBOKA_ADMIN_EMAIL: {{ .Values.admin.email | quote }}
 TRIBOKA_ADMIN_NAME: {{ .Values.admin.name | quote }}
@@ -507,6 +556,43 @@ spec:
       port: {{ $v.service.metricsPort }}
       targetPort: metrics
       protocol: TCP
+{{- end }}
+
+{{/* The ClusterIP Service of an in-chart store (PostgreSQL, Redis): one port, named like the component and its
+     container port; context: (dict "root" $ "component" "redis" "port" 6379) */}}
+{{- define "triboka.storeService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "triboka.labels" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "triboka.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: {{ .component }}
+      port: {{ .port }}
+      targetPort: {{ .component }}
+      protocol: TCP
+{{- end }}
+
+{{/* A pod spec's nodeSelector, tolerations and affinity, when set; context: the component's values */}}
+{{- define "triboka.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{- define "triboka.hpa" -}}

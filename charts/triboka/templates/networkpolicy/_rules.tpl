@@ -1,4 +1,4 @@
-{{/* NetworkPolicy rule helpers (egress to DNS, to the database; ingress from the ingress controller). */}}
+{{/* NetworkPolicy rule helpers (egress to DNS, to the database, to Redis; ingress from the ingress controller). */}}
 
 {{- define "triboka.netpol.podPeer" -}}
 - podSelector:
@@ -37,6 +37,27 @@
 {{- end }}
 {{- end }}
 
+{{/* Egress of the api to its rate-limit store: the in-chart Redis pods, or the external Redis' port (to
+     `networkPolicy.externalRedis`, else any address); nothing without Redis. */}}
+{{- define "triboka.netpol.redisEgress" -}}
+{{- $mode := include "triboka.redisMode" . -}}
+{{- if eq $mode "in-chart" }}
+- to:
+    {{- include "triboka.netpol.podPeer" (dict "root" . "component" "redis") | nindent 4 }}
+  ports:
+    - port: 6379
+      protocol: TCP
+{{- else if eq $mode "external" }}
+- ports:
+    - port: {{ .Values.redis.external.port }}
+      protocol: TCP
+  {{- with .Values.networkPolicy.externalRedis }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
 {{/* Ingress to a component's http port from the ingress controller and the `helm test` pod, and to its metrics
      port from Prometheus; context: (dict "root" $ "component" "web") */}}
 {{- define "triboka.netpol.httpIngress" -}}
@@ -59,4 +80,29 @@
     - port: {{ $v.service.metricsPort }}
       protocol: TCP
 {{- end }}
+{{- end }}
+
+{{/* The policy of an in-chart store (PostgreSQL, Redis): reached on `port` by the `from` components only; reaches
+     nothing. context: (dict "root" $ "component" "redis" "port" 6379 "from" (list "api")) */}}
+{{- define "triboka.netpol.store" -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "triboka.componentName" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "triboka.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "triboka.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - from:
+        {{- range .from }}
+        {{- include "triboka.netpol.podPeer" (dict "root" $.root "component" .) | nindent 8 }}
+        {{- end }}
+      ports:
+        - port: {{ .port }}
+          protocol: TCP
 {{- end }}
