@@ -15,6 +15,6 @@ test-api: venv postgres ## API contract tests, every module on SQLite and on Pos
 
 check-install: venv ## every target installs what it runs: static check of the recipes, scripts and tests each reaches (tooling/installcheck)
 	$(BIN)/python -m tooling.installcheck $(CURDIR)
-	$(BIN)/pytest tests/tooling -q
+	$(BIN)/pytest tests/installcheck -q
 
 test: check-install lint test-api test-backup test-web test-chart test-images test-e2e ## every test tier (what CI runs)

@@ -152,8 +152,8 @@ class Project:
             if command[0] == MAKE_WORD:
                 unit.edges |= {f"make:{w}" for w in command[1:] if w in self.targets}
             unit.edges |= {f"py:{p}" for p in self._python_files(command)}
-        for path in {e[3:] for e in unit.edges if e.startswith("py:")}:
-            self.units.setdefault(f"py:{path}", Unit(f"py:{path}", uses=pycalls.commands(self.root / path)))
+        for path in {e[3:] for e in unit.edges if e.startswith("py:")} - {u[3:] for u in self.units}:
+            self.units[f"py:{path}"] = Unit(f"py:{path}", uses=pycalls.commands(self.root / path))
         self.units[unit.name] = unit
 
     def _python_files(self, command: list[str]) -> set[str]:

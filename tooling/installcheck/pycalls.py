@@ -11,7 +11,10 @@ _RUNNERS = {"run", "Popen", "check_call", "check_output", "call"}
 
 def commands(path: Path) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    source = path.read_text()
+    if not any(name in source for name in ("which(", *(f"{runner}(" for runner in _RUNNERS))):
+        return found
+    for node in ast.walk(ast.parse(source, filename=str(path))):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
