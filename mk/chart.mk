@@ -6,7 +6,8 @@ CHART_DIR := charts/triboka
 HELM_DEFAULT := /var/cache/triboka/bin/helm
 HELM ?= $(HELM_DEFAULT)
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
-CHECKOV_VERSION := 3.3.30
+# checkov and every dependency pinned with their hashes (compiled from checkov-requirements.in; its header says how)
+CHECKOV_REQUIREMENTS := tests/chart/checkov-requirements.txt
 CHART_RENDER := var/chart/default-render.yaml
 RELEASE ?= triboka
 NAMESPACE ?= triboka
@@ -18,9 +19,10 @@ LOCAL_KUBECONFIG ?= /var/lib/triboka-cluster/kubeconfig
 chart-helm: ## build helm 4 from its Go module and link /var/cache/triboka/bin/helm to it (unless HELM names another)
 	@if [ "$(HELM)" = "$(HELM_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-helm; else test -x "$(HELM)"; fi
 
-$(CHECKOV_VENV)/.installed:
+$(CHECKOV_VENV)/.installed: $(CHECKOV_REQUIREMENTS)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  -r $(CHECKOV_REQUIREMENTS)
 	@touch $@
 
 chart-lint: chart-helm ## helm lint --strict the chart with each ci/*-values.yaml scenario
