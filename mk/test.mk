@@ -1,8 +1,8 @@
 # The test tiers. `make test` installs what they need (Python packages, PostgreSQL, Chromium, helm, the local
 # cluster) and runs every tier; each tier also runs alone.
-RUFF_PATHS := services tests bench
+RUFF_PATHS := services tests bench tooling
 
-.PHONY: test lint postgres test-api
+.PHONY: test lint postgres test-api check-install
 postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server the tests use
 	scripts/ensure-postgres
 
@@ -13,4 +13,8 @@ lint: venv ## ruff check and ruff format --check over the services, tests and be
 test-api: venv postgres ## API contract tests, every module on SQLite and on PostgreSQL
 	$(BIN)/pytest tests/api -q
 
-test: lint test-api test-backup test-web test-chart test-images test-e2e ## every test tier (what CI runs)
+check-install: venv ## every target installs what it runs: static check of the recipes, scripts and tests each reaches (tooling/installcheck)
+	$(BIN)/python -m tooling.installcheck $(CURDIR)
+	$(BIN)/pytest tests/installcheck -q
+
+test: check-install lint test-api test-backup test-web test-chart test-images test-e2e ## every test tier (what CI runs)

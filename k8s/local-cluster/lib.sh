@@ -50,20 +50,30 @@ ensure_pkgs() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The OCI runtime podman/buildah use here: crun refuses this kind of machine's hybrid cgroups.
+CONTAINERS_RUNTIME=runc
+
+# ensure_podman: podman and buildah, and the runtime containers.conf names. Debian's podman depends on
+# "crun | runc" and apt picks crun, so the runtime is installed by name here, by whoever configures it.
+ensure_podman() {
+  ensure_pkgs podman buildah uidmap "$CONTAINERS_RUNTIME"
+  ensure_containers_conf
+}
+
 # podman/buildah on this kind of machine: no CAP_SYS_RESOURCE (default rlimits fail) and hybrid
-# cgroups (crun refuses) -> runc and explicit ulimits.
+# cgroups (crun refuses) -> runc and explicit ulimits. Called through ensure_podman, which installs runc.
 ensure_containers_conf() {
   local f=/etc/containers/containers.conf
   mkdir -p /etc/containers
   if [ ! -f "$f" ]; then
-    cat > "$f" <<'CONF'
+    cat > "$f" <<CONF
 # Written by k8s/local-cluster: no CAP_SYS_RESOURCE here and hybrid cgroups (crun refuses them).
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 [engine]
-runtime = "runc"
+runtime = "$CONTAINERS_RUNTIME"
 CONF
-  elif ! grep -Eq '^[[:space:]]*runtime[[:space:]]*=[[:space:]]*"runc"' "$f"; then
-    echo "WARNING: $f exists without runtime = \"runc\"; podman may fail (see k8s/local-cluster/README.md)" >&2
+  elif ! grep -Eq "^[[:space:]]*runtime[[:space:]]*=[[:space:]]*\"$CONTAINERS_RUNTIME\"" "$f"; then
+    echo "WARNING: $f exists without runtime = \"$CONTAINERS_RUNTIME\"; podman may fail (see k8s/local-cluster/README.md)" >&2
   fi
 }

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -162,16 +164,48 @@ def api(containers: Containers, shared_tmp: Path) -> dict[str, str]:
     return {"url": f"http://127.0.0.1:{port}", "metrics": f"http://127.0.0.1:{metrics}", **env}
 
 
+def image_config(ref: str) -> dict:
+    (config,) = json.loads(podman("image", "inspect", ref).stdout)
+    return config
+
+
 def test_images_are_non_root_with_oci_labels_and_no_healthcheck():
     for name in IMAGES:
         ref = require_image(name)
-        (config,) = json.loads(podman("image", "inspect", ref).stdout)
+        config = image_config(ref)
         labels = config["Config"].get("Labels") or {}
         assert labels.get("org.opencontainers.image.title") == ref.split("/")[1].split(":")[0]
         assert labels.get("org.opencontainers.image.version")
         assert "Healthcheck" not in config["Config"] or not config["Config"]["Healthcheck"]
         expected_user = "999:999" if name == "postgres" else "10001:10001"
         assert config["Config"]["User"] == expected_user, ref
+
+
+# What the local base image (k8s/local-cluster/base-image) records of its Debian tree; the images inherit it.
+BASE_PROVENANCE = (
+    "org.triboka.base.debian-suite",
+    "org.triboka.base.debian-release",
+    "org.triboka.base.snapshot-date",
+    "org.triboka.base.packages-sha256",
+)
+
+
+def test_images_record_the_base_they_were_built_from():
+    for name in IMAGES:
+        ref = require_image(name)
+        labels = image_config(ref)["Config"].get("Labels") or {}
+        base = labels.get("org.opencontainers.image.base.name")
+        digest = labels.get("org.opencontainers.image.base.digest", "")
+        assert base, f"{ref}: no org.opencontainers.image.base.name"
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{ref}: base digest {digest!r}"
+        created = labels.get("org.opencontainers.image.created", "")
+        assert datetime.fromisoformat(created.replace("Z", "+00:00")).tzinfo, f"{ref}: created {created!r}"
+        if podman("image", "exists", base, check=False).returncode == 0:
+            assert image_config(base)["Digest"] == digest, f"{ref} records another build of {base}"
+        if base.startswith("localhost/"):
+            missing = [key for key in BASE_PROVENANCE if not labels.get(key)]
+            assert not missing, f"{ref}: the local base's provenance labels are missing: {missing}"
+            assert re.fullmatch(r"[0-9a-f]{64}", labels["org.triboka.base.packages-sha256"])
 
 
 def test_api_image_serves_health_metrics_and_login(api):
