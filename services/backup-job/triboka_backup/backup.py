@@ -47,7 +47,9 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
             outcome = engine.dump(writer)
         progress.report("done")
         files = [writer.entry("database")]
-        config, notes = cluster_config.snapshot(settings.kube_namespace, settings.release, key is not None)
+        config, notes = cluster_config.snapshot(
+            settings.kube_namespace, settings.release, key is not None, settings.secret_name_list
+        )
         for note in notes:
             log.info(note, extra={"event": "skipped"})
         if config is not None:
