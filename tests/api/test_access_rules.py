@@ -26,6 +26,11 @@ async def _fixed_volume(world: World, contract_id: int) -> float:
         return float((await session.get(ExportContract, contract_id)).fixed_volume_mt)
 
 
+async def _assert_empty_page(client, party: Party, path: str, key: str) -> None:
+    listed = assert_ok(await client.get(path, headers=party.headers))
+    assert (listed[key], listed["pagination"]["total"]) == ([], 0)
+
+
 def _event(entity_type: str, entity_id: Any, **extra: Any) -> dict[str, Any]:
     return {"event_type": "note", "entity_type": entity_type, "entity_id": entity_id, "title": "t"} | extra
 
@@ -76,8 +81,7 @@ async def test_unknown_role_gets_no_fixations(client, world) -> None:
     chain, *users, fixation, _ = await _unknown_role_world(world)
     summary = f"/api/fixations/contract/{chain.contract['id']}/summary"
     for user in users:
-        listed = assert_ok(await client.get("/api/fixations", headers=user.headers))
-        assert (listed["fixations"], listed["pagination"]["total"]) == ([], 0)
+        await _assert_empty_page(client, user, "/api/fixations", "fixations")
         assert_error(await client.get(f"/api/fixations/{fixation}", headers=user.headers), 403)
         assert_error(await client.get(summary, headers=user.headers), 403)
         assert_error(await client.delete(f"/api/fixations/{fixation}", headers=user.headers), 403)
@@ -99,8 +103,7 @@ async def test_unknown_role_gets_no_dispatches(client, world) -> None:
     chain, *users, _, dispatch = await _unknown_role_world(world)
     url = f"/api/dispatches/{dispatch['id']}"
     for user in users:
-        listed = assert_ok(await client.get("/api/dispatches", headers=user.headers))
-        assert (listed["dispatches"], listed["pagination"]["total"]) == ([], 0)
+        await _assert_empty_page(client, user, "/api/dispatches", "dispatches")
         stats = assert_ok(await client.get("/api/dispatches/stats", headers=user.headers))
         assert stats["total_dispatches"] == 0
         assert_error(await client.get(url, headers=user.headers), 403)
