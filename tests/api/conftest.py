@@ -221,7 +221,9 @@ class World:
         producer_id: int | None = None,
         exporter_id: int | None = None,
         members: tuple[int, ...] = (),
+        user_members: tuple[int, ...] = (),
     ) -> int:
+        """A deal; `members` are company ids, `user_members` user ids (members of `party_type` user)."""
         async with self.session() as session:
             deal = Deal(
                 deal_code=f"DEAL-{uuid.uuid4().hex[:8]}",
@@ -231,8 +233,13 @@ class World:
             )
             session.add(deal)
             await session.flush()
-            for party_id in members:
-                session.add(DealMember(deal_id=deal.id, party_id=party_id, role_in_deal="observer"))
+            for party_type, party_ids in (("company", members), ("user", user_members)):
+                for party_id in party_ids:
+                    session.add(
+                        DealMember(
+                            deal_id=deal.id, party_id=party_id, party_type=party_type, role_in_deal="observer"
+                        )
+                    )
             await session.commit()
             return deal.id
 

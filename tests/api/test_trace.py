@@ -206,9 +206,9 @@ async def test_entity_permission_rule(client, world, chain, admin) -> None:
 
 async def test_deal_and_deal_linked_batch_permissions(client, world, chain, admin) -> None:
     member_company = await world.user("buyer")
-    member_person = await world.user("user", company=None)
+    member_person = await world.user("producer", company=None)
     outsider = await world.user("buyer")
-    deal = await world.deal(admin, members=(member_company.company_id, member_person.id))
+    deal = await world.deal(admin, members=(member_company.company_id,), user_members=(member_person.id,))
     await _record(client, member_company, "deal", deal)
     await _record(client, member_person, "deal", str(deal))
     assert_error(await _post(client, outsider, _event("deal", deal)), 403)

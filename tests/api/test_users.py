@@ -337,7 +337,7 @@ async def test_delete_user_referenced_by_a_trace_event_or_dispatch_is_409(client
     await world.dispatch(operator, chain.contract["id"], chain.batch["id"], 0.1)
     assert_error(await client.delete(f"/api/users/{operator.id}", headers=admin.headers), 409)
     actor = await world.user("buyer", company=False)
-    deal = await world.deal(admin, members=(actor.id,))
+    deal = await world.deal(admin, user_members=(actor.id,))
     event = {"event_type": "note", "entity_type": "deal", "entity_id": deal, "title": "Hola"}
     assert_ok(await client.post("/api/trace/event", json=event, headers=actor.headers), 201)
     assert_error(await client.delete(f"/api/users/{actor.id}", headers=admin.headers), 409)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -201,3 +204,66 @@ def test_unreachable_bucket_fails_the_run_and_uploads_nothing(
     assert "NoSuchBucket" in result.err or "does not exist" in result.err
     assert keys(s3_server, bucket) == []
     assert backup_cli("prune", env=env).code == 8, "the failed copy blocks pruning until a run succeeds"
+
+
+def _retarget_database_file(manifest: bytes, name: str) -> bytes:
+    document = json.loads(manifest)
+    [database] = [f for f in document["files"] if f["kind"] == "database"]
+    database["name"] = name
+    return json.dumps(document).encode()
+
+
+@pytest.mark.parametrize("hostile", ["absolute", "parent"])
+def test_restore_from_s3_refuses_manifest_names_outside_the_scratch_folder(
+    hostile: str,
+    env: dict[str, str],
+    s3_server: S3Server,
+    bucket: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backup_cli: Callable[..., Result],
+) -> None:
+    """A tampered manifest names the dump `/abs/path` or `../x`: the restore must not write there (it did, before
+    any checksum check), and must refuse the backup."""
+    scratch_root = tmp_path / "scratch-root"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))  # the restore's scratch folder goes in here
+    outside = tmp_path / "outside" / "planted" if hostile == "absolute" else scratch_root / "planted"
+    outside.parent.mkdir(exist_ok=True)
+    name = str(outside) if hostile == "absolute" else "../planted"
+    backup_id = backup_cli("run", env=env).out.strip()
+    prefix = f"triboka/prod/{backup_id}/"
+    s3 = client(s3_server)
+    if (
+        hostile == "absolute"
+    ):  # SeaweedFS refuses keys with `..` (AWS S3 stores them): the manifest check must hold
+        dump = read(s3_server, bucket, prefix + "database.sqlite3")
+        s3.put_object(Bucket=bucket, Key=prefix + name, Body=dump)
+    manifest = read(s3_server, bucket, prefix + "manifest.json")
+    s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=_retarget_database_file(manifest, name))
+    target = tmp_path / "restored.db"
+    restore = backup_cli(
+        "restore", backup_id, "--storage", "s3", "--target-url", f"sqlite:///{target}", env=env
+    )
+    assert restore.code == 5, (restore.out, restore.err)
+    assert "not this job's database file" in restore.err + restore.out
+    assert not outside.exists()
+    assert not target.exists()
+    assert backup_cli("verify", backup_id, "--storage", "s3", env=env).code == 5
+
+
+def test_restore_from_the_local_store_refuses_a_manifest_naming_a_file_outside_the_backup(
+    env: dict[str, str], tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    """The local store read `/abs/path` as the dump: a valid-looking file planted anywhere could be restored."""
+    local = {k: v for k, v in env.items() if not k.startswith("TRIBOKA_BACKUP_S3_")}
+    backup_id = backup_cli("run", env=local).out.strip()
+    folder = Path(local["TRIBOKA_BACKUP_TARGET_DIR"]) / backup_id
+    planted = tmp_path / "elsewhere.sqlite3"
+    shutil.copyfile(folder / "database.sqlite3", planted)  # same bytes: the checksum would match
+    manifest = (folder / "manifest.json").read_bytes()
+    (folder / "manifest.json").write_bytes(_retarget_database_file(manifest, str(planted)))
+    target = tmp_path / "restored.db"
+    restore = backup_cli("restore", backup_id, "--target-url", f"sqlite:///{target}", env=local)
+    assert restore.code == 5, (restore.out, restore.err)
+    assert not target.exists()

@@ -464,13 +464,54 @@ def test_backup_to_s3():
     }
 
 
-def test_backup_rbac_is_read_only_and_reads_secrets_only_for_encrypted_backups():
-    encrypted = render_chart({"backup": {"encryption": {"existingSecret": "backup-key"}}})
-    (rule,) = get(encrypted, "Role", "backup")["rules"]
-    assert rule == {"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list"]}
+CONFIGMAP_RULE = {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}
+
+
+def _secret_rule(names):
+    return {"apiGroups": [""], "resources": ["secrets"], "resourceNames": names, "verbs": ["get"]}
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({}, [FULLNAME]),  # the chart Secret holds the app secrets and the in-chart database's password
+        ({"secrets": {"existingSecret": "app-secrets"}}, ["app-secrets", FULLNAME]),
+        (
+            {
+                "secrets": {"existingSecret": "app-secrets"},
+                "postgresql": {"enabled": False},
+                "externalDatabase": {"host": "db", "existingSecret": "db-secret"},
+            },
+            ["app-secrets", "db-secret"],
+        ),
+    ],
+)
+def test_encrypted_backup_may_get_only_the_releases_own_secrets_by_name(values, names):
+    """Issue 11: the Role may read exactly the named Secrets (never `list`, which RBAC cannot restrict by name,
+    nor the encryption key's or S3 credentials' Secrets), and the job is told the same names."""
+    backup = {
+        "encryption": {"existingSecret": "backup-key"},
+        "s3": {
+            "enabled": True,
+            "bucket": "b",
+            "endpointUrl": "https://s3.example.internal",
+            "existingSecret": "s3-creds",
+        },
+    }
+    objects = render_chart(values | {"backup": backup})
+    rules = get(objects, "Role", "backup")["rules"]
+    assert rules == [CONFIGMAP_RULE, _secret_rule(names)]
+    secret_rules = [r for r in rules if "secrets" in r["resources"]]
+    assert all(r["verbs"] == ["get"] and r.get("resourceNames") for r in secret_rules)
+    assert not {"backup-key", "s3-creds"} & {n for r in secret_rules for n in r["resourceNames"]}
+    for job in (get(objects, "CronJob", "backup"), get(objects, "Job", "backup")):
+        assert env_of(container(job))["TRIBOKA_BACKUP_SECRET_NAMES"] == ",".join(names)
+
+
+def test_backup_rbac_is_read_only_and_reads_no_secret_unencrypted():
     objects = render_chart()
-    (rule,) = get(objects, "Role", "backup")["rules"]
-    assert rule == {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}
+    assert get(objects, "Role", "backup")["rules"] == [CONFIGMAP_RULE]
+    assert "TRIBOKA_BACKUP_SECRET_NAMES" not in env_of(container(get(objects, "CronJob", "backup")))
     binding = get(objects, "RoleBinding", "backup")
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": f"{FULLNAME}-backup", "namespace": "triboka"}

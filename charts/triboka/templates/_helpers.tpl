@@ -244,6 +244,16 @@ volumeMounts:
     mountPath: /tmp
 {{- end }}
 
+{{/* The Secrets an encrypted backup saves, comma-separated: the release's own (app secrets and the database
+     password's), never the encryption key's or the S3 credentials'; empty when backups are not encrypted. The
+     backup Role may `get` exactly these (resourceNames) and the job reads them by name. */}}
+{{- define "triboka.backup.secretNames" -}}
+{{- if .Values.backup.encryption.existingSecret -}}
+{{- $database := include "triboka.databaseSecretRef" . | fromYaml -}}
+{{- list (include "triboka.appSecretName" .) $database.name | uniq | join "," -}}
+{{- end -}}
+{{- end }}
+
 {{/* The backup job's env (CronJob and pre-upgrade hook). */}}
 {{- define "triboka.backup.env" -}}
 {{- $b := .Values.backup -}}
@@ -304,6 +314,10 @@ volumeMounts:
       name: {{ . }}
       key: {{ $b.s3.secretAccessKeyKey }}
 {{- end }}
+{{- end }}
+{{- with include "triboka.backup.secretNames" . }}
+- name: TRIBOKA_BACKUP_SECRET_NAMES
+  value: {{ . | quote }}
 {{- end }}
 {{- with $b.encryption.existingSecret }}
 - name: TRIBOKA_BACKUP_ENCRYPTION_KEY

@@ -11,7 +11,16 @@ from triboka_backup.crypto import key_fingerprint
 from triboka_backup.engines import Engine
 from triboka_backup.errors import StorageError, VerifyError
 from triboka_backup.filesio import SealedWriter, fsync_dir, hash_stream
-from triboka_backup.manifest import FORMAT_VERSION, MANIFEST_NAME, Encryption, FileEntry, Manifest
+from triboka_backup.manifest import (
+    CONFIG_NAME,
+    ENCRYPTED_SUFFIX,
+    FORMAT_VERSION,
+    MANIFEST_NAME,
+    STATIC_NAME,
+    Encryption,
+    FileEntry,
+    Manifest,
+)
 from triboka_backup.progress import Progress
 from triboka_backup.settings import Settings
 from triboka_backup.stores import Store, backup_id_for
@@ -24,7 +33,7 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
     started = datetime.now(UTC)
     backup_id = backup_id_for(started)
     key = settings.key_bytes
-    suffix = ".enc" if key else ""
+    suffix = ENCRYPTED_SUFFIX if key else ""
     log.info(
         "backup %s of %s started",
         backup_id,
@@ -38,16 +47,18 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
             outcome = engine.dump(writer)
         progress.report("done")
         files = [writer.entry("database")]
-        config, notes = cluster_config.snapshot(settings.kube_namespace, settings.release, key is not None)
+        config, notes = cluster_config.snapshot(
+            settings.kube_namespace, settings.release, key is not None, settings.secret_name_list
+        )
         for note in notes:
             log.info(note, extra={"event": "skipped"})
         if config is not None:
-            with SealedWriter(staged / f"config.json{suffix}", key) as writer:
+            with SealedWriter(staged / f"{CONFIG_NAME}{suffix}", key) as writer:
                 writer.write(config)
             files.append(writer.entry("config"))
         if settings.static_dir is not None:
             static_progress = Progress("static", settings.progress_interval_seconds)
-            with SealedWriter(staged / f"static.tar{suffix}", key, static_progress) as writer:
+            with SealedWriter(staged / f"{STATIC_NAME}{suffix}", key, static_progress) as writer:
                 static_files.archive(settings.static_dir, writer)
             files.append(writer.entry("static"))
         manifest = Manifest(

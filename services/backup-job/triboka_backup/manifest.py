@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from triboka_backup.errors import VerifyError
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+# The only file names a backup holds (with ENCRYPTED_SUFFIX when encrypted): the job writes these and nothing else.
+DATABASE_NAMES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+CONFIG_NAME = "config.json"
+STATIC_NAME = "static.tar"
+ENCRYPTED_SUFFIX = ".enc"
 
 
 FileKind = Literal["database", "config", "static"]
@@ -47,6 +52,20 @@ class Manifest(BaseModel):
     files: list[FileEntry]
     row_counts: dict[str, int]
     notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _only_the_jobs_file_names(self) -> Manifest:
+        """A manifest read back from storage is untrusted: its names are joined to the backup folder (reads) and
+        to a restore's scratch folder (writes), so `/abs/path` or `../x` would reach outside both. Only the
+        names the job writes pass, before any file is touched."""
+        suffix = ENCRYPTED_SUFFIX if self.encryption else ""
+        own = {"database": DATABASE_NAMES[self.database.engine], "config": CONFIG_NAME, "static": STATIC_NAME}
+        for entry in self.files:
+            if entry.name != own[entry.kind] + suffix:
+                raise ValueError(
+                    f"file {entry.name!r} is not this job's {entry.kind} file {own[entry.kind] + suffix!r}"
+                )
+        return self
 
     def file(self, kind: str) -> FileEntry | None:
         return next((f for f in self.files if f.kind == kind), None)

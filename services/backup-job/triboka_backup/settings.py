@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     static_dir: Path | None = Field(None, description="static/upload directory to include")
     kube_namespace: str | None = Field(None, description="namespace of the release (default: the pod's)")
     release: str | None = Field(None, description="Helm release: app.kubernetes.io/instance label")
+    secret_names: str = Field(
+        "", description="comma-separated Secrets of the release saved (by name) when backups are encrypted"
+    )
     app_version: str = Field("unknown", description="Triboka release version recorded in the manifest")
     metrics_file: Path | None = Field(
         None, description="Prometheus text file (default <target-dir>/metrics.prom)"
@@ -88,6 +91,10 @@ class Settings(BaseSettings):
         return RetentionPolicy(
             hourly=self.keep_hourly, daily=self.keep_daily, weekly=self.keep_weekly, monthly=self.keep_monthly
         )
+
+    @property
+    def secret_name_list(self) -> list[str]:
+        return [name.strip() for name in self.secret_names.split(",") if name.strip()]
 
     @property
     def metrics_path(self) -> Path:

@@ -2,26 +2,71 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import Principal
-from triboka_api.models import BatchLot, BatchNft, DealMember, DealTraceLink, ExportContract, ProducerLot
+from triboka_api.models import (
+    BatchLot,
+    BatchNft,
+    ContractFixation,
+    DealMember,
+    DealTraceLink,
+    ExportContract,
+    ProducerLot,
+)
+
+# The roles that act for a company (§3.1). Any other role (`user`, `broker`, ...) is unknown: no party rights.
+PARTY_ROLES = frozenset({"exporter", "buyer", "producer"})
+
+
+def party_company(principal: Principal) -> int | None:
+    """The company the caller acts for as a party: None for unknown roles (Δ 71) and for company-less users, so
+    that no party rule can match them (a company-less user is nobody's party, not a party of NULL, Δ 73)."""
+    return principal.company_id if principal.role in PARTY_ROLES else None
+
+
+def is_own_company(principal: Principal, company_id: int | None) -> bool:
+    """The caller acts for `company_id`; never true for a NULL company (None == None is no ownership)."""
+    own = party_company(principal)
+    return own is not None and own == company_id
+
+
+def of_company(column: ColumnElement[int | None], company_id: int | None) -> ColumnElement[bool]:
+    """`column = company_id`, and nothing for a company-less caller: SQLAlchemy renders `== None` as IS NULL,
+    which would make every company-less user one company (Δ 73)."""
+    return column == company_id if company_id is not None else false()
 
 
 def is_contract_party(principal: Principal, contract: ExportContract) -> bool:
-    """admin/operator, or the caller's company is the contract's buyer or exporter."""
+    """admin/operator, or the caller acts for the contract's buyer or exporter (a known party role, §3.1)."""
     if principal.is_admin:
         return True
-    company = principal.company_id
+    company = party_company(principal)
     return company is not None and company in (contract.buyer_company_id, contract.exporter_company_id)
+
+
+def fixation_deletable_by(principal: Principal, fixation: ContractFixation) -> bool:
+    """C-33 (Δ 72): admin/operator, or its creator while still a party of the contract (not after moving
+    company or losing the role)."""
+    if principal.is_admin:
+        return True
+    return fixation.created_by_user_id == principal.id and is_contract_party(principal, fixation.contract)
+
+
+def batch_dispatchable_by(principal: Principal, batch: BatchNft) -> bool:
+    """C-36 (Δ 70): admin/operator, or the caller's company created or owns the batch."""
+    if principal.is_admin:
+        return True
+    company = party_company(principal)
+    return company is not None and company in (batch.creator_company_id, batch.current_owner_company_id)
 
 
 def contract_visible_to(principal: Principal, contract: ExportContract, producer_linked: bool) -> bool:
     """C-27: exporter side, buyer side, or (Δ) a producer with a lot linked to the contract."""
     if principal.is_admin:
         return True
-    role, company = principal.role, principal.company_id
+    role, company = principal.role, party_company(principal)
     if company is None:
         return False
     if role == "exporter":
@@ -69,7 +114,7 @@ async def batch_visible_to(session: AsyncSession, principal: Principal, batch: B
     """C-24: admin/operator; exporter creator or owner; buyer owner; producer with an own lot inside."""
     if principal.is_admin:
         return True
-    company = principal.company_id
+    company = party_company(principal)
     if company is None:
         return False
     if principal.role == "exporter":
@@ -85,7 +130,7 @@ async def lot_trace_visible_to(session: AsyncSession, principal: Principal, lot:
     """C-20: producer owns it; exporter bought it; buyer owns a batch containing it."""
     if principal.is_admin:
         return True
-    company = principal.company_id
+    company = party_company(principal)
     if company is None:
         return False
     if principal.role == "producer":
@@ -106,18 +151,22 @@ async def lot_trace_visible_to(session: AsyncSession, principal: Principal, lot:
     return False
 
 
+def _deal_party(principal: Principal) -> ColumnElement[bool]:
+    """The caller's deal_members rows: its company's, or its own (`party_type` user) when it has no company. The
+    type is matched too, so a company-less user's id never passes for the company with the same id (Δ 73)."""
+    if principal.company_id is not None:
+        return and_(DealMember.party_type == "company", DealMember.party_id == principal.company_id)
+    return and_(DealMember.party_type == "user", DealMember.party_id == principal.id)
+
+
 async def deal_member(session: AsyncSession, deal_id: int, principal: Principal) -> bool:
-    party = principal.company_id if principal.company_id is not None else principal.id
     return bool(
-        await session.scalar(
-            select(exists().where(DealMember.deal_id == deal_id, DealMember.party_id == party))
-        )
+        await session.scalar(select(exists().where(DealMember.deal_id == deal_id, _deal_party(principal))))
     )
 
 
 async def _batch_in_member_deal(session: AsyncSession, batch_id: int, principal: Principal) -> bool:
-    party = principal.company_id if principal.company_id is not None else principal.id
-    deal_ids = (await session.scalars(select(DealMember.deal_id).where(DealMember.party_id == party))).all()
+    deal_ids = (await session.scalars(select(DealMember.deal_id).where(_deal_party(principal)))).all()
     if not deal_ids:
         return False
     links = await session.scalars(select(DealTraceLink.batch_ids).where(DealTraceLink.deal_id.in_(deal_ids)))
@@ -127,13 +176,13 @@ async def _batch_in_member_deal(session: AsyncSession, batch_id: int, principal:
 async def trace_entity_allowed(
     session: AsyncSession, principal: Principal, entity_type: str, entity_id: str
 ) -> bool:
-    """The trace entity permission rule (C-41, C-43, C-45) with the Δs of §4.10."""
+    """The trace entity permission rule (C-41, C-43, C-45) with the Δs of §4.10; unknown roles: none (Δ 71)."""
     if principal.is_admin:
         return True
-    if not entity_id.isdigit():
+    if principal.role not in PARTY_ROLES or not entity_id.isdigit():
         return False
     ident = int(entity_id)
-    company = principal.company_id
+    company = party_company(principal)
     if entity_type == "lot":
         lot = await session.get(ProducerLot, ident)
         return (
@@ -163,13 +212,11 @@ async def trace_entity_allowed(
 def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
     """Rows of contracts where the caller's company is a party (C-31, C-35).
 
-    None means no restriction (admin and operator); False means nothing (a company-less user, Δ).
+    None means no restriction (admin and operator); False means nothing (a company-less user or an unknown role).
     """
     if principal.is_admin:
         return None
-    if principal.company_id is None:
+    company = party_company(principal)
+    if company is None:
         return False
-    return or_(
-        ExportContract.buyer_company_id == principal.company_id,
-        ExportContract.exporter_company_id == principal.company_id,
-    )
+    return or_(ExportContract.buyer_company_id == company, ExportContract.exporter_company_id == company)

@@ -15,6 +15,7 @@ from triboka_backup.database_url import PostgresSource
 from triboka_backup.engines.outcome import DumpOutcome
 from triboka_backup.errors import BackupError, DumpError, RestoreError
 from triboka_backup.filesio import SealedWriter
+from triboka_backup.manifest import DATABASE_NAMES
 from triboka_backup.subproc import ToolFailedError, stream_from, stream_into
 
 USER_TABLES = """
@@ -35,7 +36,7 @@ ARCHIVE_MAGIC = b"PGDMP"
 
 class PostgresEngine:
     engine = "postgresql"
-    dump_name = "database.pgdump"
+    dump_name = DATABASE_NAMES["postgresql"]
 
     def __init__(self, source: PostgresSource, bin_dir: Path | None) -> None:
         self.source = source

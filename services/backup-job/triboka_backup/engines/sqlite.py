@@ -14,6 +14,7 @@ from triboka_backup.database_url import SqliteSource
 from triboka_backup.engines.outcome import DumpOutcome
 from triboka_backup.errors import DumpError, RestoreError
 from triboka_backup.filesio import SealedWriter, read_chunks
+from triboka_backup.manifest import DATABASE_NAMES
 
 log = logging.getLogger("triboka_backup")
 PAGES_PER_STEP = 4096
@@ -24,7 +25,7 @@ SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_
 
 class SqliteEngine:
     engine = "sqlite"
-    dump_name = "database.sqlite3"
+    dump_name = DATABASE_NAMES["sqlite"]
 
     def __init__(self, source: SqliteSource) -> None:
         self.source = source

@@ -11,7 +11,7 @@ from sqlalchemy import exists, or_, select, update
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.validation import read_json, require_fields
-from triboka_api.domain.access import batch_visible_to
+from triboka_api.domain.access import batch_visible_to, is_own_company, of_company
 from triboka_api.domain.codes import batch_code_base, commit_unique, free_code
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
 from triboka_api.models import BatchLot, BatchNft, Company, ProducerLot, utcnow
@@ -44,7 +44,7 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     ordered = [lots[i] for i in lot_ids]
     if principal.role == "exporter":
         for lot in ordered:
-            if lot.purchased_by_company_id != principal.company_id:
+            if not is_own_company(principal, lot.purchased_by_company_id):
                 raise forbidden(f"Lot {lot.lot_code} was not purchased by your company")
     for lot in ordered:
         if lot.status != LOT_PURCHASED:
@@ -94,16 +94,19 @@ def _scope(principal: Principal, query):
         return query
     if principal.role == "exporter":
         return query.where(
-            or_(BatchNft.creator_company_id == company, BatchNft.current_owner_company_id == company)
+            or_(
+                of_company(BatchNft.creator_company_id, company),
+                of_company(BatchNft.current_owner_company_id, company),
+            )
         )
     if principal.role == "buyer":
-        return query.where(BatchNft.current_owner_company_id == company)
+        return query.where(of_company(BatchNft.current_owner_company_id, company))
     if principal.role == "producer":
         return query.where(
             exists()
             .where(BatchLot.batch_id == BatchNft.id)
             .where(BatchLot.lot_id == ProducerLot.id)
-            .where(ProducerLot.producer_company_id == company)
+            .where(of_company(ProducerLot.producer_company_id, company))
         )
     return None
 

@@ -11,7 +11,13 @@ from sqlalchemy import exists, select
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json, require_fields
-from triboka_api.domain.access import contract_visible_to, is_contract_party, producer_linked_to_contract
+from triboka_api.domain.access import (
+    contract_visible_to,
+    is_contract_party,
+    is_own_company,
+    of_company,
+    producer_linked_to_contract,
+)
 from triboka_api.domain.contracts import check_transition
 from triboka_api.models import Company, ContractFixation, ExportContract, ProducerLot, utcnow
 from triboka_api.serializers.common import company_name, iso, num
@@ -47,14 +53,14 @@ async def list_contracts(
     query = select(ExportContract).order_by(ExportContract.id)
     company = principal.company_id
     if principal.role == "exporter":
-        query = query.where(ExportContract.exporter_company_id == company)
+        query = query.where(of_company(ExportContract.exporter_company_id, company))
     elif principal.role == "buyer":
-        query = query.where(ExportContract.buyer_company_id == company)
+        query = query.where(of_company(ExportContract.buyer_company_id, company))
     elif principal.role == "producer":
         query = query.where(
             exists().where(
                 ProducerLot.export_contract_id == ExportContract.id,
-                ProducerLot.producer_company_id == company,
+                of_company(ProducerLot.producer_company_id, company),
             )
         )
     elif not principal.is_admin:
@@ -82,9 +88,9 @@ async def create_contract(principal: PrincipalDep, request: Request, session: Se
         raise bad_request("Buyer company not found")
     if await session.get(Company, body.exporter_company_id) is None:
         raise bad_request("Exporter company not found")
-    if principal.role == "exporter" and body.exporter_company_id != principal.company_id:
+    if principal.role == "exporter" and not is_own_company(principal, body.exporter_company_id):
         raise forbidden("Exporters may only create contracts as the exporter side")
-    if principal.role == "buyer" and body.buyer_company_id != principal.company_id:
+    if principal.role == "buyer" and not is_own_company(principal, body.buyer_company_id):
         raise forbidden("Buyers may only create contracts as the buyer side")
     if body.end_date <= body.start_date:
         raise bad_request("end_date must be after start_date")

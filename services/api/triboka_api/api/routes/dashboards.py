@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.domain.access import of_company
 from triboka_api.models import BatchNft, Company, ContractFixation, ExportContract, ProducerLot
 from triboka_api.queries import lots_by_id
 from triboka_api.serializers.common import certification_list, company_name, iso, num
@@ -38,7 +39,7 @@ def _sum(column):
 @router.get("/api/dashboard/producer")
 async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
-    mine = ProducerLot.producer_company_id == company
+    mine = of_company(ProducerLot.producer_company_id, company)
     total, available, purchased, weight, revenue = (
         await session.execute(
             select(
@@ -94,8 +95,8 @@ def _producer_name(lot: ProducerLot) -> str | None:
 @router.get("/api/dashboard/exporter")
 async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
-    bought = and_(ProducerLot.purchased_by_company_id == company, ProducerLot.status == "purchased")
-    own_batches = BatchNft.creator_company_id == company
+    bought = and_(of_company(ProducerLot.purchased_by_company_id, company), ProducerLot.status == "purchased")
+    own_batches = of_company(BatchNft.creator_company_id, company)
     # the five figures in one round trip
     purchased_count, purchased_weight, available_count, batch_count, batch_weight = (
         await session.execute(
@@ -246,18 +247,19 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
         }
     if principal.role == "exporter":
         total, active, volume, fixed = await _contract_metrics(
-            session, ExportContract.exporter_company_id == company
+            session, of_company(ExportContract.exporter_company_id, company)
         )
         fixations = await session.scalar(
             select(func.count(ContractFixation.id))
             .join(ExportContract, ExportContract.id == ContractFixation.export_contract_id)
-            .where(ExportContract.exporter_company_id == company)
+            .where(of_company(ExportContract.exporter_company_id, company))
         )
         # "Purchase" contracts of the from-lots flow store the producer in the exporter column (§9 #11).
         producers = (
             select(ExportContract.exporter_company_id)
             .where(
-                ExportContract.buyer_company_id == company, ExportContract.status.in_(("active", "completed"))
+                of_company(ExportContract.buyer_company_id, company),
+                ExportContract.status.in_(("active", "completed")),
             )
             .distinct()
         )
@@ -278,7 +280,7 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
         }
     if principal.role == "buyer":
         total, active, volume, fixed = await _contract_metrics(
-            session, ExportContract.buyer_company_id == company
+            session, of_company(ExportContract.buyer_company_id, company)
         )
         return {
             "my_contracts": total,
@@ -294,7 +296,7 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
                     func.count().filter(ProducerLot.status == "available"),
                     _sum(ProducerLot.weight_kg),
                     func.count(ProducerLot.export_contract_id),
-                ).where(ProducerLot.producer_company_id == company)
+                ).where(of_company(ProducerLot.producer_company_id, company))
             )
         ).one()
         return {

@@ -13,7 +13,7 @@ from triboka_api.api.deps import Principal, PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
-from triboka_api.domain.access import is_contract_party, party_filter
+from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
 from triboka_api.domain.dispatches import available_mt, transition_error
 from triboka_api.models import BatchNft, Dispatch, ExportContract, utcnow
@@ -123,11 +123,13 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     contract = await session.get(ExportContract, body.contract_id)
     if contract is None:
         raise not_found("Contract")
-    if principal.role == "exporter" and contract.exporter_company_id != principal.company_id:
+    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may dispatch against it")
     batch = await session.get(BatchNft, body.batch_id)
     if batch is None:
         raise not_found("Batch")
+    if not batch_dispatchable_by(principal, batch):
+        raise forbidden("Only the batch's creator or owner company may dispatch it")
     available = await available_mt(session, batch)
     if body.quantity_mt > available:
         raise bad_request(f"Quantity exceeds what the batch has left ({float(available):.3f} MT available)")

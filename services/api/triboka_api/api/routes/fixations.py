@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
-from triboka_api.api.errors import forbidden, not_found
+from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
-from triboka_api.domain.access import is_contract_party, party_filter
-from triboka_api.domain.contracts import fix_price, remove_fixation
+from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
+from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
 from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.queries import users_by_id
 from triboka_api.serializers.common import num
@@ -44,7 +44,7 @@ async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
 ):
     contract = await load_contract(session, contract_id)
-    if principal.role == "exporter" and contract.exporter_company_id != principal.company_id:
+    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")
     body = parse_body(FixationBody, await read_json(request))
     return await fix_price(
@@ -200,7 +200,11 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
 @router.delete("/api/fixations/{fixation_id}")
 async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await _load_fixation(session, fixation_id)
-    if not principal.is_admin and fixation.created_by_user_id != principal.id:  # † §3.2: operator too
-        raise forbidden("Only an admin or the fixation's creator may delete it")
+    if not fixation_deletable_by(principal, fixation):  # † §3.2: operator too
+        raise forbidden(
+            "Only an admin or the fixation's creator, while a party of the contract, may delete it"
+        )
+    if fixation.contract.status not in FIXABLE_STATUSES:  # Δ 72: a closed contract's fixations are history
+        raise bad_request(f"Cannot delete fixations of a contract with status '{fixation.contract.status}'")
     contract = await remove_fixation(session, fixation)
     return {"message": "Fixation deleted", "contract_summary": contract_summary(contract)}

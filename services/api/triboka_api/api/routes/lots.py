@@ -15,7 +15,7 @@ from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_ro
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.responses import json_list
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
-from triboka_api.domain.access import lot_trace_visible_to
+from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
 from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
@@ -164,7 +164,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     body = parse_body(CreateLotBody, await read_json(request))
     if body.weight_kg <= 0:
         raise bad_request("weight_kg must be greater than 0")
-    if principal.role == "producer" and body.producer_company_id != principal.company_id:
+    if principal.role == "producer" and not is_own_company(principal, body.producer_company_id):
         raise forbidden("Producers may only register lots for their own company")
     company = await session.get(Company, body.producer_company_id)
     if company is None:
@@ -203,7 +203,7 @@ async def update_lot(
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:
         raise not_found("Lot")
-    if principal.role == "producer" and lot.producer_company_id != principal.company_id:
+    if principal.role == "producer" and not is_own_company(principal, lot.producer_company_id):
         raise forbidden("Not your lot")
     if lot.status != LOT_AVAILABLE:
         raise bad_request(f"Only available lots can be edited (status: {lot.status})")
@@ -235,6 +235,8 @@ async def purchase_lot(
     body = parse_body(PurchaseBody, await read_json(request))
     if body.purchase_price_usd <= 0:
         raise bad_request("purchase_price_usd must be greater than 0")
+    if principal.role == "exporter" and principal.company_id is None:  # Δ 73: no purchase for "company NULL"
+        raise bad_request("Purchasing a lot requires a user with a company")
     result = await session.execute(
         update(ProducerLot)
         .where(ProducerLot.id == lot_id, ProducerLot.status == LOT_AVAILABLE)
@@ -320,7 +322,7 @@ async def search_lots(
 async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) -> dict[str, Any]:
     query = select(ProducerLot).where(ProducerLot.status == LOT_PURCHASED)
     if principal.role == "exporter":
-        query = query.where(ProducerLot.purchased_by_company_id == principal.company_id)
+        query = query.where(of_company(ProducerLot.purchased_by_company_id, principal.company_id))
     lots = [lot_for_batch_item(lot) for lot in await session.scalars(_harvest_order(query))]
     return {"success": True, "count": len(lots), "lots": lots}
 
