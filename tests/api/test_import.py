@@ -367,14 +367,14 @@ async def run_cli_import(settings: Settings, path: Path) -> dict:
     )
     stdout, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()
-    return json.loads(stdout)
+    return json.loads(stdout)["tables"]
 
 
 async def run_inprocess_import(settings: Settings, path: Path) -> dict:
     engine = create_engine(settings)
     try:
         async with engine.begin() as connection:
-            return (await SqliteImporter(path, connection).run()).as_dict()
+            return (await SqliteImporter(path, connection).run()).as_dict()["tables"]
     finally:
         await engine.dispose()
 
