@@ -183,12 +183,14 @@ class AgroWeightImporter:
         return int(ident)
 
     # companies ------------------------------------------------------------------------------------------------
-    async def company(self, row: dict[str, Any], company_type: str) -> str:
+    async def company(self, row: dict[str, Any], table: str, company_type: str) -> str:
         name = as_text(row, NAME)
         if not name:
             raise RowSkipped("no name")
         ident = self.company_ids.get(name.lower())
-        if ident is None:
+        if ident is not None:
+            self.report.table(table).notes["reused the existing company of the same name"] += 1
+        else:
             ident = await self.insert(
                 Company.__table__,
                 {
@@ -204,10 +206,10 @@ class AgroWeightImporter:
         return f"companies/{ident}"
 
     async def producer(self, row: dict[str, Any], key: str) -> str:
-        return await self.company(row, "producer")
+        return await self.company(row, "productores", "producer")
 
     async def customer(self, row: dict[str, Any], key: str) -> str:
-        return await self.company(row, "buyer")
+        return await self.company(row, "clientes", "buyer")
 
     def centres(self) -> None:
         """Collection centres have no home yet: kept aside whole; their names locate lots that lack one."""
@@ -228,6 +230,7 @@ class AgroWeightImporter:
             raise RowSkipped("lot code longer than 100 characters")
         existing = await self.conn.scalar(select(ProducerLot.id).where(ProducerLot.lot_code == code))
         if existing is not None:
+            self.report.table("lotes_cacao").notes["reused the existing producer lot with the same code"] += 1
             return f"producer_lots/{existing}"
         producer = self.mapped_id("productores", pick(row, ("productor_id", "id_productor")))
         centre = self.centre_names.get(str(pick(row, ("centro_acopio_id", "centro_id"))))
@@ -323,6 +326,7 @@ class AgroWeightImporter:
                 raise RowSkipped(
                     f"market_prices already has {existing.close_usd_per_mt} for {day} ({existing.source})"
                 )
+            self.report.table("precios_internacionales").notes["the same close was already recorded"] += 1
             return f"market_prices/{existing.id}"
         market = as_text(row, ("mercado", "bolsa", "fuente", "source"))
         source = "first generation precios_internacionales" + (f" ({market})" if market else "")

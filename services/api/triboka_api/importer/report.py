@@ -24,7 +24,8 @@ class TableReport:
     kept: int = 0  # newly kept aside in legacy_rows, without a home
     skipped: int = 0  # not written in this run (imported or kept aside by an earlier run)
     unmapped: int = 0  # rows whose data lives only in legacy_rows (kept now or by an earlier run)
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)  # why rows were not imported
+    notes: Counter[str] = field(default_factory=Counter)  # how imported rows were mapped, where it matters
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
@@ -94,6 +95,7 @@ class ImportReport:
                     "skipped": t.skipped,
                     "unmapped": t.unmapped,
                     "reasons": dict(t.reasons),
+                    "notes": dict(t.notes),
                 }
                 for name, t in self.tables.items()
             },
@@ -117,7 +119,8 @@ class ImportReport:
             lines.append(
                 f"{name:<26} {t.rows:>6} {t.imported:>8} {t.kept:>6} {t.skipped:>7}  {t.destination()}"
             )
-            lines.extend(f"{'':<28}- {reason}: {count}" for reason, count in t.reasons.items())
+            details = (t.reasons | t.notes).items()
+            lines.extend(f"{'':<28}- {why}: {count}" for why, count in details if why != t.note)
         lines.append("users by password format:")
         for fmt, entry in self.password_formats.items():
             who = f" ({', '.join(entry.emails)})" if fmt in SHOW_EMAILS else ""
