@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,12 @@ UNKNOWN_SCHEMA = [
     "CREATE TABLE sync_queue (device VARCHAR(40), payload TEXT)",
 ]
 ISSUE_COUNTS = {"companies": 12, "users": 5, "producer_lots": 6, "batch_nfts": 1, "trace_events": 3}
-# London and a per-quintal quote have no home in market_prices (USD per metric ton); the ICE rows do.
-ICE_PRICES = {f"2024-0{m}-15": 7000 + 250 * m for m in range(1, 10)} | {"2024-10-15": 7800.5}
+# London and a per-quintal quote have no home in market_prices (USD per metric ton); the ICE rows do. Recent
+# dates, so that C-51 (one year of closes) serves them.
+TODAY = datetime.now(UTC).date()
+ICE_PRICES = {(TODAY - timedelta(days=10 * (9 - i))).isoformat(): 7000.0 + 250 * i for i in range(9)} | {
+    TODAY.isoformat(): 7800.5
+}
 
 
 def build_agroweight_era(path: Path) -> Path:
@@ -374,7 +379,9 @@ def build_unsupported_layouts(path: Path) -> Path:
     db = sqlite3.connect(path)
     older_core(db)
     db.execute("DROP TABLE producer_lots")  # lots were keyed by `codigo` before `lot_code`
-    db.execute("CREATE TABLE producer_lots (id INTEGER PRIMARY KEY, codigo VARCHAR(60), producer_company_id INTEGER)")
+    db.execute(
+        "CREATE TABLE producer_lots (id INTEGER PRIMARY KEY, codigo VARCHAR(60), producer_company_id INTEGER)"
+    )
     db.execute("CREATE TABLE precios_internacionales (id INTEGER PRIMARY KEY, fecha DATE, cierre_gbp REAL)")
     insert(db, "companies", [{"id": 1, "name": "Exportadora", "company_type": "exporter"}])
     insert(
