@@ -74,9 +74,7 @@ def fixture_schema() -> list[str]:
     try:
         return [
             sql
-            for (sql,) in source.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL ORDER BY rowid"
-            )
+            for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
         ]
     finally:
         source.close()
@@ -99,6 +97,7 @@ def older_core(db: sqlite3.Connection) -> None:
         ("users", "keycloak_id"),
         ("export_contracts", "status"),
     ]:
+        db.execute(f"DROP INDEX IF EXISTS ix_{table}_{column}")
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 

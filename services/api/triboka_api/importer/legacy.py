@@ -48,12 +48,13 @@ class LegacyStore:
 
     def mapped_to(self, table: str, key: str) -> str | None:
         """What an earlier run (or this one) mapped this source row into, e.g. `companies/14`."""
-        return self.mapped.get((table, key))
+        return self.mapped.get((table, key[:255]))
 
     def keep(
         self, table: str, key: str, row: dict[str, Any], *, reason: str | None, mapped_to: str | None = None
     ) -> bool:
         """Queue the row's raw copy; False when the same row is already kept."""
+        key = key[:255]  # the column's length; the full key is in the row's data anyway
         data = as_json_row(row)
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
         if (table, key, digest) in self.present:
@@ -64,7 +65,7 @@ class LegacyStore:
         self.pending.append(
             {
                 "source_table": table,
-                "source_key": key[:255],
+                "source_key": key,
                 "digest": digest,
                 "data": data,
                 "reason": reason,
