@@ -8,6 +8,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -243,8 +244,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_import_sqlite(args: argparse.Namespace) -> None:
+    """Exit 0 when every source row is imported (or was before), or with --allow-unmapped; exit 3 when rows have
+    no home in this schema, and then nothing is written: the operator decides to keep them in legacy_rows."""
+    from sqlalchemy.exc import DBAPIError
+
     from triboka_api.db import create_engine
-    from triboka_api.importer import ImportReport, SqliteImporter
+    from triboka_api.importer import ImportExit, ImportReport, SqliteImporter
     from triboka_api.migrate import ensure_current
 
     source = Path(args.path)
@@ -256,18 +261,25 @@ def cmd_import_sqlite(args: argparse.Namespace) -> None:
         engine = create_engine(settings)
         try:
             await ensure_current(engine)
-            async with engine.begin() as connection:
-                return await SqliteImporter(source, connection).run()
+            async with engine.connect() as connection, connection.begin() as transaction:
+                report = await SqliteImporter(source, connection).run()
+                if report.exit_code(allow_unmapped=args.allow_unmapped) != ImportExit.OK:
+                    await transaction.rollback()
+                return report
         finally:
             await engine.dispose()
 
-    report = asyncio.run(run())
+    try:
+        report = asyncio.run(run())
+    except (DBAPIError, sqlite3.DatabaseError) as exc:
+        sys.exit(f"triboka-api: import failed, nothing was written: {exc}")
     if args.json:
         import json
 
-        print(json.dumps(report.as_dict(), indent=2))
+        print(json.dumps(report.as_dict(allow_unmapped=args.allow_unmapped), indent=2))
     else:
-        print(report.render())
+        print(report.render(allow_unmapped=args.allow_unmapped))
+    sys.exit(int(report.exit_code(allow_unmapped=args.allow_unmapped)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer = sub.add_parser("import-sqlite", help="import a first-generation SQLite database")
     importer.add_argument("path")
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
+    importer.add_argument(
+        "--allow-unmapped",
+        action="store_true",
+        help="import even when rows have no home here (they are kept in legacy_rows); otherwise exit 3, write nothing",
+    )
     importer.set_defaults(func=cmd_import_sqlite)
     return parser
 

@@ -6,6 +6,7 @@ from triboka_api.models.company import Company
 from triboka_api.models.contract import ContractFixation, ExportContract
 from triboka_api.models.deal import Deal, DealMember, DealTraceLink
 from triboka_api.models.dispatch import Dispatch
+from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
 from triboka_api.models.market import MarketPrice
 from triboka_api.models.trace import TraceEvent, TraceTimeline
@@ -22,6 +23,7 @@ __all__ = [
     "DealTraceLink",
     "Dispatch",
     "ExportContract",
+    "LegacyRow",
     "MarketPrice",
     "ProducerLot",
     "TraceEvent",

@@ -1,27 +1,42 @@
 """Import a first-generation SQLite database (the ORIG schema of §6) into the current database.
 
 Rows keep their ids so that every reference stays valid. A row is imported once: running the import again
-skips rows that are already there (same id and same natural key), so the import is idempotent. Each skipped
-row is counted with its reason. ORIG quirks handled here: comma-separated certifications (trimmed), JSON kept
-as text (`source_lot_ids`, trace JSON columns, `documents`), `varchar` timestamps, 0/1 booleans, Werkzeug
-password hashes (kept; verified and upgraded at first login), and older snapshots that lack columns (§9 #19).
+skips rows that are already there (same id and same natural key), so the import is idempotent. ORIG quirks
+handled here: comma-separated certifications (trimmed), JSON kept as text (`source_lot_ids`, trace JSON columns,
+`documents`), `varchar` timestamps, 0/1 booleans, Werkzeug and unsalted SHA-256 password hashes (verified and
+upgraded at first login), and older snapshots that lack columns (§9 #19).
+
+Nothing is dropped: every table of the source is reported, and a row that cannot be imported (a table this
+schema has no home for, a table of an unsupported older layout, a dangling reference, a taken e-mail) is kept
+as it was in `legacy_rows` with the reason. The AgroWeight tables of older snapshots are mapped by `agroweight`.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
+from triboka_api.importer.convert import (
+    RowSkipped,
+    as_bool,
+    as_certifications,
+    as_date,
+    as_datetime,
+    as_decimal,
+    as_json,
+)
+from triboka_api.importer.hashes import hash_format, stored_hash
+from triboka_api.importer.legacy import LegacyStore
+from triboka_api.importer.report import ImportReport
+from triboka_api.importer.source import SourceDatabase
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -39,7 +54,8 @@ from triboka_api.models import (
     UserProfile,
 )
 
-NOT_CORE = (
+# Second-tier tables of §6 (deal rooms, DID/KYC): this release has no table for them; their rows are kept.
+SECOND_TIER = (
     "deal_notes",
     "deal_messages",
     "deal_finance_private",
@@ -47,157 +63,96 @@ NOT_CORE = (
     "digital_signatures",
     "kyc_documents",
 )
+# The old database's own bookkeeping: listed in the report, not data to carry over.
+BOOKKEEPING = {
+    "sqlite_sequence": "SQLite's autoincrement counters, not data",
+    "sqlite_stat1": "SQLite's planner statistics, not data",
+    "alembic_version": "the first generation's migration marker, not data",
+}
 
 
-class RowSkipped(Exception):  # noqa: N818 - a reason, not an error
-    """Raised by a converter to skip one source row, with the reason."""
+@dataclass(frozen=True)
+class CoreTable:
+    """How one first-generation table is copied: its target, converter, natural key and the columns the
+    converter cannot do without (a snapshot lacking them has an unsupported layout)."""
 
-
-@dataclass
-class TableReport:
-    imported: int = 0
-    skipped: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-
-    def skip(self, reason: str) -> None:
-        self.skipped += 1
-        self.reasons[reason] += 1
-
-
-@dataclass
-class ImportReport:
-    tables: dict[str, TableReport] = field(default_factory=dict)
-
-    def table(self, name: str) -> TableReport:
-        return self.tables.setdefault(name, TableReport())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            name: {"imported": t.imported, "skipped": t.skipped, "reasons": dict(t.reasons)}
-            for name, t in self.tables.items()
-        }
-
-    def render(self) -> str:
-        lines = [f"{'table':<22} {'imported':>8} {'skipped':>8}  reasons"]
-        for name, t in self.tables.items():
-            reasons = "; ".join(f"{reason} ({count})" for reason, count in t.reasons.items())
-            lines.append(f"{name:<22} {t.imported:>8} {t.skipped:>8}  {reasons}")
-        return "\n".join(lines)
-
-
-# --- value conversions -----------------------------------------------------------------------------------------
-
-
-def as_datetime(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace(" ", "T", 1)).replace(tzinfo=None)
-    except ValueError as exc:
-        raise RowSkipped(f"unparsable timestamp {value!r}") from exc
-
-
-def as_date(value: Any) -> date | None:
-    parsed = as_datetime(value)
-    return parsed.date() if parsed else None
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise RowSkipped(f"unparsable number {value!r}") from exc
-
-
-def as_bool(value: Any, default: bool = True) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "t", "yes"}
-    return bool(value)
-
-
-def as_json(value: Any, default: Any) -> Any:
-    if value in (None, ""):
-        return default
-    if isinstance(value, (list, dict)):
-        return value
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError) as exc:
-        raise RowSkipped("invalid JSON text") from exc
-
-
-def as_certifications(value: Any) -> str | None:
-    parts = [p.strip() for p in str(value).split(",")] if value else []
-    return ",".join(p for p in parts if p) or None
-
-
-# --- the import --------------------------------------------------------------------------------------------------
+    name: str
+    table: Table
+    convert: Callable[[dict[str, Any]], dict[str, Any]]
+    natural_key: str | None = None
+    required: tuple[str, ...] = ()
 
 
 class SqliteImporter:
     def __init__(self, source: Path, connection: AsyncConnection) -> None:
-        self.source = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        self.source.row_factory = sqlite3.Row
+        self.source = SourceDatabase(source)
         self.conn = connection
-        self.report = ImportReport()
+        self.report = ImportReport(source=str(source))
+        self.legacy = LegacyStore(connection)
         self.ids: dict[str, set[int]] = {}
 
-    def source_rows(self, table: str) -> Iterator[sqlite3.Row]:
-        exists = self.source.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
-        ).fetchone()
-        if exists:
-            yield from self.source.execute(f'SELECT * FROM "{table}" ORDER BY rowid')  # noqa: S608 - table names are ours
+    def keep_aside(self, name: str, row: dict[str, Any], reason: str) -> None:
+        kept = self.legacy.keep(name, self.source.key_of(name, row), row, reason=reason)
+        self.report.table(name).keep(reason, new=kept)
+
+    def keep_table(self, name: str, reason: str) -> None:
+        """A whole table without a home: its rows are kept aside, the report says why."""
+        self.report.table(name).note = reason
+        for row in self.source.rows(name):
+            self.keep_aside(name, row, reason)
 
     async def existing(self, table: Table, key: str) -> dict[int, Any]:
         rows = await self.conn.execute(select(table.c.id, table.c[key]))
         return {row[0]: row[1] for row in rows}
 
     async def copy(
-        self,
-        name: str,
-        table: Table,
-        convert: Callable[[dict[str, Any]], dict[str, Any]],
-        natural_key: str | None = None,
+        self, spec: CoreTable, finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     ) -> None:
+        """Copy one table with its ids; `finish` completes a row that will be inserted (costly work that an
+        already imported row need not pay for)."""
+        name, natural_key = spec.name, spec.natural_key
         report = self.report.table(name)
-        present = await self.existing(table, natural_key or "id")
-        present_keys = {v: k for k, v in present.items()} if natural_key else {}
+        present = await self.existing(spec.table, natural_key or "id")
         imported = self.ids.setdefault(name, set(present))
+        source = self.source.tables.get(name)
+        if source is None:
+            return
+        missing = [column for column in ("id", *spec.required) if not source.has(column)]
+        if missing:
+            self.keep_table(name, f"unsupported schema version: no column {', '.join(missing)}")
+            return
+        report.target(spec.table.name)
+        present_keys = {v: k for k, v in present.items()} if natural_key else {}
         batch: list[dict[str, Any]] = []
-        for source_row in self.source_rows(name):
-            row = dict(source_row)
+        for row in self.source.rows(name):
             try:
-                values = convert(row)
+                values = spec.convert(row)
             except RowSkipped as skipped:
-                report.skip(str(skipped))
+                self.keep_aside(name, row, str(skipped))
+                continue
+            except (ValueError, TypeError, KeyError) as exc:
+                self.keep_aside(name, row, f"unreadable value: {exc}")
                 continue
             ident = values["id"]
             if ident in present:
                 if natural_key and present[ident] != values[natural_key]:
-                    report.skip(f"id taken by another {natural_key}")
+                    self.keep_aside(name, row, f"id taken by another {natural_key}")
                 else:
                     report.skip("already imported")
                 continue
             if natural_key and values[natural_key] in present_keys:
-                report.skip(f"{natural_key} already exists")
+                self.keep_aside(name, row, f"{natural_key} already exists")
                 continue
-            batch.append(values)
+            batch.append(finish(values) if finish else values)
             imported.add(ident)
             if natural_key:
                 present_keys[values[natural_key]] = ident
             report.imported += 1
         if batch:
-            await self.conn.execute(table.insert(), batch)
+            await self.conn.execute(spec.table.insert(), batch)
 
     def ref(self, table: str, value: Any, *, required: bool = False) -> int | None:
-        """A foreign key into an imported table; a dangling one skips the row (required) or becomes NULL."""
+        """A foreign key into an imported table; a dangling one keeps the row aside (required) or becomes NULL."""
         if value in (None, ""):
             if required:
                 raise RowSkipped(f"missing reference to {table}")
@@ -472,31 +427,98 @@ class SqliteImporter:
             "updated_at": as_datetime(r.get("updated_at")) or created,
         }
 
+    def core_tables(self) -> list[CoreTable]:
+        return [
+            CoreTable("companies", Company.__table__, self.company, required=("name",)),
+            CoreTable("users", User.__table__, self.user, "email", required=("email",)),
+            CoreTable("user_profiles", UserProfile.__table__, self.profile, required=("user_id",)),
+            CoreTable("deals", Deal.__table__, self.deal, "deal_code", required=("deal_code", "admin_id")),
+            CoreTable(
+                "deal_members", DealMember.__table__, self.deal_member, required=("deal_id", "party_id")
+            ),
+            CoreTable(
+                "deal_trace_links", DealTraceLink.__table__, self.deal_trace_link, required=("deal_id",)
+            ),
+            CoreTable(
+                "export_contracts",
+                ExportContract.__table__,
+                self.contract,
+                "contract_code",
+                required=("contract_code",),
+            ),
+            CoreTable(
+                "contract_fixations",
+                ContractFixation.__table__,
+                self.fixation,
+                required=("export_contract_id",),
+            ),
+            CoreTable("producer_lots", ProducerLot.__table__, self.lot, "lot_code", required=("lot_code",)),
+            CoreTable("batch_nfts", BatchNft.__table__, self.batch, "batch_code", required=("batch_code",)),
+            CoreTable(
+                "dispatches",
+                Dispatch.__table__,
+                self.dispatch,
+                "dispatch_code",
+                required=("dispatch_code", "contract_id", "batch_id", "created_by_id"),
+            ),
+            CoreTable(
+                "trace_events",
+                TraceEvent.__table__,
+                self.trace_event,
+                required=("event_type", "entity_type", "entity_id"),
+            ),
+            CoreTable(
+                "trace_timelines",
+                TraceTimeline.__table__,
+                self.trace_timeline,
+                required=("entity_type", "entity_id"),
+            ),
+        ]
+
     async def run(self) -> ImportReport:
-        await self.copy("companies", Company.__table__, self.company)
-        await self.copy("users", User.__table__, self.user, natural_key="email")
-        await self.copy("user_profiles", UserProfile.__table__, self.profile)
-        await self.copy("deals", Deal.__table__, self.deal, natural_key="deal_code")
-        await self.copy("deal_members", DealMember.__table__, self.deal_member)
-        await self.copy("deal_trace_links", DealTraceLink.__table__, self.deal_trace_link)
-        await self.copy(
-            "export_contracts", ExportContract.__table__, self.contract, natural_key="contract_code"
-        )
-        await self.copy("contract_fixations", ContractFixation.__table__, self.fixation)
-        await self.copy("producer_lots", ProducerLot.__table__, self.lot, natural_key="lot_code")
-        await self._copy_batches()
-        await self.copy("dispatches", Dispatch.__table__, self.dispatch, natural_key="dispatch_code")
-        await self.copy("trace_events", TraceEvent.__table__, self.trace_event)
-        await self.copy("trace_timelines", TraceTimeline.__table__, self.trace_timeline)
-        for table in NOT_CORE:
-            rows = sum(1 for _ in self.source_rows(table))
-            if rows:
-                self.report.table(table).skipped = rows
-                self.report.table(table).reasons["not part of the core schema (second tier)"] = rows
+        try:
+            return await self._run()
+        finally:
+            self.source.close()
+
+    async def _run(self) -> ImportReport:
+        for name, table in self.source.tables.items():
+            self.report.table(name).rows = table.rows
+        await self.legacy.load()
+        for spec in self.core_tables():
+            if spec.name == "batch_nfts":
+                await self._copy_batches(spec)
+            elif spec.name == "users":
+                await self.copy(spec, finish=self._user_password)
+            else:
+                await self.copy(spec)
+        self._report_password_formats()
         await self._reset_sequences()
+        # After the sequences: AgroWeight rows get new ids, which must not collide with the imported ones.
+        await AgroWeightImporter(self).run()
+        handled = {spec.name for spec in self.core_tables()} | set(AGROWEIGHT_TABLES)
+        for name in self.source.tables:
+            if name in handled:
+                continue
+            if name in BOOKKEEPING or name.startswith("sqlite_"):
+                self.report.table(name).note = BOOKKEEPING.get(name, "SQLite internal table, not data")
+            elif name in SECOND_TIER:
+                self.keep_table(name, "second-tier table: no home in this release yet")
+            else:
+                self.keep_table(name, "unknown table: no home in this release")
+        await self.legacy.flush()
         return self.report
 
-    async def _copy_batches(self) -> None:
+    @staticmethod
+    def _user_password(values: dict[str, Any]) -> dict[str, Any]:
+        return values | {"password_hash": stored_hash(values["password_hash"])}
+
+    def _report_password_formats(self) -> None:
+        for row in self.source.rows("users"):
+            if row.get("email"):
+                self.report.password_format(hash_format(row.get("password_hash")), str(row["email"]).strip())
+
+    async def _copy_batches(self, spec: CoreTable) -> None:
         members: list[dict[str, Any]] = []
         lot_batch: dict[int, int] = {}
 
@@ -508,11 +530,13 @@ class SqliteImporter:
             return values
 
         before = self.report.table("batch_nfts").imported
-        await self.copy("batch_nfts", BatchNft.__table__, convert, natural_key="batch_code")
+        await self.copy(replace(spec, convert=convert))
         imported = self.ids["batch_nfts"]
         new_members = [m for m in members if m["batch_id"] in imported]
         existing = {(b, p) for b, p in await self.conn.execute(select(BatchLot.batch_id, BatchLot.position))}
         new_members = [m for m in new_members if (m["batch_id"], m["position"]) not in existing]
+        if self.report.table("batch_nfts").into:
+            self.report.table("batch_nfts").target(BatchLot.__tablename__)
         if new_members:
             await self.conn.execute(BatchLot.__table__.insert(), new_members)
         if self.report.table("batch_nfts").imported > before:
