@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import Principal
+from triboka_api.domain.bounds import row_id
 from triboka_api.models import BatchLot, BatchNft, DealMember, DealTraceLink, ExportContract, ProducerLot
 
 
@@ -130,9 +131,9 @@ async def trace_entity_allowed(
     """The trace entity permission rule (C-41, C-43, C-45) with the Δs of §4.10."""
     if principal.is_admin:
         return True
-    if not entity_id.isdigit():
+    ident = row_id(entity_id)
+    if ident is None:
         return False
-    ident = int(entity_id)
     company = principal.company_id
     if entity_type == "lot":
         lot = await session.get(ProducerLot, ident)

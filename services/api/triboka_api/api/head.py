@@ -1,0 +1,27 @@
+"""HEAD on every GET route (issue 11): answered as the GET, without a body (uptime checkers send HEAD)."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class HeadAsGetMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        # In place, so the middlewares outside see the matched route (metrics and logs count it as a GET).
+        # The headers, Content-Length included, stay those of the GET, as HEAD requires.
+        scope["method"] = "GET"
+        await self.app(scope, receive, without_body)
