@@ -15,13 +15,11 @@ class HeadAsGetMiddleware:
             return
 
         async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b""})
 
-        # In place, so the middlewares outside see the matched route (metrics and logs count it as a GET).
-        # The headers, Content-Length included, stay those of the GET, as HEAD requires.
+        # in place, so the metrics and logs outside see the matched route; the GET's headers stay (HEAD's rule)
         scope["method"] = "GET"
         await self.app(scope, receive, without_body)
