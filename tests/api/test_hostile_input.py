@@ -18,14 +18,14 @@ from typing import Any, get_args
 
 import pytest
 import pytest_asyncio
-from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.routing import RouteContext
 from sqlalchemy import select
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
 
 from tests.api.conftest import JWT_SECRET, PASSWORD
-from tests.api.helpers import assert_ok
+from tests.api.helpers import api_routes, assert_ok
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 TEXT_MAX = 10_000  # the documented maximum of Text columns and of strings no column describes
@@ -85,7 +85,9 @@ class Num:
 @dataclass
 class Moment:
     value: Any
-    lenient: bool = False  # C-41 event_timestamp: an unparsable value is ignored (only parsable ones are refused)
+    lenient: bool = (
+        False  # C-41 event_timestamp: an unparsable value is ignored (only parsable ones are refused)
+    )
 
     def hostile(self) -> list[Any]:
         return BAD_MOMENTS[:3] if self.lenient else BAD_MOMENTS
@@ -276,11 +278,6 @@ HOSTILE_BY_TYPE: dict[Any, list[str]] = {
 }
 
 
-def api_routes(app) -> list[RouteContext]:
-    """The app's API routes as its route table has them (included routers flattened)."""
-    return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
-
-
 def _route_table() -> list[tuple[str, str]]:
     """The (method, path) pairs of the app (building the app needs no database)."""
     app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", jwt_secret=JWT_SECRET))
@@ -388,7 +385,9 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
         return await client.request(method, url, headers=admin.headers, **kwargs)
 
     valid_path = _path(route, rows)
-    for param in route.dependant.path_params:  # ids beyond their column name no row; NUL and huge strings: 400
+    for (
+        param
+    ) in route.dependant.path_params:  # ids beyond their column name no row; NUL and huge strings: 400
         if _plain(param.field_info.annotation) is int:
             for bad in [*OUT_OF_RANGE_IDS[:2], "99999999999999999999999"]:
                 case = f"path {param.name}={bad}"

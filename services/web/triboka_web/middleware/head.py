@@ -20,6 +20,11 @@ class HeadAsGetMiddleware:
             elif not message.get("more_body", False):
                 await send({"type": "http.response.body", "body": b""})
 
-        # in place, so the metrics and logs outside see the matched route; the GET's headers stay (HEAD's rule)
-        scope["method"] = "GET"
-        await self.app(scope, receive, without_body)
+        # A copy: the server keeps reading the method from its own scope (a GET would owe it the body). The GET's
+        # headers stay, Content-Length included, as HEAD requires.
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, without_body)
+        finally:
+            if "route" in as_get:  # the matched route, which the metrics and logs outside label requests by
+                scope["route"] = as_get["route"]
