@@ -254,8 +254,10 @@ def check_parameter(name: str, raw: str, annotation: type) -> None:
         integer_bound = bound if bound and bound.kind is Kind.INTEGER else id_bound()
         _check_column_value(name, raw, integer_bound)
     elif annotation is float:
-        number = _decimal(raw)
-        if number is not None and not number.is_finite():
-            raise OutOfBoundsError(name, "must be a finite number")
+        try:
+            number = float(raw)
+        except ValueError:
+            return
+        check_finite(name, number)  # "1e999" too: it is infinity as a float
     elif annotation in (date, datetime):
         _check_column_value(name, raw, Bound(Kind.DATETIME))
