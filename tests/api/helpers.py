@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import jwt
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 NAIVE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -401,3 +403,8 @@ PUBLIC_ROUTES = [
 
 def route_id(route: tuple[str, str]) -> str:
     return f"{route[0]} {route[1]}"
+
+
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """The app's API routes as its route table has them (included routers flattened)."""
+    return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]

@@ -186,3 +186,22 @@ def test_check_schema_waits_for_the_migration(tmp_path: Path) -> None:
     assert "this release needs" in waiting.stderr
     assert _cli("migrate", env=env).returncode == 0
     assert _cli("check-schema", env=env).returncode == 0
+
+
+def test_head_and_the_body_limit_through_the_real_server(server) -> None:
+    """Issue 11 through uvicorn: HEAD answered without a body, and a chunked body (no Content-Length) refused
+    with 413 once it passes TRIBOKA_MAX_BODY_BYTES (1 MiB by default)."""
+    base, *_ = server
+    get, head = httpx.get(f"{base}/api/health"), httpx.head(f"{base}/api/health")
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"farm_name": "'
+        for _ in range(1100):  # 1.1 MiB
+            yield b"x" * 1024
+
+    response = httpx.post(f"{base}/api/auth/login", content=chunks(), timeout=30)
+    assert response.status_code == 413, response.text
+    assert set(response.json()) == {"error"}

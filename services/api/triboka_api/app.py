@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from triboka_api import __version__
+from triboka_api.api.body_limit import BodyLimitMiddleware
 from triboka_api.api.errors import install_error_handlers
+from triboka_api.api.head import HeadAsGetMiddleware
+from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.routes import (
     auth,
     batches,
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         redirect_slashes=False,  # §1.1: no trailing-slash routes and no redirect
+        dependencies=[Depends(bounded_parameters)],
     )
     app.state.settings = settings
     app.state.session_gate = SessionGate(
@@ -88,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

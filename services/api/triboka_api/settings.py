@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     graceful_shutdown_seconds: int = Field(default=20, ge=0)
     user_cache_seconds: float = Field(default=2.0, ge=0)
     market_cache_seconds: float = Field(default=60.0, ge=0)
+    # request bodies above this are refused with 413 as they arrive (1 MiB: far above any JSON the API takes)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
 
     @model_validator(mode="before")
     @classmethod

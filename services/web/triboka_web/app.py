@@ -15,6 +15,7 @@ from triboka_web.csrf import verify_csrf
 from triboka_web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from triboka_web.jsonlog import configure_logging
 from triboka_web.metrics import MetricsMiddleware
+from triboka_web.middleware.head import HeadAsGetMiddleware
 from triboka_web.middleware.locale import LocaleMiddleware
 from triboka_web.middleware.request_id import RequestIdMiddleware
 from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Added innermost first: the request ID wraps everything, the error page renders inside the session.
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(
         SessionMiddleware,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
 from pathlib import Path
 
@@ -69,13 +70,28 @@ def parse_timestamp(value: str | None) -> datetime | None:
         return None
 
 
-def fmt_number(value: float | int | None, digits: int = 2, unit: str = "") -> str:
-    """`1.234,50 USD` in Spanish, `1,234.50 USD` in English; `—` (without the unit) when there is no value."""
-    if value is None:
+def _finite_number(value: object) -> Decimal | None:
+    """What the API sent as a number (or a numeric string) as a Decimal; None for anything else, NaN and the
+    infinities included: a page must render whatever a row holds (issue 11)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def fmt_number(value: object, digits: int = 2, unit: str = "") -> str:
+    """`1.234,50 USD` in Spanish, `1,234.50 USD` in English; `—` (without the unit) when there is no number."""
+    number = _finite_number(value)
+    if number is None:
         return "—"
     pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
-    number = format_decimal(value, format=pattern, locale=current_locale())
-    return f"{number} {unit}" if unit else number
+    # enough precision to quantize any finite value to `digits` places (1e300 exceeds the default 28 digits)
+    with localcontext(prec=max(28, number.adjusted() + digits + 2)):
+        text = format_decimal(number, format=pattern, locale=current_locale())
+    return f"{text} {unit}" if unit else text
 
 
 def fmt_date(value: str | date | None) -> str:

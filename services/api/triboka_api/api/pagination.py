@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from triboka_api.api.errors import bad_request
+from triboka_api.domain.bounds import OutOfBoundsError, check_integer, id_bound
 
 
 def _page(value: str | None, name: str, default: int) -> int:
@@ -15,6 +16,10 @@ def _page(value: str | None, name: str, default: int) -> int:
         number = int(value)
     except ValueError as exc:
         raise bad_request(f"Query parameter '{name}' must be an integer") from exc
+    try:
+        check_integer(name, number, id_bound())  # the offset it makes must fit the database's integers
+    except OutOfBoundsError as exc:
+        raise bad_request(str(exc)) from exc
     return number if number >= 1 else default
 
 

@@ -1,13 +1,14 @@
 """Request bodies, checked the way the contract orders them (§1.4).
 
 Required fields are checked first, in the model's declaration order, and the first missing one is named in a
-400; then types are validated (numeric strings coerce, §1.4). Handlers call `parse_body` at the point of their
-order of checks where the contract puts body validation (often after role and existence checks).
+400; then types are validated (numeric strings coerce, §1.4). Handlers call `read_json` and `parse_body` at the
+point of their order of checks where the contract puts body validation (often after role and existence checks);
+`read_json` also holds every value to the bounds of the column it is named after (issue 11, `domain.bounds`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -16,23 +17,14 @@ from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from triboka_api.api.errors import bad_request
+from triboka_api.domain.bounds import OutOfBoundsError, check_document, check_moment, parse_iso_datetime
 
 
 class RequestModel(BaseModel):
     """Base of every request body: unknown keys are ignored, as the first generation did."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
-
-
-def parse_iso_datetime(value: str) -> datetime:
-    """`YYYY-MM-DD`, ISO datetimes, a trailing `Z` or an offset; converted to UTC, zone dropped (§1.5)."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValueError("expected an ISO-8601 date or datetime") from exc
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    # NaN and ±Infinity arrive as strings ("NaN", "inf") that float fields would otherwise coerce (issue 11)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, allow_inf_nan=False)
 
 
 def _to_utc_naive(value: Any) -> Any:
@@ -64,13 +56,16 @@ def parse_datetime_param(name: str, value: str | None) -> datetime | None:
     if value is None or value == "":
         return None
     try:
-        return _to_utc_naive(value)
-    except ValueError as exc:
+        parsed = _to_utc_naive(value)
+        check_moment(name, parsed)
+    except ValueError as exc:  # OutOfBoundsError is a ValueError too
         raise bad_request(f"Invalid date for '{name}'") from exc
+    return parsed
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; anything else is 400 `JSON body required` (Δ §1.4)."""
+    """The request body as a JSON object; anything else is 400 `JSON body required` (Δ §1.4). Every value is
+    then held to the bounds of the column it is named after (issue 11, `domain.bounds`): 400 naming it."""
     raw = await request.body()
     try:
         data = orjson.loads(raw) if raw else None
@@ -78,6 +73,10 @@ async def read_json(request: Request) -> dict[str, Any]:
         data = None
     if not isinstance(data, dict):
         raise bad_request("JSON body required")
+    try:
+        check_document(data)
+    except OutOfBoundsError as exc:
+        raise bad_request(str(exc)) from exc
     return data
 
 

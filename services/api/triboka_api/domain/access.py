@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import Principal
+from triboka_api.domain.bounds import row_id
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -179,9 +180,9 @@ async def trace_entity_allowed(
     """The trace entity permission rule (C-41, C-43, C-45) with the Δs of §4.10; unknown roles: none (Δ 71)."""
     if principal.is_admin:
         return True
-    if principal.role not in PARTY_ROLES or not entity_id.isdigit():
+    ident = row_id(entity_id)
+    if principal.role not in PARTY_ROLES or ident is None:
         return False
-    ident = int(entity_id)
     company = party_company(principal)
     if entity_type == "lot":
         lot = await session.get(ProducerLot, ident)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, MetaData, Numeric, String
@@ -30,7 +30,24 @@ intpk = Annotated[int, mapped_column(primary_key=True)]
 str50 = Annotated[str, mapped_column(String(50))]
 str100 = Annotated[str, mapped_column(String(100))]
 str255 = Annotated[str, mapped_column(String(255))]
-money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
+
+
+class Sign(StrEnum):
+    """The sign a NUMERIC column's values may have; input checks derive from it (domain/bounds.py)."""
+
+    POSITIVE = "positive"  # weights, volumes, quantities: > 0 at the stored scale
+    NON_NEGATIVE = "non_negative"  # costs and prices
+    ANY = "any"  # differentials, and values the API derives
+
+
+SIGN = "sign"  # the Column.info key holding a Sign
+
+
+def amount(precision: int, scale: int, sign: Sign, **options: Any) -> Any:
+    """A NUMERIC(precision, scale) column with its sign rule (every NUMERIC column declares one)."""
+    return mapped_column(Numeric(precision, scale), info={SIGN: sign}, **options)
+
+
 created_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, nullable=False)]
 updated_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)]
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triboka_api.models.base import Base, created_ts, intpk, money, str50, str100, str255
+from triboka_api.models.base import Base, Sign, amount, created_ts, intpk, str50, str100, str255
 from triboka_api.models.company import Company
 from triboka_api.models.lot import ProducerLot
 
@@ -17,7 +17,7 @@ class BatchNft(Base):
 
     id: Mapped[intpk]
     batch_code: Mapped[str] = mapped_column(String(100), unique=True)
-    total_weight_kg: Mapped[money] = mapped_column(default=Decimal(0))
+    total_weight_kg: Mapped[Decimal] = amount(12, 2, Sign.POSITIVE, default=Decimal(0))
     batch_type: Mapped[str50 | None]
     location: Mapped[str255 | None]
     creator_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -51,6 +51,6 @@ class BatchLot(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch_nfts.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("producer_lots.id"), index=True)
-    weight_kg: Mapped[money]
+    weight_kg: Mapped[Decimal] = amount(12, 2, Sign.POSITIVE)
 
     lot: Mapped[ProducerLot] = relationship(lazy="raise")

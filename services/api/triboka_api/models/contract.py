@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triboka_api.models.base import Base, created_ts, intpk, money, str50, str100, updated_ts, utcnow
+from triboka_api.models.base import Base, Sign, amount, created_ts, intpk, str50, str100, updated_ts, utcnow
 from triboka_api.models.company import Company
 
 
@@ -24,9 +24,9 @@ class ExportContract(Base):
     exporter_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     product_type: Mapped[str100 | None] = mapped_column(index=True)
     product_grade: Mapped[str50 | None]
-    total_volume_mt: Mapped[money] = mapped_column(default=Decimal(0))
-    fixed_volume_mt: Mapped[money] = mapped_column(default=Decimal(0))
-    differential_usd: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    total_volume_mt: Mapped[Decimal] = amount(12, 2, Sign.POSITIVE, default=Decimal(0))
+    fixed_volume_mt: Mapped[Decimal] = amount(12, 2, Sign.NON_NEGATIVE, default=Decimal(0))
+    differential_usd: Mapped[Decimal] = amount(10, 2, Sign.ANY, default=Decimal(0))
     start_date: Mapped[datetime | None]
     end_date: Mapped[datetime | None]
     delivery_date: Mapped[datetime | None]
@@ -50,11 +50,11 @@ class ContractFixation(Base):
 
     id: Mapped[intpk]
     export_contract_id: Mapped[int] = mapped_column(ForeignKey("export_contracts.id"), index=True)
-    fixed_quantity_mt: Mapped[money]
-    spot_price_usd: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    total_value_usd: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    fixed_quantity_mt: Mapped[Decimal] = amount(12, 2, Sign.POSITIVE)
+    spot_price_usd: Mapped[Decimal] = amount(10, 2, Sign.NON_NEGATIVE)
+    total_value_usd: Mapped[Decimal] = amount(16, 2, Sign.ANY)
     # Snapshot of the contract differential at fixation time, so later contract edits cannot rewrite history.
-    differential_usd: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    differential_usd: Mapped[Decimal | None] = amount(10, 2, Sign.ANY)
     fixation_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     blockchain_fixation_id: Mapped[str100 | None]

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triboka_api.models.base import Base, created_ts, intpk, str50, str100, str255, updated_ts
+from triboka_api.models.base import Base, Sign, amount, created_ts, intpk, str50, str100, str255, updated_ts
 from triboka_api.models.company import Company
 from triboka_api.models.user import User
 
@@ -21,12 +21,12 @@ class ProducerLot(Base):
     farm_name: Mapped[str255 | None]
     location: Mapped[str255 | None]
     product_type: Mapped[str100 | None]
-    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), index=True)
+    weight_kg: Mapped[Decimal | None] = amount(12, 2, Sign.POSITIVE, index=True)
     quality_grade: Mapped[str50 | None] = mapped_column(index=True)
-    moisture_content: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    moisture_content: Mapped[Decimal | None] = amount(5, 2, Sign.NON_NEGATIVE)
     harvest_date: Mapped[datetime | None] = mapped_column(index=True)
     purchase_date: Mapped[datetime | None]
-    purchase_price_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    purchase_price_usd: Mapped[Decimal | None] = amount(14, 2, Sign.NON_NEGATIVE)
     certifications: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str50] = mapped_column(default="available", index=True)
     blockchain_lot_id: Mapped[str100 | None] = mapped_column(index=True)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Numeric, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from triboka_api.models.base import Base, created_ts, intpk
+from triboka_api.models.base import Base, Sign, amount, created_ts, intpk
 
 
 class MarketPrice(Base):
@@ -18,6 +18,6 @@ class MarketPrice(Base):
     id: Mapped[intpk]
     symbol: Mapped[str] = mapped_column(String(20), default="CC")
     price_date: Mapped[date] = mapped_column(index=True)
-    close_usd_per_mt: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    close_usd_per_mt: Mapped[Decimal] = amount(12, 2, Sign.NON_NEGATIVE)
     source: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[created_ts]

@@ -15,6 +15,7 @@ from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_ro
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
 from triboka_api.domain.access import trace_entity_allowed
+from triboka_api.domain.bounds import row_id
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
 from triboka_api.serializers.trace import event_view, timeline_view
@@ -100,10 +101,11 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     entity_id = str(body.entity_id).strip()
     if not await trace_entity_allowed(session, principal, body.entity_type, entity_id):
         raise forbidden("No permission to record events for this entity")
+    ident = row_id(entity_id)  # None beyond any row id: no such entity
     if (
         principal.is_admin
         and entity_id.isdigit()
-        and await session.get(ENTITY_MODELS[body.entity_type], int(entity_id)) is None
+        and (ident is None or await session.get(ENTITY_MODELS[body.entity_type], ident) is None)
     ):
         raise not_found(body.entity_type.capitalize())
     event = TraceEvent(
