@@ -36,6 +36,14 @@ class ApiNotFoundError(ApiError):
     """404 from the API."""
 
 
+class ApiRateLimitedError(ApiError):
+    """429: the API's rate limit or sign-in lockout; `retry_after` is its `Retry-After` in seconds."""
+
+    def __init__(self, message: str, body: object, retry_after: int | None) -> None:
+        super().__init__(429, message, body)
+        self.retry_after = retry_after
+
+
 class ApiUnavailableError(Exception):
     """The API could not be reached, timed out or failed with a 5xx."""
 
@@ -70,18 +78,25 @@ def _raise_for(response: httpx.Response) -> None:
         raise ApiForbiddenError(status, message, body)
     if status == 404:
         raise ApiNotFoundError(status, message, body)
+    if status == 429:
+        retry_after = response.headers.get("retry-after", "")
+        raise ApiRateLimitedError(message, body, int(retry_after) if retry_after.isdigit() else None)
     raise ApiError(status, message, body)
 
 
 class ApiClient:
     """Calls the API as one user (the bearer token from the session), or anonymously."""
 
-    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, token: str | None = None, forwarded_for: str | None = None
+    ) -> None:
         self._http = http
         self._token = token
+        self._forwarded_for = forwarded_for
 
-    def as_user(self, token: str | None) -> ApiClient:
-        return ApiClient(self._http, token)
+    def as_user(self, token: str | None, forwarded_for: str | None = None) -> ApiClient:
+        """This client acting for one browser: its API token and its `X-Forwarded-For` chain."""
+        return ApiClient(self._http, token, forwarded_for)
 
     async def request(
         self,
@@ -94,6 +109,8 @@ class ApiClient:
         headers = {"X-Request-ID": request_id_var.get()}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        if self._forwarded_for:
+            headers["X-Forwarded-For"] = self._forwarded_for
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         started = time.perf_counter()
         try:

@@ -20,6 +20,7 @@ from triboka_web.middleware.locale import LocaleMiddleware
 from triboka_web.middleware.request_id import RequestIdMiddleware
 from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
 from triboka_web.routers import ROUTERS
+from triboka_web.session_token import TokenSealer
 from triboka_web.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(verify_csrf)],
     )
     app.state.settings = settings
+    app.state.token_sealer = TokenSealer(settings.secret_key.get_secret_value())
     # Added innermost first: the request ID wraps everything, the error page renders inside the session.
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(HeadAsGetMiddleware)

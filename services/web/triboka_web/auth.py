@@ -1,4 +1,4 @@
-"""The signed-in user, kept in the session next to the API token, and the guards that pages use."""
+"""The signed-in user, kept in the session next to the sealed API token, and the guards that pages use."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.requests import Request
 from triboka_web.csrf import rotate_csrf_token
 from triboka_web.middleware.locale import SESSION_KEY as LOCALE_KEY
 from triboka_web.roles import Action, can
+from triboka_web.session_token import TokenSealer
 
 TOKEN_KEY = "api_token"  # noqa: S105 - a session key, not a secret
 USER_KEY = "user"
@@ -49,14 +50,24 @@ def end_session(request: Request) -> None:
 
 def start_session(request: Request, token: str, user: SessionUser) -> None:
     end_session(request)
-    request.session[TOKEN_KEY] = token
+    request.session[TOKEN_KEY] = token_sealer(request).seal(token)
     request.session[USER_KEY] = user.model_dump()
     rotate_csrf_token(request)
 
 
+def token_sealer(request: Request) -> TokenSealer:
+    sealer: TokenSealer = request.app.state.token_sealer
+    return sealer
+
+
+def session_token(request: Request) -> str | None:
+    """The signed-in user's API token, unsealed; None when there is none (or it was sealed with another key)."""
+    return token_sealer(request).unseal(request.session.get(TOKEN_KEY))
+
+
 def session_user(request: Request) -> SessionUser | None:
     data = request.session.get(USER_KEY)
-    return SessionUser.model_validate(data) if data and request.session.get(TOKEN_KEY) else None
+    return SessionUser.model_validate(data) if data and session_token(request) else None
 
 
 def require_user(request: Request) -> SessionUser:

@@ -16,11 +16,13 @@ from triboka_web.api_client import (
     ApiError,
     ApiForbiddenError,
     ApiNotFoundError,
+    ApiRateLimitedError,
     ApiUnavailableError,
 )
 from triboka_web.auth import ForbiddenError, LoginRequiredError, end_session
 from triboka_web.csrf import CsrfError
 from triboka_web.flash import flash
+from triboka_web.forms import wait_message
 from triboka_web.i18n import _
 from triboka_web.templating import render
 
@@ -72,6 +74,13 @@ async def on_api_error(request: Request, exc: ApiError) -> Response:
     return error_page(request, 400, exc.message)
 
 
+async def on_rate_limited(request: Request, exc: ApiRateLimitedError) -> Response:
+    response = error_page(request, 429, wait_message(exc))
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 async def on_api_unavailable(request: Request, exc: ApiUnavailableError) -> Response:
     return error_page(request, 503)
 
@@ -111,5 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiForbiddenError, on_forbidden)
     app.add_exception_handler(CsrfError, on_csrf)
     app.add_exception_handler(ApiNotFoundError, on_not_found)
+    app.add_exception_handler(ApiRateLimitedError, on_rate_limited)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(ApiUnavailableError, on_api_unavailable)

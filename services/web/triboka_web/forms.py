@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from triboka_web.api_client import ApiAuthError, ApiError, ApiForbiddenError
+from triboka_web.api_client import ApiAuthError, ApiError, ApiForbiddenError, ApiRateLimitedError
 from triboka_web.i18n import N_, _
 
 FORM_ERROR = "__form__"
@@ -82,7 +82,16 @@ def api_refusal(exc: ApiError) -> str:
     propagate to the session-expiry and 403 handlers."""
     if isinstance(exc, ApiAuthError | ApiForbiddenError):
         raise exc
+    if isinstance(exc, ApiRateLimitedError):
+        return wait_message(exc)
     return exc.message
+
+
+def wait_message(exc: ApiRateLimitedError) -> str:
+    """What a person reads when the API says 429: how long to wait, when it said so."""
+    if exc.retry_after is None:
+        return _("Too many attempts. Please wait a moment and try again.")
+    return _("Too many attempts. Please try again in %(seconds)d seconds.") % {"seconds": exc.retry_after}
 
 
 def api_form_errors(exc: ApiError, fields: Iterable[str]) -> dict[str, str]:

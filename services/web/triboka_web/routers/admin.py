@@ -46,7 +46,8 @@ async def users(
     if q.strip():
         needle = q.strip().lower()
         items = [u for u in items if needle in f"{u['name']} {u['email']}".lower()]
-    context = {"page": paginate(items, page), "role": role, "q": q, "roles": list(Role)}
+    pending = sum(1 for u in items if u.get("pending_approval"))
+    context = {"page": paginate(items, page), "role": role, "q": q, "roles": list(Role), "pending": pending}
     return render(request, "admin/users.html", context)
 
 
@@ -113,6 +114,13 @@ async def edit_user(request: Request, user_id: int, api: Api, user: ManageUsersU
     if isinstance(outcome, Response):
         return outcome
     flash(request, _("User updated."))
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/approve")
+async def approve_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
+    """A pending registration into an existing company (docs/api-contract.md §10.1): activating the account lets it sign in."""
+    await run_action(request, api.put(f"/api/users/{user_id}", {"active": True}), _("User approved."))
     return RedirectResponse("/users", status_code=303)
 
 

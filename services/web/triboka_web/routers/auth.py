@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from triboka_web.api_client import ApiError
+from triboka_web.api_client import ApiError, ApiRateLimitedError, ApiUnavailableError
 from triboka_web.auth import OptionalUser, SessionUser, end_session, start_session
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
-from triboka_web.forms import FORM_ERROR, LoginForm, parse_form
+from triboka_web.forms import FORM_ERROR, LoginForm, api_refusal, parse_form
 from triboka_web.i18n import _
 from triboka_web.middleware.locale import SESSION_KEY as LOCALE_KEY
 from triboka_web.settings import SUPPORTED_LOCALES
 from triboka_web.templating import render
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 def safe_next(target: str | None, default: str = "/dashboard") -> str:
@@ -41,10 +44,14 @@ async def login(request: Request, api: Api) -> Response:
     try:
         answer = await api.post("/api/auth/login", parsed.model.payload() if parsed.model else {})
     except ApiError as exc:
-        message = _("Wrong email or password.") if exc.status == 401 else exc.message
+        # a 401 says only "wrong", whichever of the two was: the API answers the same for both
+        message = _("Wrong email or password.") if exc.status == 401 else api_refusal(exc)
         values = {"email": parsed.values.get("email", "")}
         context = {"next": target, "values": values, "errors": {FORM_ERROR: message}}
-        return render(request, "auth/login.html", context, status_code=exc.status)
+        response = render(request, "auth/login.html", context, status_code=exc.status)
+        if isinstance(exc, ApiRateLimitedError) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     user = SessionUser.model_validate(answer["user"])
     start_session(request, answer["access_token"], user)
     flash(request, _("Welcome, %(name)s.") % {"name": user.name})
@@ -59,7 +66,14 @@ async def logout_page(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, api: Api, user: OptionalUser) -> Response:
+    if user:
+        # Revoke the token at the API (every token of this user), so that a copy of the cookie or the token taken
+        # before now is refused; the local session ends whatever the API answers.
+        try:
+            await api.post("/api/auth/logout", {})
+        except (ApiError, ApiUnavailableError) as exc:
+            log.warning("API logout failed, the session ends here only: %s", exc)
     end_session(request)
     flash(request, _("You have signed out."), "info")
     return RedirectResponse("/login", status_code=303)
