@@ -1,6 +1,6 @@
 # The test tiers. `make test` installs what they need (Python packages, PostgreSQL, Chromium, helm, the local
 # cluster) and runs every tier; each tier also runs alone.
-RUFF_PATHS := services tests bench
+RUFF_PATHS := services tests bench scripts
 
 .PHONY: test lint postgres test-api
 postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server the tests use
