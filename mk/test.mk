@@ -6,11 +6,11 @@ RUFF_PATHS := services tests bench scripts
 postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server the tests use
 	scripts/ensure-postgres
 
-lint: venv ## ruff check and ruff format --check over the services, tests and benchmarks
+lint: venv lock-check ## uv.lock current, ruff check and ruff format --check over the services, tests, benchmarks and scripts
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
 
 test-api: venv postgres ## API contract tests, every module on SQLite and on PostgreSQL
 	$(BIN)/pytest tests/api -q
 
-test: lint test-api test-backup test-web test-chart test-images test-e2e ## every test tier (what CI runs)
+test: lint audit test-api test-backup test-web test-chart sbom test-images test-e2e ## every test tier (what CI runs)

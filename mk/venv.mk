@@ -19,3 +19,6 @@ $(VENV)/.installed: pyproject.toml uv.lock $(wildcard services/*/pyproject.toml)
 
 .PHONY: venv
 venv: $(VENV)/.installed ## create or update the virtual environment (.venv) from uv.lock
+
+.PHONY: uv
+uv: $(UV_VENV)/.uv-$(UV_VERSION)
