@@ -50,24 +50,15 @@ def signed(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("chart-package")
     secring, pubring = make_keyrings(tmp / "gnupg", "triboka-chart-test")
     dist = tmp / "dist"
-    subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-C",
-            str(REPO),
-            "chart-package",
-            f"HELM={HELM}",
-            f"CHART_DIST={dist}",
-        ]
-        + [
-            "CHART_SIGN_KEY=triboka-chart-test",
-            f"CHART_KEYRING={secring}",
-            f"CHART_VERIFY_KEYRING={pubring}",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    variables = {
+        "HELM": HELM,
+        "CHART_DIST": dist,
+        "CHART_SIGN_KEY": "triboka-chart-test",
+        "CHART_KEYRING": secring,
+        "CHART_VERIFY_KEYRING": pubring,
+    }
+    make = ["make", "--no-print-directory", "-C", str(REPO), "chart-package"]
+    subprocess.run([*make, *(f"{k}={v}" for k, v in variables.items())], check=True, capture_output=True)
     return dist / f"triboka-{CHART_VERSION}.tgz", pubring
 
 
