@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from scripts.supplychain.lockset import installed_set
+from scripts.supplychain.lockset import installed_set, project
 
 REPO = Path(__file__).resolve().parents[2]
 UV = os.environ.get("UV", str(REPO / ".venv-uv" / "bin" / "uv"))
@@ -70,3 +71,10 @@ def test_the_locked_set_follows_the_images_platform(tmp_path):
         "colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:11\nPyYAML==6.0.3 \\\n    --hash=sha256:22\n"
     )
     assert installed_set(export) == {"uvloop": "0.23.0", "pyyaml": "6.0.3"}
+
+
+def test_one_release_version_everywhere():
+    """The three services and the chart's appVersion (the images' tag) state the same release."""
+    chart = yaml.safe_load((REPO / "charts" / "triboka" / "Chart.yaml").read_text())
+    versions = {project(path.parent)[1] for path in REPO.glob("services/*/pyproject.toml")}
+    assert versions == {chart["appVersion"]}
