@@ -12,9 +12,11 @@ $(UV_VENV)/.uv-$(UV_VERSION):
 	@$(UV_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	@rm -f $(UV_VENV)/.uv-* && touch $@
 
-# --locked: install the lock as it is, and stop with "run `make lock`" when a pyproject changed without it
-$(VENV)/.installed: pyproject.toml uv.lock $(wildcard services/*/pyproject.toml) | $(UV_VENV)/.uv-$(UV_VERSION)
-	$(UV) sync --quiet --locked --all-packages --python $(PYTHON)
+# --locked: install the lock as it is, and stop with "run `make lock`" when a pyproject changed without it.
+# --compile-bytecode: every test starts fresh interpreters (servers, workers, CLIs), and with
+# PYTHONDONTWRITEBYTECODE set they would compile the libraries again each time (seconds on a busy machine).
+$(VENV)/.installed: pyproject.toml uv.lock $(wildcard services/*/pyproject.toml) mk/venv.mk | $(UV_VENV)/.uv-$(UV_VERSION)
+	$(UV) sync --quiet --locked --all-packages --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 .PHONY: venv
