@@ -4,7 +4,6 @@ BENCH_SECONDS ?= 30
 .PHONY: bench bench-deps
 bench-deps: venv
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	$(BIN)/uv pip install -q --python $(BIN)/python -r bench/requirements.txt
 
 bench: venv bench-deps postgres ## API (SQLite, PostgreSQL, vs a bare asyncpg baseline) and web load benchmark, memory per service -> docs/benchmarks.md
 	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS)

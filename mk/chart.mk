@@ -39,7 +39,7 @@ chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes che
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/redis-values.yaml > $(CHART_RENDER_REDIS)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --quiet
 
-test-chart: venv chart-helm chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart, checkov
+test-chart: venv chart-helm chart-gpg chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
 	HELM=$(HELM) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
@@ -64,3 +64,20 @@ HELM_DOCS_VERSION := v1.14.2
 chart-docs: ## regenerate charts/triboka/README.md (values table from the `# --` comments in values.yaml; helm-docs via go run)
 	cd $(CHART_DIR) && go run github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION) \
 	  --chart-search-root . --template-files README.md.gotmpl --output-file README.md
+
+# A versioned, signed chart archive: dist/chart/triboka-<version>.tgz and its provenance file (.prov), checked
+# with `helm verify`. helm signs with a GnuPG *legacy* secret keyring (gpg --export-secret-keys > secring.gpg).
+CHART_DIST ?= dist/chart
+CHART_SIGN_KEY ?=
+CHART_KEYRING ?= $(HOME)/.gnupg/secring.gpg
+CHART_VERIFY_KEYRING ?= $(HOME)/.gnupg/pubring.gpg
+
+.PHONY: chart-package chart-gpg
+chart-gpg: ## install gpg (Debian gnupg) when missing: it makes the keys that sign the chart
+	@command -v gpg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg >/dev/null)
+
+chart-package: chart-helm ## helm package --sign the chart into $(CHART_DIST) with CHART_SIGN_KEY from CHART_KEYRING, then helm verify it
+	@test -n "$(CHART_SIGN_KEY)" || { echo "chart-package: set CHART_SIGN_KEY (and CHART_KEYRING, CHART_VERIFY_KEYRING)" >&2; exit 2; }
+	@mkdir -p $(CHART_DIST)
+	$(HELM) package --sign --key "$(CHART_SIGN_KEY)" --keyring "$(CHART_KEYRING)" --destination $(CHART_DIST) $(CHART_DIR)
+	$(HELM) verify --keyring "$(CHART_VERIFY_KEYRING)" $(CHART_DIST)/triboka-$$(awk '$$1 == "version:" {print $$2}' $(CHART_DIR)/Chart.yaml).tgz

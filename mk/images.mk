@@ -8,7 +8,7 @@ export IMAGE_TAG
 
 .PHONY: images test-images
 
-images: web-assets ## build the container images (IMAGE_TAG, default the chart's appVersion; BASE_IMAGE, BUILDER)
+images: venv web-assets ## build the container images (each service image with its SBOM, var/sbom/); IMAGE_TAG (default the chart's appVersion), BASE_IMAGE, BUILDER
 	$(CURDIR)/scripts/build-images
 
 test-images: venv images ## start each image under podman (read-only, uid 10001) and check its health endpoint

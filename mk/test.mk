@@ -1,12 +1,12 @@
 # The test tiers. `make test` installs what they need (Python packages, PostgreSQL, Chromium, helm, the local
 # cluster) and runs every tier; each tier also runs alone.
-RUFF_PATHS := services tests bench tooling
+RUFF_PATHS := services tests bench tooling scripts
 
 .PHONY: test lint postgres test-api check-install
 postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server the tests use
 	scripts/ensure-postgres
 
-lint: venv ## ruff check and ruff format --check over the services, tests and benchmarks
+lint: venv lock-check ## uv.lock current, ruff check and ruff format --check over the services, tests, benchmarks and scripts
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
 
@@ -17,4 +17,4 @@ check-install: venv ## every target installs what it runs: static check of the r
 	$(BIN)/python -m tooling.installcheck $(CURDIR)
 	$(BIN)/pytest tests/installcheck -q
 
-test: check-install lint test-api test-backup test-web test-chart test-images test-e2e ## every test tier (what CI runs)
+test: check-install lint audit test-api test-backup test-web test-chart sbom test-images test-e2e ## every test tier (what CI runs)

