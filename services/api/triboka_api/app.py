@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from triboka_api import __version__
 from triboka_api.api.errors import install_error_handlers
+from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
     auth,
     batches,
@@ -30,6 +31,8 @@ from triboka_api.db import SessionGate, autocommit, create_engine, create_sessio
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
+from triboka_api.rate_limits import RateLimits
+from triboka_api.redis_store import connect as connect_redis
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 
@@ -64,7 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.database_probe = DatabaseProbe(
                 app.state.read_engine, settings.health_check_timeout_seconds
             )
-            yield
+            async with connect_redis(settings.redis_url) as redis:
+                app.state.redis = redis
+                app.state.rate_limits = RateLimits.from_settings(settings, redis)
+                yield
         finally:
             await engine.dispose()
 
@@ -88,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware)  # inside CORS, so that a browser can read the 429
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
