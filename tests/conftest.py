@@ -31,7 +31,9 @@ def pg_database_factory() -> Iterator[Callable[[str], str]]:
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A private redis-server for the session, started on first use."""
     if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (scripts/ensure-redis installs it; make test-api runs that)")
+        pytest.skip(
+            "redis-server is not installed (scripts/ensure-redis installs it; make test-api runs that)"
+        )
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
