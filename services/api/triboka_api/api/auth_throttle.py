@@ -69,18 +69,21 @@ async def _enforce(request: Request, rate_limits: RateLimits, email: str | None)
         raise _too_many(refusal, "Too many attempts; try again later")
 
 
-async def throttle_login(request: Request) -> AsyncIterator[None]:
-    """Refuse a locked-out account or an attempt over a limit; then count the handler's outcome: a 401 is a
-    failed login (the lockout grows), an answer resets the account's failures."""
-    rate_limits: RateLimits | None = request.app.state.rate_limits
-    if rate_limits is None:
-        yield
-        return
+async def _admit_login(request: Request, rate_limits: RateLimits) -> str | None:
+    """Refuse a locked-out account or an attempt over a limit; the e-mail the attempt is for, if it names one."""
     email = _email(await _body(request))
     if email is not None and (lockout := await rate_limits.locked(email)) is not None:
         raise _too_many(lockout, "Too many failed logins for this account; try again later")
     await _enforce(request, rate_limits, email)
-    if email is None:
+    return email
+
+
+async def throttle_login(request: Request) -> AsyncIterator[None]:
+    """Admit the attempt, then count the handler's outcome: a 401 is a failed login (the lockout grows), an
+    answer resets the account's failures."""
+    rate_limits: RateLimits | None = request.app.state.rate_limits
+    email = await _admit_login(request, rate_limits) if rate_limits is not None else None
+    if rate_limits is None or email is None:
         yield
         return
     try:
