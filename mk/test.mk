@@ -2,15 +2,18 @@
 # cluster) and runs every tier; each tier also runs alone.
 RUFF_PATHS := services tests bench tooling scripts
 
-.PHONY: test lint postgres test-api check-install
+.PHONY: test lint postgres redis test-api check-install
 postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server the tests use
 	scripts/ensure-postgres
+
+redis: ## install Debian's redis-server (the API tests start private servers of it on free ports)
+	scripts/ensure-redis
 
 lint: venv lock-check ## uv.lock current, ruff check and ruff format --check over the services, tests, benchmarks and scripts
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
 
-test-api: venv postgres ## API contract tests, every module on SQLite and on PostgreSQL
+test-api: venv postgres redis ## API contract tests, every module on SQLite and on PostgreSQL (rate limits also on Redis)
 	$(BIN)/pytest tests/api -q
 
 check-install: venv ## every target installs what it runs: static check of the recipes, scripts and tests each reaches (tooling/installcheck)

@@ -33,6 +33,13 @@ from triboka_api.settings import Settings
 from tests.support.postgres import admin_execute, pg_url_for
 
 JWT_SECRET = "contract-tests-secret-0123456789abcdef"
+# The suite logs hundreds of users in from one client; test_rate_limits.py sets tight limits itself. Production
+# defaults stay as they are.
+GENEROUS_LIMITS = {
+    "rate_limit_default": "1000000/minute",
+    "rate_limit_auth_account": "1000000/minute",
+    "rate_limit_auth_ip": "1000000/minute",
+}
 PASSWORD = "Sup3r-secret!"
 _sequence = itertools.count(1)
 
@@ -86,7 +93,8 @@ def fresh_database(backend: str, migrated_template: str, tmp_path_factory: pytes
             admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
             created.append(name)
             url = pg_url_for(name, "postgresql+asyncpg")
-        return Settings(database_url=url, jwt_secret=JWT_SECRET, **({"user_cache_seconds": 0} | overrides))
+        defaults = {"user_cache_seconds": 0} | GENEROUS_LIMITS
+        return Settings(database_url=url, jwt_secret=JWT_SECRET, **(defaults | overrides))
 
     yield make
     for name in created:

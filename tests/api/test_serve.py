@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.net import free_port
+
 BIN = Path(sys.executable).parent
 SECRET = "serve-tests-secret-0123456789abcdef0123"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(db: Path, **extra: str) -> dict[str, str]:
@@ -58,7 +53,7 @@ def test_a_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(BIN / "triboka-api"), "serve", "--port", str(_port())],
+        [str(BIN / "triboka-api"), "serve", "--port", str(free_port())],
         env=_env(tmp_path / "empty.sqlite"),
         capture_output=True,
         text=True,
@@ -77,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int,
         _cli("create-admin", "--email", "ops@example.com", "--password", "pw-for-serve", env=env).returncode
         == 0
     )
-    port, metrics_port = _port(), _port()
+    port, metrics_port = free_port(), free_port()
     log = workdir / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(

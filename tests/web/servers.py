@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,16 +13,12 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.net import free_port
+
 BIN = Path(sys.executable).parent
 JWT_SECRET = "web-tests-jwt-secret-0123456789abcdef"
 WEB_SECRET = "web-tests-session-secret-0123456789abcdef"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

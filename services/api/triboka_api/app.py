@@ -13,6 +13,7 @@ from triboka_api.api.body_limit import BodyLimitMiddleware
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.parameters import bounded_parameters
+from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
     auth,
     batches,
@@ -33,6 +34,8 @@ from triboka_api.db import SessionGate, autocommit, create_engine, create_sessio
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
+from triboka_api.rate_limits import RateLimits
+from triboka_api.redis_store import connect as connect_redis
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 
@@ -67,7 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.database_probe = DatabaseProbe(
                 app.state.read_engine, settings.health_check_timeout_seconds
             )
-            yield
+            async with connect_redis(settings.redis_url) as redis:
+                app.state.redis = redis
+                app.state.rate_limits = RateLimits.from_settings(settings, redis)
+                yield
         finally:
             await engine.dispose()
 
@@ -94,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware)  # inside CORS, so that a browser can read the 429
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

@@ -88,8 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         http="httptools",
         log_config=logging_config(settings.log_level),
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        # the peer stays the TCP peer: client_ip() believes X-Forwarded-For from TRIBOKA_TRUSTED_PROXIES only
+        proxy_headers=False,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         backlog=4096,
     )
@@ -291,11 +291,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5003)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--metrics-port", type=int, default=0, help="Prometheus metrics port (0 = off)")
-    serve.add_argument(
-        "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="proxies trusted for X-Forwarded-* headers (the chart sets '*')",
-    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")

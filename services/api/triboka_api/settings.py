@@ -4,14 +4,35 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
+import limits
+from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 DEVELOPMENT_JWT_SECRET = "triboka-development-secret-change-me"  # noqa: S105 - refused in production
 MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+def _rate_limit(value: str, info: ValidationInfo) -> str:
+    """A rate such as `600/minute` or `10 per 1 second` (the `limits` notation), of at least one request."""
+    name = f"TRIBOKA_{(info.field_name or '').upper()}"
+    try:
+        item = limits.parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {value!r} is not a rate such as '600/minute' ({exc})") from exc
+    if item.amount < 1:
+        raise ValueError(
+            f"{name}: {value!r} allows no request (TRIBOKA_RATE_LIMIT_ENABLED=false turns limits off)"
+        )
+    return value
+
+
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
+Network = IPv4Network | IPv6Network
+REDIS_SCHEMES = ("redis://", "rediss://")
 
 
 class Environment(StrEnum):
@@ -51,6 +72,14 @@ class Settings(BaseSettings):
     market_cache_seconds: float = Field(default=60.0, ge=0)
     # request bodies above this are refused with 413 as they arrive (1 MiB: far above any JSON the API takes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
+    # the shared store of rate limits and lockouts (and later caches); unset = this process's memory
+    redis_url: SecretStr | None = None
+    # peers whose X-Forwarded-For is believed (the ingress controller's or load balancer's addresses)
+    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
+    rate_limit_enabled: bool = True
+    rate_limit_default: RateLimit = "600/minute"
+    rate_limit_auth_account: RateLimit = "10/minute"
+    rate_limit_auth_ip: RateLimit = "60/minute"
 
     @model_validator(mode="before")
     @classmethod
@@ -59,6 +88,30 @@ class Settings(BaseSettings):
         if isinstance(origins, str):
             data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
         return data
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                networks.append(ip_network(part, strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"TRIBOKA_TRUSTED_PROXIES: {part!r} is not an IP address or CIDR network"
+                ) from exc
+        return tuple(networks)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(REDIS_SCHEMES):
+            raise ValueError(
+                "TRIBOKA_REDIS_URL must be redis://[:password@]host:port/db (or rediss:// for TLS)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

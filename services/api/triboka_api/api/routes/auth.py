@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 from sqlalchemy import func, select
 
+from triboka_api.api.auth_throttle import LOGIN_THROTTLE, REGISTER_THROTTLE
 from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep, reject_impersonation
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
@@ -39,7 +40,7 @@ async def find_user_by_email(session: SessionDep, email: str) -> User | None:
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-@router.post("/api/auth/login")
+@router.post("/api/auth/login", dependencies=[LOGIN_THROTTLE])
 async def login(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     body = parse_body(LoginBody, await read_json(request))
     user = await find_user_by_email(session, body.email)
@@ -69,7 +70,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
     }
 
 
-@router.post("/api/auth/register", status_code=201)
+@router.post("/api/auth/register", status_code=201, dependencies=[REGISTER_THROTTLE])
 async def register(request: Request, session: SessionDep) -> dict[str, Any]:
     reject_impersonation(request)
     data = await read_json(request)

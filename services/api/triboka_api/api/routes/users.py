@@ -9,6 +9,7 @@ from pydantic import Field
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
 from triboka_api.api.deps import Principal, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.routes.auth import find_user_by_email
@@ -115,7 +116,7 @@ async def create_user(principal: AdminDep, request: Request, session: SessionDep
     return {"message": "User created", "user": _admin_view(user, created_at=iso(user.created_at))}
 
 
-@router.put("/api/users/{user_id}")
+@router.put("/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE])
 async def update_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
