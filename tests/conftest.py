@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.support.postgres import admin_execute
-from tests.support.redis import REDIS_SERVER, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -25,15 +24,3 @@ def pg_database_factory() -> Iterator[Callable[[str], str]]:
     yield create
     for name in created:
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A private redis-server for the session, started on first use."""
-    if REDIS_SERVER is None:
-        pytest.skip(
-            "redis-server is not installed (scripts/ensure-redis installs it; make test-api runs that)"
-        )
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()

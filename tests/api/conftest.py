@@ -30,6 +30,7 @@ from triboka_api.security import passwords
 from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
+from tests.api.redis_server import REDIS_SERVER, RedisServer
 from tests.support.postgres import admin_execute, pg_url_for
 
 JWT_SECRET = "contract-tests-secret-0123456789abcdef"
@@ -365,3 +366,15 @@ async def admin(world: World) -> Party:
 def fixture_path(name: str) -> Path:
     """The real first-generation databases in shared/fixtures."""
     return Path(__file__).resolve().parents[3] / "shared" / "fixtures" / name
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server for the session, started on first use."""
+    if REDIS_SERVER is None:
+        pytest.skip(
+            "redis-server is not installed (scripts/ensure-redis installs it; make test-api runs that)"
+        )
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -34,7 +34,7 @@ from triboka_api.settings import Settings
 
 from tests.api.conftest import PASSWORD
 from tests.api.helpers import assert_error
-from tests.support.redis import RedisServer
+from tests.api.redis_server import RedisServer
 
 ANY_ROUTE = "/api/lots"  # 401 without a token: every answer counts, not only successful ones
 LOGIN = "/api/auth/login"
