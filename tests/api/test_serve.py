@@ -167,22 +167,6 @@ def test_metrics_are_summed_over_workers(server) -> None:
     assert "triboka_api_requests_in_flight" in text
 
 
-def test_sigterm_stops_cleanly(server) -> None:
-    _, _, process, log = server
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
-    assert "Traceback" not in log.read_text()
-
-
-def test_check_schema_waits_for_the_migration(tmp_path: Path) -> None:
-    env = _env(tmp_path / "db.sqlite")
-    waiting = _cli("check-schema", "--wait", "1", env=env)
-    assert waiting.returncode != 0
-    assert "this release needs" in waiting.stderr
-    assert _cli("migrate", env=env).returncode == 0
-    assert _cli("check-schema", env=env).returncode == 0
-
-
 def test_head_and_the_body_limit_through_the_real_server(server) -> None:
     """Issue 11 through uvicorn: HEAD answered without a body, and a chunked body (no Content-Length) refused
     with 413 once it passes TRIBOKA_MAX_BODY_BYTES (1 MiB by default)."""
@@ -200,3 +184,19 @@ def test_head_and_the_body_limit_through_the_real_server(server) -> None:
     response = httpx.post(f"{base}/api/auth/login", content=chunks(), timeout=30)
     assert response.status_code == 413, response.text
     assert set(response.json()) == {"error"}
+
+
+def test_sigterm_stops_cleanly(server) -> None:
+    _, _, process, log = server
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert "Traceback" not in log.read_text()
+
+
+def test_check_schema_waits_for_the_migration(tmp_path: Path) -> None:
+    env = _env(tmp_path / "db.sqlite")
+    waiting = _cli("check-schema", "--wait", "1", env=env)
+    assert waiting.returncode != 0
+    assert "this release needs" in waiting.stderr
+    assert _cli("migrate", env=env).returncode == 0
+    assert _cli("check-schema", env=env).returncode == 0

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from triboka_web.jsonlog import configure_logging
 from triboka_web.settings import get_settings
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triboka-web", description="Triboka web dashboard")
@@ -57,6 +59,9 @@ def serve(host: str, port: int, workers: int, metrics_port: int) -> None:
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        # uvicorn kills a worker that does not answer its supervisor's ping in time (5 s by default): a worker
+        # starting on a CPU-starved node or a throttled container took longer and was killed in a loop
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
