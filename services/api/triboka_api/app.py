@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from triboka_api import __version__
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.routes import (
+    audit,
     auth,
     batches,
     companies,
@@ -30,6 +31,7 @@ from triboka_api.db import SessionGate, autocommit, create_engine, create_sessio
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
+from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 
@@ -46,6 +48,7 @@ ROUTERS = (
     trace,
     dashboards,
     market,
+    audit,
 )
 
 
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
+    app.state.passwords = PasswordHashing(settings.password_hash_threads)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     install_error_handlers(app)
     for module in ROUTERS:

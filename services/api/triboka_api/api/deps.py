@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import Actor, ActorCache
+from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
 
@@ -32,8 +33,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_passwords(request: Request) -> PasswordHashing:
+    return request.app.state.passwords
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
         raise TokenError(401, "User not found")
     if not actor.active:
         raise TokenError(401, "User inactive")
+    if claims.get("tv") != actor.token_version:
+        # revoked by logout, a password, role or company change or a deactivation; or issued before tokens
+        # carried a version (those could name a reused SQLite id, so they are not trusted either)
+        raise TokenError(401, "Token has been revoked")
     if claims.get("is_impersonating") and request.method in MUTATING_METHODS:
         raise forbidden("Impersonation tokens are read-only")
     request.state.user_id = actor.id

@@ -31,7 +31,10 @@ def parse_iso_datetime(value: str) -> datetime:
     except ValueError as exc:
         raise ValueError("expected an ISO-8601 date or datetime") from exc
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00 falls before year 1 in UTC
+            raise ValueError("date out of range") from exc
     return parsed
 
 
