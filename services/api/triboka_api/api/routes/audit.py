@@ -17,6 +17,7 @@ from triboka_api.serializers.common import iso
 router = APIRouter(tags=["audit"])
 
 AuditReaderDep = Annotated[Principal, Depends(require_roles("admin"))]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one would overflow the database driver, not match
 EVENT_TYPES = frozenset(event_type.value for event_type in AuditEventType)
 
 
@@ -49,7 +50,7 @@ async def list_audit_events(
     _: AuditReaderDep,
     session: SessionDep,
     event_type: Annotated[str | None, Query(alias="type")] = None,
-    user_id: int | None = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     since: str | None = None,
     until: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
