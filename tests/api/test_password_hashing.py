@@ -10,8 +10,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
+from triboka_api.app import create_app
 from triboka_api.models import User
 from triboka_api.security import passwords
 from werkzeug.security import generate_password_hash
@@ -139,3 +141,21 @@ async def test_a_werkzeug_rehash_also_runs_off_the_loop(client, world, spy) -> N
     assert_ok(await _login(client, party.email, "old-Passw0rd"))
     assert spy.hashes == 1  # the Argon2 hash that replaces the Werkzeug one
     assert threading.get_ident() not in spy.threads
+
+
+async def test_a_login_waiting_for_its_hash_holds_no_database_session(settings, world, spy) -> None:
+    """With one database slot per worker, another request is served while a login's verification runs: the
+    login does not keep a connection (and a transaction) open across the hash."""
+    admin = await world.user("admin", company=None)
+    party = await world.user("buyer", login=False)
+    narrow = create_app(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    spy.hold_seconds = 0.5
+    async with (
+        narrow.router.lifespan_context(narrow),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=narrow), base_url="http://api.test") as client,
+    ):
+        login = asyncio.create_task(_login(client, party.email))
+        await asyncio.sleep(0.1)
+        assert_ok(await client.get("/api/users", headers=admin.headers))
+        assert not login.done()
+        assert_ok(await login)

@@ -95,24 +95,26 @@ async def record(session: AsyncSession, audit_event: AuditEvent) -> None:
     session.info.setdefault(_PENDING_LOG, []).append(row)
 
 
+def event_fields(row: AuditRecord) -> dict[str, Any]:
+    """A stored event as plain JSON values: the API's item and the log line's fields."""
+    return {
+        "id": row.id,
+        "occurred_at": row.occurred_at.isoformat(),
+        "event_type": row.event_type,
+        "outcome": row.outcome,
+        "actor_user_id": row.actor_user_id,
+        "target_user_id": row.target_user_id,
+        "target_email": row.target_email,
+        "ip": row.ip,
+        "request_id": row.request_id,
+        "detail": row.detail or {},
+    }
+
+
 @event.listens_for(Session, "after_commit")
 def _log_committed(session: Session) -> None:
     for row in session.info.pop(_PENDING_LOG, ()):
-        logger.info(
-            row.event_type,
-            extra={
-                "fields": {
-                    "audit_id": row.id,
-                    "event_type": row.event_type,
-                    "outcome": row.outcome,
-                    "actor_user_id": row.actor_user_id,
-                    "target_user_id": row.target_user_id,
-                    "target_email": row.target_email,
-                    "ip": row.ip,
-                    "detail": row.detail,
-                }
-            },
-        )
+        logger.info(row.event_type, extra={"fields": event_fields(row)})
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -24,12 +25,21 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def open_session(request: Request, *, write: bool) -> AsyncIterator[AsyncSession]:
     """Reads run in autocommit (no BEGIN/ROLLBACK round trips); writes get a transaction. A session waits
-    for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate)."""
+    for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate). Routes that
+    do slow work between database steps (login's password check) open short sessions around it with this."""
     state = request.app.state
-    sessionmaker = state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker
-    async with state.session_gate.slot(), sessionmaker() as session:
+    async with (
+        state.session_gate.slot(),
+        (state.sessionmaker if write else state.read_sessionmaker)() as session,
+    ):
+        yield session
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with open_session(request, write=request.method not in READ_METHODS) as session:
         yield session
 
 

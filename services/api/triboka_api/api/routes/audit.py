@@ -10,9 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from triboka_api.api.deps import Principal, SessionDep, require_roles
 from triboka_api.api.errors import bad_request
 from triboka_api.api.validation import parse_datetime_param
-from triboka_api.audit import AuditEventType, AuditQuery, find_events
-from triboka_api.models import AuditRecord
-from triboka_api.serializers.common import iso
+from triboka_api.audit import AuditEventType, AuditQuery, event_fields, find_events
 
 router = APIRouter(tags=["audit"])
 
@@ -28,21 +26,6 @@ def _event_types(value: str | None) -> tuple[str, ...]:
     if unknown:
         raise bad_request(f"Unknown event type {unknown[0]!r}; known: {', '.join(sorted(EVENT_TYPES))}")
     return names
-
-
-def _event_view(row: AuditRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "occurred_at": iso(row.occurred_at),
-        "event_type": row.event_type,
-        "outcome": row.outcome,
-        "actor_user_id": row.actor_user_id,
-        "target_user_id": row.target_user_id,
-        "target_email": row.target_email,
-        "ip": row.ip,
-        "request_id": row.request_id,
-        "detail": row.detail or {},
-    }
 
 
 @router.get("/api/audit")
@@ -69,4 +52,4 @@ async def list_audit_events(
     if query.since is not None and query.until is not None and query.since > query.until:
         raise bad_request("'since' must not be after 'until'")
     total, rows = await find_events(session, query)
-    return {"events": [_event_view(row) for row in rows], "total": total, "limit": limit, "offset": offset}
+    return {"events": [event_fields(row) for row in rows], "total": total, "limit": limit, "offset": offset}

@@ -6,12 +6,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from triboka_api import audit
 from triboka_api.api.audit_trail import request_event
-from triboka_api.api.deps import PasswordsDep, PrincipalDep, SessionDep, SettingsDep, reject_impersonation
+from triboka_api.api.deps import (
+    PasswordsDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    open_session,
+    reject_impersonation,
+)
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
 from triboka_api.audit import AuditEventType, Outcome
@@ -46,28 +53,30 @@ async def find_user_by_email(session: SessionDep, email: str) -> User | None:
 
 
 @router.post("/api/auth/login")
-async def login(
-    request: Request, session: SessionDep, settings: SettingsDep, passwords: PasswordsDep
-) -> dict[str, Any]:
+async def login(request: Request, settings: SettingsDep, passwords: PasswordsDep) -> dict[str, Any]:
+    """The password check runs between two short sessions, not inside one: a login waiting for a hashing thread
+    holds no database connection that other requests need."""
     body = parse_body(LoginBody, await read_json(request))
-    user = await find_user_by_email(session, body.email)
+    async with open_session(request, write=False) as session:
+        user = await find_user_by_email(session, body.email)
     # one hash verification on every path (a dummy hash stands in for a missing user or password), so the
     # answer's timing does not tell which e-mails have accounts
     verified = await passwords.verify(body.password, user.password_hash if user is not None else None)
     if user is None or not verified:
-        await _login_failed(
-            request, session, user, body.email, "unknown_email" if user is None else "password"
-        )
+        await _login_failed(request, user, body.email, "unknown_email" if user is None else "password")
         raise ApiError(401, "Invalid credentials")
     if not user.active:
-        await _login_failed(request, session, user, body.email, _inactive_reason(user))
+        await _login_failed(request, user, body.email, _inactive_reason(user))
         raise ApiError(401, "User inactive")
+    rehashed = None
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = await passwords.hash(body.password)
-    await audit.record(
-        session, request_event(request, AuditEventType.LOGIN_SUCCESS, actor_id=user.id, target=user)
-    )
-    await session.commit()
+        rehashed = await passwords.hash(body.password)
+    async with open_session(request, write=True) as session:
+        if rehashed is not None:
+            await session.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
+        success = request_event(request, AuditEventType.LOGIN_SUCCESS, actor_id=user.id, target=user)
+        await audit.record(session, success)
+        await session.commit()
     token = issue_token(
         secret=settings.jwt_secret.get_secret_value(),
         lifetime_seconds=settings.jwt_lifetime_seconds,
@@ -92,9 +101,7 @@ def _inactive_reason(user: User) -> str:
     return "pending_approval" if user.pending_approval else "inactive"
 
 
-async def _login_failed(
-    request: Request, session: SessionDep, user: User | None, email: str, reason: str
-) -> None:
+async def _login_failed(request: Request, user: User | None, email: str, reason: str) -> None:
     """A failed login changes nothing else: its audit row is the whole (short) transaction."""
     event = request_event(
         request,
@@ -105,8 +112,9 @@ async def _login_failed(
         outcome=Outcome.FAILURE,
         detail={"reason": reason},
     )
-    await audit.record(session, event)
-    await session.commit()
+    async with open_session(request, write=True) as session:
+        await audit.record(session, event)
+        await session.commit()
 
 
 @router.post("/api/auth/register", status_code=201)
