@@ -144,6 +144,7 @@ def mint_token(
         "jti": str(uuid.uuid4()),
         "type": "access",
         "sub": str(user_id),
+        "tv": 0,  # a user's token version until something revokes its tokens
         "scopes": ["read", "write"],
     }
     if lifetime.total_seconds() <= 0:

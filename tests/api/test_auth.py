@@ -154,7 +154,7 @@ async def test_register_producer_creates_its_company(client, world) -> None:
         "/api/auth/register", json={"name": "Maria Lopez", "email": email, "password": "pw-123456"}
     )
     body = assert_ok(response, 201)
-    assert_shape(body, {"message": STR, "user_id": INT})
+    assert_shape(body, {"message": STR, "user_id": INT, "status": "active"})
     assert "access_token" not in body
     user = await _user_row(world, email)
     assert (user.id, user.role, user.active, user.name) == (body["user_id"], "producer", True, "Maria Lopez")
@@ -195,12 +195,15 @@ async def test_register_with_first_and_last_name_and_profile_fields(client, worl
         )
 
 
-async def test_register_links_an_existing_company(client, world) -> None:
+async def test_register_links_an_existing_company_pending_approval(client, world) -> None:
+    """Δ 25: joining an existing company waits for an admin's approval (see test_accounts for the whole flow)."""
     company = await world.company("buyer")
     email = _email()
     body = {"name": "B", "email": email, "password": "pw", "role": "buyer", "company_id": company.id}
-    assert_ok(await client.post("/api/auth/register", json=body), 201)
-    assert (await _user_row(world, email)).company_id == company.id
+    created = assert_ok(await client.post("/api/auth/register", json=body), 201)
+    assert_shape(created, {"message": STR, "user_id": INT, "status": "pending_approval"})
+    user = await _user_row(world, email)
+    assert (user.company_id, user.active, user.pending_approval) == (company.id, False, True)
 
 
 @pytest.mark.parametrize(

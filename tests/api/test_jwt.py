@@ -109,6 +109,7 @@ async def test_login_token_claims(world, role, permissions) -> None:
         "jti",
         "type",
         "sub",
+        "tv",
         "role",
         "company_id",
         "scopes",
@@ -122,6 +123,7 @@ async def test_login_token_claims(world, role, permissions) -> None:
         "jti",
         "type",
         "sub",
+        "tv",
         "csrf",
         "role",
         "company_id",
@@ -131,6 +133,7 @@ async def test_login_token_claims(world, role, permissions) -> None:
     assert claims["fresh"] is False
     assert claims["type"] == "access"
     assert claims["sub"] == str(party.id)
+    assert claims["tv"] == 0  # Δ 27: the user's token version
     assert claims["exp"] - claims["iat"] == 604800
     assert claims["nbf"] == claims["iat"]
     assert uuid.UUID(claims["jti"]).version == 4

@@ -38,7 +38,7 @@ from tests.api.redis_server import RedisServer
 
 ANY_ROUTE = "/api/lots"  # 401 without a token: every answer counts, not only successful ones
 LOGIN = "/api/auth/login"
-LOCKOUT_LOGGER = "triboka_api.audit"
+AUDIT_LOGGER = "triboka_api.audit"
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -242,7 +242,7 @@ async def test_lockout_grows_and_a_success_resets_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     user = await world.user("buyer", login=False)
-    caplog.set_level("WARNING", logger=LOCKOUT_LOGGER)
+    caplog.set_level("INFO", logger=AUDIT_LOGGER)
     async with serving(settings, redis_url=store) as app, client_from(app) as client:
         for _ in range(5):
             assert_error(await client.post(LOGIN, json=wrong(user.email)), 401)
@@ -265,12 +265,17 @@ async def test_lockout_grows_and_a_success_resets_it(
             assert_error(await client.post(LOGIN, json=wrong(user.email)), 401)
         assert (await client.post(LOGIN, json=right(user.email))).status_code == 200
 
-    lockouts = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "auth.lockout"]
-    assert [(e["email"], e["failures"], e["locked_seconds"]) for e in lockouts] == [
+    # each lockout is an audit event: a committed row, logged as one JSON line
+    lockouts = [
+        r.fields for r in caplog.records if getattr(r, "fields", {}).get("event_type") == "auth.lockout"
+    ]
+    assert [
+        (e["target_email"], e["detail"]["failures"], e["detail"]["locked_seconds"]) for e in lockouts
+    ] == [
         (user.email, 5, 1),
         (user.email, 6, 2),
     ]
-    assert all(e["ip"] == "198.51.100.10" for e in lockouts)
+    assert all(e["ip"] == "198.51.100.10" and e["outcome"] == "failure" for e in lockouts)
 
 
 async def test_unknown_accounts_lock_out_like_known_ones(settings: Settings) -> None:

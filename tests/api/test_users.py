@@ -16,6 +16,7 @@ from tests.api.helpers import (
     assert_jwt_error,
     assert_ok,
     assert_shape,
+    bearer,
     naive,
     opt,
 )
@@ -33,6 +34,7 @@ LIST_ITEM = {
     "first_name": opt(STR),
     "last_name": opt(STR),
     "updated_at": opt(DT),
+    "pending_approval": BOOL,  # Δ 25
 }
 CREATED = {
     "message": STR,
@@ -224,9 +226,11 @@ async def test_update_user(client, world, staff_role) -> None:
         f"Zoe {user['last_name']}",
     )
     assert (user["role"], user["company_id"], user["active"]) == ("exporter", company.id, True)
-    await world.login(target.email, "N3w-password")
+    token = await world.login(target.email, "N3w-password")
     assert_error(await client.post("/api/auth/login", json={"email": target.email, "password": "x"}), 401)
-    profile = assert_ok(await client.get("/api/profile", headers=target.headers))
+    # Δ 27: the password, role and company changes revoked the old token; a new login sees the new values
+    assert_jwt_error(await client.get("/api/profile", headers=target.headers), 401, "Token has been revoked")
+    profile = assert_ok(await client.get("/api/profile", headers=bearer(token)))
     assert (profile["role"], profile["company_name"]) == ("exporter", company.name)
 
 
@@ -249,12 +253,14 @@ async def test_update_user_name_rules_and_clearing(client, world, admin) -> None
     assert (kept["user"]["name"], kept["user"]["role"]) == ("", "buyer")
 
 
-async def test_update_user_deactivation_locks_the_token(client, world, admin) -> None:
+async def test_update_user_deactivation_revokes_the_token(client, world, admin) -> None:
     target = await world.user("buyer")
     assert_ok(await client.put(f"/api/users/{target.id}", json={"active": False}, headers=admin.headers))
     assert_jwt_error(await client.get("/api/profile", headers=target.headers), 401, "User inactive")
     assert_ok(await client.put(f"/api/users/{target.id}", json={"active": True}, headers=admin.headers))
-    assert_ok(await client.get("/api/profile", headers=target.headers))
+    # Δ 27: reactivation does not bring the tokens of before back; the user logs in again
+    assert_jwt_error(await client.get("/api/profile", headers=target.headers), 401, "Token has been revoked")
+    assert_ok(await client.get("/api/profile", headers=bearer(await world.login(target.email))))
 
 
 async def test_update_user_check_order(client, world, admin) -> None:

@@ -15,6 +15,7 @@ from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
+    audit,
     auth,
     batches,
     companies,
@@ -36,6 +37,7 @@ from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
 from triboka_api.rate_limits import RateLimits
 from triboka_api.redis_store import connect as connect_redis
+from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 
@@ -52,6 +54,7 @@ ROUTERS = (
     trace,
     dashboards,
     market,
+    audit,
 )
 
 
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
+    app.state.passwords = PasswordHashing(settings.password_hash_threads)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     install_error_handlers(app)
     for module in ROUTERS:

@@ -26,6 +26,7 @@ class Actor:
     company_name: str | None
     company_type: str | None
     active: bool
+    token_version: int
 
 
 class ActorCache:
@@ -47,6 +48,7 @@ class ActorCache:
                     User.role,
                     User.company_id,
                     User.active,
+                    User.token_version,
                     Company.name,
                     Company.company_type,
                 )
@@ -56,7 +58,7 @@ class ActorCache:
         ).first()
         actor = None
         if row is not None:
-            user_id_, email, name, role, company_id, active, company_name, company_type = row
+            user_id_, email, name, role, company_id, active, token_version, company_name, company_type = row
             actor = Actor(
                 id=user_id_,
                 email=email,
@@ -66,6 +68,7 @@ class ActorCache:
                 company_name=company_name,
                 company_type=company_type,
                 active=active,
+                token_version=token_version,
             )
         if self._ttl > 0:
             self._entries[user_id] = (now + self._ttl, actor)

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = Field(default="INFO", pattern="^(?i)(debug|info|warning|error|critical)$")
     graceful_shutdown_seconds: int = Field(default=20, ge=0)
+    # Argon2 hashes and verifications run in at most this many threads per worker (each takes one core while
+    # it runs); more concurrent logins wait their turn without blocking the worker's other requests
+    password_hash_threads: int = Field(default=2, ge=1, le=64)
     user_cache_seconds: float = Field(default=2.0, ge=0)
     market_cache_seconds: float = Field(default=60.0, ge=0)
     # request bodies above this are refused with 413 as they arrive (1 MiB: far above any JSON the API takes)

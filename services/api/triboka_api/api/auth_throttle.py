@@ -10,36 +10,36 @@ does every attempt on one account (`TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import Depends, HTTPException, Request
 
+from triboka_api import audit
+from triboka_api.api.audit_trail import request_event
 from triboka_api.api.client_ip import client_ip
-from triboka_api.api.deps import PrincipalDep
+from triboka_api.api.deps import PrincipalDep, open_session
 from triboka_api.api.errors import ApiError
 from triboka_api.api.rate_limiting import refusal_headers
+from triboka_api.audit import AuditEventType, Outcome
 from triboka_api.rate_limits import Lockout, RateLimits, Refusal, account_key, client_key
-
-security_log = logging.getLogger("triboka_api.audit")
 
 
 async def on_lockout(request: Request, lockout: Lockout) -> None:
-    """Every lockout that starts passes here: the security audit's `auth.lockout` event."""
-    security_log.warning(
-        "account locked out after repeated failed logins",
-        extra={
-            "fields": {
-                "event": "auth.lockout",
-                "email": lockout.account,
-                "ip": client_ip(request),
-                "failures": lockout.failures,
-                "locked_seconds": lockout.seconds,
-            }
-        },
+    """Every lockout that starts is an `auth.lockout` event of the security audit log (a row and a JSON line),
+    recorded in a short transaction of its own: the failed login that caused it has already been answered for."""
+    event = request_event(
+        request,
+        AuditEventType.LOCKOUT,
+        actor_id=None,
+        target_email=lockout.account,
+        outcome=Outcome.FAILURE,
+        detail={"failures": lockout.failures, "locked_seconds": lockout.seconds},
     )
+    async with open_session(request, write=True) as session:
+        await audit.record(session, event)
+        await session.commit()
 
 
 def _too_many(refusal: Refusal, message: str) -> HTTPException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import Actor, ActorCache
+from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
 
@@ -23,17 +25,31 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def open_session(request: Request, *, write: bool) -> AsyncIterator[AsyncSession]:
     """Reads run in autocommit (no BEGIN/ROLLBACK round trips); writes get a transaction. A session waits
-    for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate)."""
+    for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate). Routes that
+    do slow work between database steps (login's password check) open short sessions around it with this."""
     state = request.app.state
-    sessionmaker = state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker
-    async with state.session_gate.slot(), sessionmaker() as session:
+    async with (
+        state.session_gate.slot(),
+        (state.sessionmaker if write else state.read_sessionmaker)() as session,
+    ):
         yield session
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with open_session(request, write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+def get_passwords(request: Request) -> PasswordHashing:
+    return request.app.state.passwords
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,10 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
         raise TokenError(401, "User not found")
     if not actor.active:
         raise TokenError(401, "User inactive")
+    if claims.get("tv") != actor.token_version:
+        # revoked by logout, a password, role or company change or a deactivation; or issued before tokens
+        # carried a version (those could name a reused SQLite id, so they are not trusted either)
+        raise TokenError(401, "Token has been revoked")
     if claims.get("is_impersonating") and request.method in MUTATING_METHODS:
         raise forbidden("Impersonation tokens are read-only")
     request.state.user_id = actor.id

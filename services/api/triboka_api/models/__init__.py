@@ -1,5 +1,6 @@
 """The relational model of §6 (core tables), importable as one namespace for Alembic and the app."""
 
+from triboka_api.models.audit import AuditRecord
 from triboka_api.models.base import Base, utcnow
 from triboka_api.models.batch import BatchLot, BatchNft
 from triboka_api.models.company import Company
@@ -13,6 +14,7 @@ from triboka_api.models.trace import TraceEvent, TraceTimeline
 from triboka_api.models.user import User, UserProfile
 
 __all__ = [
+    "AuditRecord",
     "Base",
     "BatchLot",
     "BatchNft",

@@ -55,3 +55,12 @@ updated_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, onupdat
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JsonValue, list[Any]: JsonValue}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every table is AUTOINCREMENT on SQLite: without it SQLite hands a deleted row's id (the highest) out
+        again, and whatever still names that id (a user's token, an audit row) would point at the new row.
+        PostgreSQL sequences never reuse ids; other dialects ignore the option."""
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            table.dialect_kwargs["sqlite_autoincrement"] = True

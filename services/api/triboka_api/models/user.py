@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triboka_api.models.base import Base, created_ts, intpk, str50, str100, str255, updated_ts
@@ -22,6 +22,10 @@ class User(Base):
     role: Mapped[str50] = mapped_column(default="user", index=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # registered itself into an existing company and no admin or operator has decided on it yet (`active` false)
+    pending_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the JWT claim `tv` must equal this: bumping it revokes every token issued before (logout, password change...)
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_ts]
     updated_at: Mapped[updated_ts]
 

@@ -1,4 +1,6 @@
-"""Access tokens exactly as §2: HS256, `sub` = user id string, 7-day lifetime, Flask-JWT-Extended's claim set.
+"""Access tokens exactly as §2: HS256, `sub` = user id string, 7-day lifetime, Flask-JWT-Extended's claim set, plus
+`tv` (Δ 27), the user's token version when the token was issued: a request whose `tv` is not the user's current one
+is refused, which is how logout, password, role and company changes and deactivation revoke tokens.
 
 Decoding follows OWASP ASVS V9: one allowed algorithm, `exp`/`iat`/`sub` required, signature always verified.
 """
@@ -36,6 +38,7 @@ def issue_token(
     user_id: int,
     role: str,
     company_id: int | None,
+    token_version: int,
     active_context: dict[str, Any] | None = None,
     scopes: list[str] | None = None,
 ) -> str:
@@ -48,6 +51,7 @@ def issue_token(
         "jti": str(uuid.uuid4()),
         "type": "access",
         "sub": str(user_id),
+        "tv": token_version,
         "role": role,
         "company_id": company_id,
         "scopes": scopes if scopes is not None else ["read", "write"],

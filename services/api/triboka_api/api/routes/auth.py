@@ -1,4 +1,4 @@
-"""C-03..C-07: login, registration, profile and the token context."""
+"""C-03..C-07: login, registration, profile and the token context; logout (Δ 26)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,32 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from triboka_api import audit
+from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import LOGIN_THROTTLE, REGISTER_THROTTLE
-from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep, reject_impersonation
+from triboka_api.api.deps import (
+    PasswordsDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    open_session,
+    reject_impersonation,
+)
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
+from triboka_api.audit import AuditEventType, Outcome
+from triboka_api.domain.accounts import revoke_tokens
 from triboka_api.models import Company, Deal, User, UserProfile
-from triboka_api.security.passwords import hash_password, needs_rehash, verify_password
-from triboka_api.security.tokens import default_context, issue_token
+from triboka_api.security.passwords import needs_rehash
+from triboka_api.security.tokens import TokenError, default_context, issue_token
 
 router = APIRouter(tags=["auth"])
 
 SELF_REGISTER_ROLES = ("producer", "exporter", "buyer")
+EMAIL_TAKEN = "Email already registered"
 
 
 class LoginBody(RequestModel):
@@ -41,15 +54,29 @@ async def find_user_by_email(session: SessionDep, email: str) -> User | None:
 
 
 @router.post("/api/auth/login", dependencies=[LOGIN_THROTTLE])
-async def login(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+async def login(request: Request, settings: SettingsDep, passwords: PasswordsDep) -> dict[str, Any]:
+    """The password check runs between two short sessions, not inside one: a login waiting for a hashing thread
+    holds no database connection that other requests need."""
     body = parse_body(LoginBody, await read_json(request))
-    user = await find_user_by_email(session, body.email)
-    if user is None or not verify_password(body.password, user.password_hash):
+    async with open_session(request, write=False) as session:
+        user = await find_user_by_email(session, body.email)
+    # one hash verification on every path (a dummy hash stands in for a missing user or password), so the
+    # answer's timing does not tell which e-mails have accounts
+    verified = await passwords.verify(body.password, user.password_hash if user is not None else None)
+    if user is None or not verified:
+        await _login_failed(request, user, body.email, "unknown_email" if user is None else "password")
         raise ApiError(401, "Invalid credentials")
     if not user.active:
+        await _login_failed(request, user, body.email, _inactive_reason(user))
         raise ApiError(401, "User inactive")
+    rehashed = None
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(body.password)
+        rehashed = await passwords.hash(body.password)
+    async with open_session(request, write=True) as session:
+        if rehashed is not None:
+            await session.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
+        success = request_event(request, AuditEventType.LOGIN_SUCCESS, actor_id=user.id, target=user)
+        await audit.record(session, success)
         await session.commit()
     token = issue_token(
         secret=settings.jwt_secret.get_secret_value(),
@@ -57,6 +84,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
         user_id=user.id,
         role=user.role,
         company_id=user.company_id,
+        token_version=user.token_version,
     )
     return {
         "access_token": token,
@@ -70,28 +98,51 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
     }
 
 
+def _inactive_reason(user: User) -> str:
+    return "pending_approval" if user.pending_approval else "inactive"
+
+
+async def _login_failed(request: Request, user: User | None, email: str, reason: str) -> None:
+    """A failed login changes nothing else: its audit row is the whole (short) transaction."""
+    event = request_event(
+        request,
+        AuditEventType.LOGIN_FAILURE,
+        actor_id=None,
+        target=user,
+        target_email=email,
+        outcome=Outcome.FAILURE,
+        detail={"reason": reason},
+    )
+    async with open_session(request, write=True) as session:
+        await audit.record(session, event)
+        await session.commit()
+
+
 @router.post("/api/auth/register", status_code=201, dependencies=[REGISTER_THROTTLE])
-async def register(request: Request, session: SessionDep) -> dict[str, Any]:
+async def register(request: Request, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
     reject_impersonation(request)
     data = await read_json(request)
     if not data.get("name") and (data.get("firstName") or data.get("lastName")):
         data["name"] = f"{data.get('firstName') or ''} {data.get('lastName') or ''}".strip()
     require_fields(data, ["name", "email", "password"])
     if await find_user_by_email(session, str(data["email"])) is not None:
-        raise bad_request("Email already registered")
+        raise bad_request(EMAIL_TAKEN)
     body = parse_body(RegisterBody, data)
     if body.role not in SELF_REGISTER_ROLES:
         raise bad_request(f"role must be one of {', '.join(SELF_REGISTER_ROLES)}")
     company_id = body.company_id or None
     if company_id is not None and await session.get(Company, company_id) is None:
         raise not_found("Company")
+    # Δ 25: joining an existing company needs its admin's or an operator's approval first
+    pending = company_id is not None
     user = User(
         name=body.name.strip(),
         email=body.email.strip(),
-        password_hash=hash_password(body.password),
+        password_hash=await passwords.hash(body.password),
         role=body.role,
         company_id=company_id,
-        active=True,
+        active=not pending,
+        pending_approval=pending,
     )
     if body.role == "producer" and company_id is None:
         user.company = Company(name=f"Productora {user.name}", company_type="producer", email=user.email)
@@ -100,8 +151,34 @@ async def register(request: Request, session: SessionDep) -> dict[str, Any]:
             location=body.location, product_type=body.productType, business_type=body.role
         )
     session.add(user)
+    status = "pending_approval" if pending else "active"
+    try:
+        await session.flush()  # the new id, for the audit row
+        detail = {"status": status, "role": user.role, "company_id": user.company_id}
+        await audit.record(
+            session,
+            request_event(
+                request, AuditEventType.USER_REGISTERED, actor_id=user.id, target=user, detail=detail
+            ),
+        )
+        await session.commit()
+    except IntegrityError as exc:  # the same e-mail registered concurrently (the unique index decides)
+        raise bad_request(EMAIL_TAKEN) from exc
+    message = "User registered; an administrator must approve the account" if pending else "User registered"
+    return {"message": message, "user_id": user.id, "status": status}
+
+
+@router.post("/api/auth/logout")
+async def logout(request: Request, principal: PrincipalDep, session: SessionDep) -> dict[str, str]:
+    """Δ 26: revokes every token of the user (all devices), not only the one sent."""
+    user = await session.get(User, principal.id)
+    if user is None:
+        raise TokenError(401, "User not found")
+    revoke_tokens(user)
+    await audit.record(session, request_event(request, AuditEventType.LOGOUT, actor_id=user.id, target=user))
     await session.commit()
-    return {"message": "User registered", "user_id": user.id}
+    request.app.state.actor_cache.invalidate(user.id)
+    return {"message": "Logged out; every token of this account is revoked"}
 
 
 @router.get("/api/profile")
@@ -171,6 +248,7 @@ async def change_context(
         user_id=principal.id,
         role=principal.role,
         company_id=principal.company_id,
+        token_version=principal.actor.token_version,
         active_context=active,
     )
     return {"message": "Context changed", "access_token": token, "active_context": active}

@@ -9,11 +9,15 @@ from pydantic import Field
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from triboka_api import audit
+from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
-from triboka_api.api.deps import Principal, SessionDep, require_roles
+from triboka_api.api.deps import PasswordsDep, Principal, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.routes.auth import find_user_by_email
 from triboka_api.api.validation import RequestModel, parse_body, read_json
+from triboka_api.audit import AuditEventType
+from triboka_api.domain.accounts import AccountUpdate, ProtectedAccountError, apply_update, ensure_may_manage
 from triboka_api.models import (
     Company,
     ContractFixation,
@@ -24,7 +28,6 @@ from triboka_api.models import (
     User,
     utcnow,
 )
-from triboka_api.security.passwords import hash_password
 from triboka_api.serializers.common import iso
 
 router = APIRouter(tags=["users"])
@@ -72,7 +75,10 @@ def _admin_view(user: User, **stamp: str | None) -> dict[str, Any]:
 
 @router.get("/api/users")
 async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
-    users = await session.scalars(select(User).order_by(User.created_at.desc(), User.id.desc()))
+    """Registrations awaiting approval first (Δ 25), then newest first."""
+    users = await session.scalars(
+        select(User).order_by(User.pending_approval.desc(), User.created_at.desc(), User.id.desc())
+    )
     return [
         {
             "id": u.id,
@@ -86,13 +92,16 @@ async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
             "first_name": u.first_name,
             "last_name": u.last_name,
             "updated_at": iso(u.updated_at),
+            "pending_approval": u.pending_approval,
         }
         for u in users
     ]
 
 
 @router.post("/api/users", status_code=201)
-async def create_user(principal: AdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
+async def create_user(
+    principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
+) -> dict[str, Any]:
     body = parse_body(CreateUserBody, await read_json(request))
     _check_role(principal, body.role)
     if await find_user_by_email(session, body.email) is not None:
@@ -105,11 +114,19 @@ async def create_user(principal: AdminDep, request: Request, session: SessionDep
         name=f"{body.first_name} {body.last_name}".strip(),
         role=body.role,
         company_id=body.company_id or None,
-        password_hash=hash_password(body.password) if body.password else None,
+        password_hash=await passwords.hash(body.password) if body.password else None,
         active=body.active,
     )
     session.add(user)
     try:
+        await session.flush()  # the new id, for the audit row
+        detail = {"role": user.role, "company_id": user.company_id, "active": user.active}
+        await audit.record(
+            session,
+            request_event(
+                request, AuditEventType.USER_CREATED, actor_id=principal.id, target=user, detail=detail
+            ),
+        )
         await session.commit()
     except IntegrityError as exc:
         raise bad_request("Email already exists") from exc
@@ -118,23 +135,27 @@ async def create_user(principal: AdminDep, request: Request, session: SessionDep
 
 @router.put("/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE])
 async def update_user(
-    user_id: int, principal: AdminDep, request: Request, session: SessionDep
+    user_id: int, principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise not_found("User")
+    user = await _managed_user(session, principal, user_id)
     data = await read_json(request)
     body = parse_body(UpdateUserBody, data)
     if "company_id" in data:
         await _check_company(session, body.company_id)
-        user.company_id = body.company_id or None
     if body.role is not None:
         _check_role(principal, body.role)
-        user.role = body.role
-    if body.active is not None:
-        user.active = body.active
-    if body.password:
-        user.password_hash = hash_password(body.password)
+    update = AccountUpdate(
+        role=body.role,
+        company_given="company_id" in data,
+        company_id=body.company_id or None,
+        active=body.active,
+        password_hash=await passwords.hash(body.password) if body.password else None,
+    )
+    for change in apply_update(user, update):
+        event = request_event(
+            request, change.event_type, actor_id=principal.id, target=user, detail=change.detail
+        )
+        await audit.record(session, event)
     if body.first_name is not None:
         user.first_name = body.first_name
     if body.last_name is not None:
@@ -146,6 +167,18 @@ async def update_user(
     request.app.state.actor_cache.invalidate(user.id)
     await session.refresh(user)
     return {"message": "User updated", "user": _admin_view(user, updated_at=iso(user.updated_at))}
+
+
+async def _managed_user(session: SessionDep, principal: Principal, user_id: int) -> User:
+    """The user an admin or operator acts on: 404 when missing, 403 when an operator names an admin."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    try:
+        ensure_may_manage(principal.role, user.role)
+    except ProtectedAccountError as exc:
+        raise forbidden(str(exc)) from exc
+    return user
 
 
 async def _is_referenced(session: SessionDep, user_id: int) -> bool:
@@ -168,13 +201,16 @@ async def _is_referenced(session: SessionDep, user_id: int) -> bool:
 async def delete_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep
 ) -> dict[str, str]:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise not_found("User")
+    user = await _managed_user(session, principal, user_id)
     if user.id == principal.id:
         raise bad_request("You cannot delete your own user")
     if await _is_referenced(session, user_id):
         raise ApiError(409, "User is referenced by other records; deactivate it instead")
+    detail = {"role": user.role, "company_id": user.company_id}
+    event = request_event(
+        request, AuditEventType.USER_DELETED, actor_id=principal.id, target=user, detail=detail
+    )
+    await audit.record(session, event)
     await session.delete(user)
     try:
         await session.commit()

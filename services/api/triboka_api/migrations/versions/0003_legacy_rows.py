@@ -1,7 +1,7 @@
 """legacy_rows: first-generation rows kept as they were by `import-sqlite` (issue 20).
 
 Revision ID: 0003_legacy_rows
-Revises: 0001
+Revises: 0002_accounts_audit
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_legacy_rows"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_accounts_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "source_table", "source_key", "digest", name=op.f("uq_legacy_rows_source_table_source_key_digest")
         ),
+        sqlite_autoincrement=True,  # as every table since 0002: ids are never handed out twice
     )
     with op.batch_alter_table("legacy_rows", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_legacy_rows_source_table"), ["source_table"], unique=False)

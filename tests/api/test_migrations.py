@@ -1,0 +1,131 @@
+"""Migration 0002_accounts_audit on a database with data: nothing lost, ids never reused afterwards (SQLite gains
+AUTOINCREMENT by rebuilding every table; PostgreSQL's sequences never reused ids), and it downgrades."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from triboka_api.db import create_engine
+from triboka_api.migrate import alembic_config
+from triboka_api.settings import Settings
+
+from tests.support.postgres import pg_url_for
+
+SEED = [
+    "INSERT INTO companies (id, name, is_active, created_at) VALUES (1, 'Coop', true, '2025-01-01')",
+    "INSERT INTO users (id, email, name, role, company_id, active, created_at, updated_at) VALUES "
+    "(1, 'Ana@Example.com', 'Ana', 'admin', NULL, true, '2025-01-01', '2025-01-01'), "
+    "(5, 'eve@example.com', 'Eve', 'exporter', 1, true, '2025-01-01', '2025-01-01')",
+    "INSERT INTO user_profiles (id, user_id, location, updated_at) VALUES (3, 5, 'Quito', '2025-01-01')",
+    "INSERT INTO export_contracts (id, contract_code, exporter_company_id, total_volume_mt, fixed_volume_mt, "
+    "differential_usd, status, created_by_user_id, created_at, updated_at) "
+    "VALUES (7, 'C-1', 1, 10, 2, 0, 'draft', 5, '2025-01-01', '2025-01-01')",
+]
+SEEDED_TABLES = ("companies", "users", "user_profiles", "export_contracts")
+NEW_USER = (
+    "INSERT INTO users (email, name, role, active, created_at, updated_at) "
+    "VALUES ('{email}', 'New', 'buyer', true, '2025-01-02', '2025-01-02') RETURNING id"
+)
+
+
+def _run(settings: Settings, *statements: str) -> list[list[Any]]:
+    """Each statement in its own transaction; the rows each returned."""
+
+    async def go() -> list[list[Any]]:
+        engine = create_engine(settings)
+        results = []
+        try:
+            for statement in statements:
+                async with engine.begin() as connection:
+                    result = await connection.execute(text(statement))
+                    results.append([tuple(row) for row in result] if result.returns_rows else [])
+        finally:
+            await engine.dispose()
+        return results
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def at_0001(backend: str, tmp_path: Path, pg_database_factory) -> Settings:
+    """An empty database migrated to 0001 only, then seeded: a user with the highest id, rows that reference it."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = pg_url_for(pg_database_factory("triboka_migration"), "postgresql+asyncpg")
+    settings = Settings(database_url=url)
+    command.upgrade(alembic_config(settings), "0001")
+    _run(settings, *SEED)
+    if (
+        backend == "postgresql"
+    ):  # explicit ids leave the sequences behind; the importer moves them on the same way
+        _run(settings, *(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), 10)" for t in SEEDED_TABLES))
+    return settings
+
+
+def test_upgrade_keeps_the_data_and_never_reuses_an_id(at_0001: Settings) -> None:
+    command.upgrade(alembic_config(at_0001), "head")
+    users, profiles, contracts = _run(
+        at_0001,
+        "SELECT id, email, company_id, token_version, pending_approval FROM users ORDER BY id",
+        "SELECT id, user_id, location FROM user_profiles",
+        "SELECT id, created_by_user_id, fixed_volume_mt FROM export_contracts",
+    )
+    assert [row[:3] for row in users] == [(1, "Ana@Example.com", None), (5, "eve@example.com", 1)]
+    assert all(row[3] == 0 and not row[4] for row in users)
+    assert profiles == [(3, 5, "Quito")]
+    assert [(row[0], row[1], float(row[2])) for row in contracts] == [(7, 5, 2.0)]
+    # the user with the highest id leaves: its id is never handed out again
+    (_, _, _, new_id) = _run(
+        at_0001,
+        "DELETE FROM export_contracts",
+        "DELETE FROM user_profiles",
+        "DELETE FROM users WHERE id = 5",
+        NEW_USER.format(email="new@example.com"),
+    )
+    assert new_id[0][0] > 5
+    # what the rebuild must not lose: the case-insensitive e-mail index and the contract's CHECK
+    with pytest.raises(Exception, match=r"(?i)unique"):
+        _run(at_0001, NEW_USER.format(email="ANA@example.com"))
+    with pytest.raises(Exception, match=r"(?i)check"):
+        _run(
+            at_0001,
+            "INSERT INTO export_contracts (contract_code, total_volume_mt, fixed_volume_mt, differential_usd, "
+            "status, created_at, updated_at) VALUES ('C-2', 1, 5, 0, 'draft', '2025-01-01', '2025-01-01')",
+        )
+
+
+def test_sqlite_tables_become_autoincrement_and_keep_their_foreign_keys(
+    backend: str, at_0001: Settings
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("AUTOINCREMENT is SQLite's; PostgreSQL sequences never reused ids")
+    command.upgrade(alembic_config(at_0001), "head")
+    with closing(sqlite3.connect(at_0001.sqlalchemy_url.database)) as db:
+        tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        profile_fks = db.execute("PRAGMA foreign_key_list(user_profiles)").fetchall()
+    plain = {"alembic_version", "batch_lots", "sqlite_sequence"}  # no integer id of their own
+    for name, sql in tables.items():
+        assert ("AUTOINCREMENT" in sql) == (name not in plain), name
+    assert [(row[2], row[3], row[6]) for row in profile_fks] == [("users", "user_id", "CASCADE")]
+
+
+def test_downgrade_and_upgrade_again(at_0001: Settings) -> None:
+    config = alembic_config(at_0001)
+    command.upgrade(config, "head")
+    _run(
+        at_0001,
+        "INSERT INTO audit_events (occurred_at, event_type, outcome) VALUES ('2025-01-01', 'x', 'success')",
+    )
+    command.downgrade(config, "0001")
+    assert _run(at_0001, "SELECT count(*) FROM users") == [[(2,)]]
+    command.upgrade(config, "head")
+    assert _run(at_0001, "SELECT count(*) FROM audit_events") == [[(0,)]]
