@@ -379,7 +379,9 @@ async def test_change_context_to_global(client, world, role, permissions) -> Non
 
 async def test_change_context_to_a_deal(client, world) -> None:
     deal_admin = await world.user("exporter")
-    producer, exporter = await world.user("producer"), await world.user("exporter")
+    producer_company = await world.company("producer")
+    producer = await world.user("producer", company=producer_company)
+    exporter = await world.user("exporter")
     deal = await world.deal(deal_admin, producer_id=producer.company_id, exporter_id=exporter.company_id)
     expected = [
         (deal_admin, ["read", "write", "admin"]),
@@ -396,6 +398,9 @@ async def test_change_context_to_a_deal(client, world) -> None:
     outsider = await world.user("buyer")
     assert_error(await _change(client, outsider, {"type": "deal", "deal_id": deal}), 403)
     assert_error(await _change(client, outsider, {"type": "deal", "deal_id": str(deal)}), 403)
+    # an unknown role is nobody's party, even in the deal's producer company (Δ 71)
+    unknown_role = await world.user("user", company=producer_company)
+    assert_error(await _change(client, unknown_role, {"type": "deal", "deal_id": deal}), 403)
 
 
 async def test_change_context_errors(client, world) -> None:

@@ -23,6 +23,7 @@ from triboka_api.api.deps import (
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
 from triboka_api.audit import AuditEventType, Outcome
+from triboka_api.domain.access import party_company
 from triboka_api.domain.accounts import revoke_tokens
 from triboka_api.models import Company, Deal, User, UserProfile
 from triboka_api.security.passwords import needs_rehash
@@ -255,7 +256,7 @@ async def change_context(
 
 
 def _deal_permissions(principal: PrincipalDep, deal: Deal) -> list[str]:
-    company = principal.company_id
+    company = party_company(principal)  # None for unknown roles and company-less users (Δ 71, Δ 73)
     if deal.admin_id == principal.id:
         return ["read", "write", "admin"]
     if company is not None and company in (deal.producer_id, deal.exporter_id):
