@@ -1,5 +1,7 @@
 """The Python distributions a service's requirements.lock (exported from uv.lock by `make lock`) puts into its
-image: every pinned line whose environment marker holds on the images' platform (Linux, CPython 3.11)."""
+image: every pinned line whose environment marker holds on the images' platform (Linux, CPython 3.11, and the image's
+own patch release: some markers test it, e.g. `async-timeout ; python_full_version < '3.11.3'`, which Debian
+bookworm's 3.11.2 installs and a newer 3.11 does not)."""
 
 from __future__ import annotations
 
@@ -30,11 +32,13 @@ def locked_requirements(lock_file: Path) -> list[Requirement]:
     return requirements
 
 
-def installed_set(lock_file: Path) -> dict[NormalizedName, str]:
-    """name -> version of what `pip install --require-hashes --no-deps -r lock_file` installs in an image."""
+def installed_set(lock_file: Path, python_full_version: str) -> dict[NormalizedName, str]:
+    """name -> version of what `pip install --require-hashes --no-deps -r lock_file` installs in an image whose
+    interpreter is CPython `python_full_version`."""
+    environment = IMAGE_PLATFORM | {"python_full_version": python_full_version}
     installed = {}
     for requirement in locked_requirements(lock_file):
-        if requirement.marker is None or requirement.marker.evaluate(IMAGE_PLATFORM):
+        if requirement.marker is None or requirement.marker.evaluate(environment):
             (pin,) = requirement.specifier  # an export pins every line with exactly one ==
             installed[canonicalize_name(requirement.name)] = pin.version
     return installed

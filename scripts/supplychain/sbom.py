@@ -28,6 +28,8 @@ from packageurl import PackageURL
 
 from scripts.supplychain.lockset import installed_set, project
 
+VENV_PYTHON = "/opt/venv/bin/python"  # where every service image keeps its locked set
+
 
 def pypi_component(name: str, version: str, kind: ComponentType = ComponentType.LIBRARY) -> Component:
     purl = PackageURL(type="pypi", name=name, version=version)
@@ -57,28 +59,32 @@ def deb_component(name: str, version: str, arch: str) -> Component:
     )
 
 
-def image_facts(engine: str, image: str) -> tuple[str, datetime, str]:
-    """The image's id, creation time and dpkg status file."""
+def _run_in(engine: str, image: str, *command: str) -> str:
+    run = [engine, "run", "--rm", "--network", "none", "--entrypoint", command[0], image, *command[1:]]
+    return subprocess.run(run, capture_output=True, text=True, check=True).stdout
+
+
+def image_facts(engine: str, image: str) -> tuple[str, datetime, str, str]:
+    """The image's id, creation time, dpkg status file and Python version (its venv's interpreter)."""
     inspect = json.loads(
         subprocess.run([engine, "image", "inspect", image], capture_output=True, check=True).stdout
     )
-    status = subprocess.run(
-        [engine, "run", "--rm", "--network", "none", "--entrypoint", "cat", image, "/var/lib/dpkg/status"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return inspect[0]["Id"], datetime.fromisoformat(inspect[0]["Created"][:26].rstrip("Z")), status
+    status = _run_in(engine, image, "cat", "/var/lib/dpkg/status")
+    python = _run_in(engine, image, VENV_PYTHON, "-c", "import platform; print(platform.python_version())")
+    created = datetime.fromisoformat(inspect[0]["Created"][:26].rstrip("Z"))
+    return inspect[0]["Id"], created, status, python.strip()
 
 
-def build_sbom(service_dir: Path, image: str, image_id: str, created: datetime, dpkg_status: str) -> Bom:
+def build_sbom(
+    service_dir: Path, image: str, image_id: str, created: datetime, dpkg_status: str, python_version: str
+) -> Bom:
     name, version, direct = project(service_dir)
     repository, _, tag = image.rpartition("/")[2].partition(":")
     container = Component(
         type=ComponentType.CONTAINER, name=repository, version=tag, bom_ref=f"image:{image}"
     )
     service = pypi_component(name, version, ComponentType.APPLICATION)
-    locked = installed_set(service_dir / "requirements.lock")
+    locked = installed_set(service_dir / "requirements.lock", python_version)
     libraries = {dist: pypi_component(dist, ver) for dist, ver in locked.items()}
     debs = [deb_component(*package) for package in dpkg_packages(dpkg_status)]
     bom = Bom(
@@ -100,10 +106,8 @@ def main() -> None:
     parser.add_argument("--engine", default="podman", help="docker or podman, to inspect and run the image")
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
-    image_id, created, status = image_facts(args.engine, args.image)
-    document = JsonV1Dot6(build_sbom(args.service, args.image, image_id, created, status)).output_as_string(
-        indent=1
-    )
+    bom = build_sbom(args.service, args.image, *image_facts(args.engine, args.image))
+    document = JsonV1Dot6(bom).output_as_string(indent=1)
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(document)
     if error is not None:
         raise SystemExit(f"the SBOM of {args.image} is not valid CycloneDX 1.6: {error}")

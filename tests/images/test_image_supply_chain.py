@@ -36,6 +36,10 @@ def image_python(ref: str, code: str) -> str:
     ).stdout
 
 
+def image_python_version(ref: str) -> str:
+    return image_python(ref, "import platform; print(platform.python_version())").strip()
+
+
 @pytest.mark.parametrize("name", SERVICES)
 def test_image_installs_exactly_the_locked_set(name):
     ref = require_image(name)
@@ -44,7 +48,8 @@ def test_image_installs_exactly_the_locked_set(name):
         for dist, version in json.loads(image_python(ref, LIST_DISTRIBUTIONS)).items()
     }
     service, version, _ = project(SERVICES[name])
-    expected = installed_set(SERVICES[name] / "requirements.lock") | {canonicalize_name(service): version}
+    locked = installed_set(SERVICES[name] / "requirements.lock", image_python_version(ref))
+    expected = locked | {canonicalize_name(service): version}
     assert installed == expected  # nothing missing, nothing extra (no pip, no setuptools), no other version
 
 
@@ -67,7 +72,7 @@ def test_image_carries_its_sbom(name):
     }
     purls = {c["purl"] for c in sbom["components"]}
     service, version, direct = project(SERVICES[name])
-    locked = installed_set(SERVICES[name] / "requirements.lock")
+    locked = installed_set(SERVICES[name] / "requirements.lock", image_python_version(ref))
     assert {f"pkg:pypi/{dep}@{locked[dep]}" for dep in direct} <= purls
     (edges,) = (d["dependsOn"] for d in sbom["dependencies"] if d["ref"] == f"pkg:pypi/{service}@{version}")
     assert sorted(edges) == sorted(f"pkg:pypi/{dep}@{locked[dep]}" for dep in direct)

@@ -69,8 +69,15 @@ def test_the_locked_set_follows_the_images_platform(tmp_path):
     export.write_text(
         "# header\nuvloop==0.23.0 ; sys_platform != 'win32' \\\n    --hash=sha256:00\n    # via uvicorn\n"
         "colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:11\nPyYAML==6.0.3 \\\n    --hash=sha256:22\n"
+        "async-timeout==5.0.1 ; python_full_version < '3.11.3' \\\n    --hash=sha256:33\n"
     )
-    assert installed_set(export) == {"uvloop": "0.23.0", "pyyaml": "6.0.3"}
+    # Debian bookworm's CPython 3.11.2 installs what a marker on the patch release asks; a newer 3.11 does not
+    assert installed_set(export, "3.11.2") == {
+        "uvloop": "0.23.0",
+        "pyyaml": "6.0.3",
+        "async-timeout": "5.0.1",
+    }
+    assert installed_set(export, "3.11.7") == {"uvloop": "0.23.0", "pyyaml": "6.0.3"}
 
 
 def test_one_release_version_everywhere():
