@@ -15,13 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Result, leftovers, psql, visible_backups
+from conftest import KEY, PUBLIC_RELATIONS, Result, leftovers, psql, visible_backups
 from triboka_backup.filesio import READ_SIZE
 
-KEY = base64.b64encode(b"k" * 32).decode()
 OTHER_KEY = base64.b64encode(b"o" * 32).decode()
-
-PUBLIC_RELATIONS = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
 
 pytestmark = pytest.mark.postgres
 
