@@ -55,7 +55,7 @@ Databases built with `generate_series`: 1,000 producers and 5.5 million lots per
 unicode text, a foreign key and a primary key). Goals: backup within 1.2x of `pg_dump`, restore at or below
 1.0x of single-job `pg_restore` of the same dump, restore with `--check-counts` within 1.1x.
 
-Exact commands, on the same warm database, into empty databases for the restores:
+Exact commands, on the same warm database, into empty databases for the restores, each after a `CHECKPOINT`:
 
 - plain backup: `{bin_dir}/pg_dump --format=custom --file=PLAIN.dump postgresql://…/DATABASE`
 - triboka-backup backup: `TRIBOKA_BACKUP_DATABASE_URL=postgresql://…/DATABASE \\
@@ -122,7 +122,11 @@ def build() -> None:
 
 
 def timed(cmd: list[str], loads: list[float], env: dict[str, str] | None = None) -> float:
-    """Seconds the command took; the 1-minute load average before and after it goes into `loads`."""
+    """Seconds the command took; the 1-minute load average before and after it goes into `loads`.
+
+    A CHECKPOINT first, so no sample pays for writing out the previous one's dirty buffers (a restore writes
+    about as much WAL as max_wal_size: without it, timings of the same command varied by 2x)."""
+    psql("postgres", "CHECKPOINT")
     loads.append(os.getloadavg()[0])
     started = time.monotonic()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)

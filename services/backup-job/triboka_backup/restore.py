@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from triboka_backup.crypto import key_fingerprint
@@ -65,8 +66,9 @@ def restore(store: Store, backup_id: str, engine: Engine, key: bytes | None, for
         try:
             engine.restore(plain_chunks(verified, key), force)
         except RestoreError as exc:
-            for _ in verified:  # a VerifyError here says the backup, not the restore, is at fault
-                pass
+            if inspect.getgeneratorstate(verified) != inspect.GEN_CREATED:  # refused before reading: no need
+                for _ in verified:  # a VerifyError here says the backup, not the restore, is at fault
+                    pass
             raise exc from None
     log.info(
         "restored %s into %s",
