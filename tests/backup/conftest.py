@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -26,6 +27,8 @@ from tests.support.postgres import pg_url_for as support_pg_url_for
 S3_ACCESS_KEY = "triboka-test"
 S3_SECRET_KEY = "triboka-test-secret"
 SCHEMA_SQL = Path(__file__).with_name("seed_postgres.sql")
+KEY = base64.b64encode(b"k" * 32).decode()
+PUBLIC_RELATIONS = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
 SQLITE_SCHEMA_SQL = Path(__file__).with_name("seed_sqlite.sql")
 
 

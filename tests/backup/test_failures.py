@@ -12,14 +12,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from conftest import Result, leftovers, psql, visible_backups
+from conftest import KEY, PUBLIC_RELATIONS, Result, leftovers, psql, visible_backups
+from triboka_backup.filesio import READ_SIZE
 
-KEY = base64.b64encode(b"k" * 32).decode()
 OTHER_KEY = base64.b64encode(b"o" * 32).decode()
-
-PUBLIC_RELATIONS = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
 
 pytestmark = pytest.mark.postgres
 
@@ -48,11 +47,11 @@ def assert_intact(
 DIES_MIDWAY = "printf PGDMP; head -c 300000 /dev/urandom; echo 'pg_dump: error: connection lost' >&2; exit 1"
 
 
-def fake_pg_dump(tmp_path: Path, body: str = DIES_MIDWAY) -> Path:
+def fake_pg_dump(tmp_path: Path, body: str = DIES_MIDWAY, tool: str = "pg_dump") -> Path:
     """A pg_dump that starts like an archive, writes some bytes, then fails (the real one is not on PATH)."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
-    script = bin_dir / "pg_dump"
+    script = bin_dir / tool
     script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
     return bin_dir
@@ -182,6 +181,75 @@ def test_corrupted_file_fails_verification_and_restore(
     restore = backup_cli("restore", first_backup, "--target-url", target, env=pg_env)
     assert restore.code == 5
     assert psql(target, PUBLIC_RELATIONS).strip() == "0"
+
+
+@pytest.fixture
+def large_backup(seeded_pg: str, pg_env: dict[str, str], backup_cli: Callable[..., Result]) -> Path:
+    """A dump of several read chunks, so pg_restore is already restoring when a late check fails."""
+    psql(seeded_pg, "CREATE TABLE filler AS SELECT g, md5(g::text) || md5((-g)::text) AS h "
+                    "FROM generate_series(1, 100000) g")  # fmt: skip
+    run = backup_cli("run", env=pg_env)
+    assert run.code == 0, run.err
+    dump = Path(pg_env["TRIBOKA_BACKUP_TARGET_DIR"]) / run.out.strip() / "database.pgdump"
+    assert dump.stat().st_size > 3 * READ_SIZE
+    return dump
+
+
+@pytest.mark.parametrize("where", ["compressed-data", "header-dbname", "last-byte"])
+def test_damage_found_while_restoring_rolls_everything_back(
+    large_backup: Path, where: str, seeded_pg: str, pg_env: dict[str, str], backup_cli: Callable[..., Result],
+    pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str],
+) -> None:  # fmt: skip
+    """The checksum is checked while pg_restore runs. Damaged compressed data makes pg_restore fail first;
+    a changed database name in the archive header is restored without complaint, so only the checksum,
+    checked before the last chunk reaches pg_restore, stops its COMMIT. Either way: exit 5, empty target."""
+    data = bytearray(large_backup.read_bytes())
+    offsets = {
+        "compressed-data": len(data) // 2,
+        "header-dbname": data.index(urlsplit(seeded_pg).path.lstrip("/").encode()),
+        "last-byte": len(data) - 1,
+    }
+    data[offsets[where]] ^= 0x01
+    large_backup.write_bytes(bytes(data))
+    target = pg_url_for(pg_database_factory("triboka_backup_untouched"))
+    restore = backup_cli("restore", large_backup.parent.name, "--target-url", target, env=pg_env)
+    assert restore.code == 5, restore.err
+    assert "checksum mismatch" in restore.err
+    assert psql(target, PUBLIC_RELATIONS).strip() == "0"
+
+
+def test_truncated_backup_named_by_id_restores_nothing(
+    large_backup: Path, pg_env: dict[str, str], backup_cli: Callable[..., Result],
+    pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str],
+) -> None:  # fmt: skip
+    size = large_backup.stat().st_size
+    with large_backup.open("r+b") as handle:
+        handle.truncate(size - 1)
+    target = pg_url_for(pg_database_factory("triboka_backup_untouched"))
+    restore = backup_cli("restore", large_backup.parent.name, "--target-url", target, env=pg_env)
+    assert restore.code == 5
+    assert f"has {size - 1} bytes, manifest says {size}" in restore.err
+    assert psql(target, PUBLIC_RELATIONS).strip() == "0"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("head -c 1000 >/dev/null; echo 'pg_restore: error: out of memory' >&2; exit 1", "out of memory"),
+        ("exit 0", "stopped reading its input before the end"),
+    ],
+    ids=["fails", "exits-0-early"],
+)
+def test_restore_tool_failing_on_a_sound_backup(
+    large_backup: Path, body: str, message: str, pg_env: dict[str, str], tmp_path: Path,
+    backup_cli: Callable[..., Result], pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str],
+) -> None:  # fmt: skip
+    """The backup is sound, so the failure is the restore's (exit 7), also when the tool claims success."""
+    env = {**pg_env, "TRIBOKA_BACKUP_PG_BIN_DIR": str(fake_pg_dump(tmp_path, body, tool="pg_restore"))}
+    target = pg_url_for(pg_database_factory("triboka_backup_untouched"))
+    restore = backup_cli("restore", large_backup.parent.name, "--target-url", target, env=env)
+    assert restore.code == 7, restore.err
+    assert message in restore.err
 
 
 def test_verify_fails_when_there_is_nothing_to_verify(

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 from botocore.client import BaseClient
-from conftest import Result, S3Server, fabricate, sqlite_dump, visible_backups
+from conftest import (
+    KEY,
+    PUBLIC_RELATIONS,
+    Result,
+    S3Server,
+    fabricate,
+    pg_dump_plain,
+    psql,
+    sqlite_dump,
+    visible_backups,
+)
 from triboka_backup.errors import StorageError
 from triboka_backup.stores.s3 import S3Store, make_client
 
@@ -267,3 +277,44 @@ def test_restore_from_the_local_store_refuses_a_manifest_naming_a_file_outside_t
     restore = backup_cli("restore", backup_id, "--target-url", f"sqlite:///{target}", env=local)
     assert restore.code == 5, (restore.out, restore.err)
     assert not target.exists()
+
+
+@pytest.mark.postgres
+def test_encrypted_postgresql_backup_streams_from_s3_into_pg_restore(
+    seeded_pg: str, tmp_path: Path, s3_server: S3Server, bucket: str, monkeypatch: pytest.MonkeyPatch,
+    backup_cli: Callable[..., Result], pg_database_factory: Callable[[str], str], pg_url_for: Callable[..., str],
+) -> None:  # fmt: skip
+    """Read from the bucket, hashed and decrypted on the way into pg_restore: no copy on disk; a damaged object
+    (the last byte, found only at the end of the stream) restores nothing."""
+    env = {
+        "TRIBOKA_BACKUP_DATABASE_URL": seeded_pg,
+        "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path / "backups"),
+        "TRIBOKA_BACKUP_ENCRYPTION_KEY": KEY,
+        **s3_server.env(bucket, prefix="triboka/prod"),
+    }
+    backup_id = backup_cli("run", env=env).out.strip()
+    shutil.rmtree(tmp_path / "backups" / backup_id)  # S3 alone must do
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+
+    fresh = pg_url_for(pg_database_factory("triboka_backup_from_s3"))
+    restored = backup_cli(
+        "restore", backup_id, "--storage", "s3", "--target-url", fresh, "--check-counts", env=env
+    )
+    assert restored.code == 0, restored.err
+    assert "(counted after the restore, equal to the manifest)" in restored.out
+    assert pg_dump_plain(fresh).replace(fresh.rsplit("/", 1)[1], "DB") == pg_dump_plain(seeded_pg).replace(
+        seeded_pg.rsplit("/", 1)[1], "DB"
+    )
+    assert list(scratch_root.iterdir()) == [], "nothing written to the scratch folder"
+
+    key = f"triboka/prod/{backup_id}/database.pgdump.enc"
+    data = bytearray(read(s3_server, bucket, key))
+    data[-1] ^= 0x01
+    client(s3_server).put_object(Bucket=bucket, Key=key, Body=bytes(data))
+    untouched = pg_url_for(pg_database_factory("triboka_backup_untouched"))
+    damaged = backup_cli("restore", backup_id, "--storage", "s3", "--target-url", untouched, env=env)
+    assert damaged.code == 5
+    assert "checksum mismatch" in damaged.err
+    assert psql(untouched, PUBLIC_RELATIONS).strip() == "0"

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triboka_backup import __version__
 from triboka_backup.backup import create_backup
@@ -23,8 +23,10 @@ from triboka_backup.restore import compare_counts, resolve, restore, summary
 from triboka_backup.settings import Settings, load_settings
 from triboka_backup.stores import Store, check_backup_id
 from triboka_backup.stores.directory import DirStore
-from triboka_backup.stores.s3 import S3Store, make_client
 from triboka_backup.verify import full_check, survey
+
+if TYPE_CHECKING:
+    from triboka_backup.stores.s3 import S3Store
 
 log = logging.getLogger("triboka_backup")
 
@@ -75,6 +77,9 @@ def _stores(settings: Settings) -> tuple[DirStore, S3Store | None]:
     local = DirStore(settings.target_dir)
     if not settings.s3_bucket or not settings.s3_endpoint_url:
         return local, None
+    # imported here: boto3 is a fifth of the start-up time, and only runs with S3 configured need it
+    from triboka_backup.stores.s3 import S3Store, make_client
+
     secret = settings.s3_secret_access_key
     client = make_client(
         settings.s3_endpoint_url,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from triboka_backup.crypto import Decryptor, Encryptor
-from triboka_backup.errors import StorageError
+from triboka_backup.errors import StorageError, VerifyError
 from triboka_backup.manifest import FileEntry, FileKind
 from triboka_backup.progress import Progress
 
@@ -88,13 +88,42 @@ def hash_stream(stream: BinaryIO) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def plain_chunks(stream: BinaryIO, key: bytes | None) -> Iterator[bytes]:
+def verified_chunks(chunks: Iterable[bytes], entry: FileEntry, where: str) -> Iterator[bytes]:
+    """The stored bytes, hashed on the way, with the last chunk held back until size and SHA-256 match.
+
+    A consumer therefore never sees the end of a file that fails its check: a restore that needs the
+    file's last byte to finish (pg_restore does: the archive ends with the last data block's end marker)
+    cannot complete from a corrupt, truncated or extended file, and is abandoned before it commits.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    held = b""
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+        if size > entry.size:
+            break  # longer than recorded: stop feeding at once, never reach a consumer's end
+        if held:
+            yield held
+        held = chunk
+    else:
+        if (size, digest.hexdigest()) == (entry.size, entry.sha256):
+            if held:
+                yield held
+            return
+    raise VerifyError(
+        f"{where}: checksum mismatch ({'more than ' if size > entry.size else ''}{size} bytes, "
+        f"manifest says {entry.size} bytes sha256 {entry.sha256[:12]}…): not restored"
+    )
+
+
+def plain_chunks(chunks: Iterable[bytes], key: bytes | None) -> Iterator[bytes]:
     """The original bytes of a stored file: decrypted and authenticated when a key is given."""
     if key is None:
-        yield from read_chunks(stream)
+        yield from chunks
         return
     decryptor = Decryptor(key)
-    for chunk in read_chunks(stream):
+    for chunk in chunks:
         if plain := decryptor.update(chunk):
             yield plain
     decryptor.finalize()

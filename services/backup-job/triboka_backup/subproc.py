@@ -35,10 +35,17 @@ def _start(
     return proc, reader, tail
 
 
-def _finish(proc: subprocess.Popen[bytes], reader: threading.Thread, tail: collections.deque[str]) -> None:
+def _finish(
+    proc: subprocess.Popen[bytes],
+    reader: threading.Thread,
+    tail: collections.deque[str],
+    read_all: bool = True,
+) -> None:
     returncode = proc.wait()
     reader.join()
-    if returncode != 0:
+    if returncode == 0 and not read_all:
+        tail.append("(it stopped reading its input before the end)")
+    if returncode != 0 or not read_all:
         raise ToolFailedError(Path(str(proc.args[0])).name, returncode, "\n".join(tail))  # type: ignore[index]
 
 
@@ -58,20 +65,23 @@ def stream_from(cmd: list[str], env: dict[str, str], sink: Callable[[bytes], Non
     _finish(proc, reader, tail)
 
 
-def stream_into(cmd: list[str], env: dict[str, str], chunks: Iterable[bytes] | None) -> None:
-    """Run the tool, writing `chunks` to its stdin (or nothing, when it reads a file itself)."""
-    proc, reader, tail = _start(cmd, env, stdin=subprocess.PIPE if chunks is not None else subprocess.DEVNULL)
+def stream_into(cmd: list[str], env: dict[str, str], chunks: Iterable[bytes]) -> None:
+    """Run the tool, writing `chunks` to its stdin; if `chunks` raises, the tool is killed first.
+
+    A tool that exits 0 without reading everything has failed too: what it skipped was never checked."""
+    proc, reader, tail = _start(cmd, env, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    read_all = False
     try:
-        if chunks is not None:
-            assert proc.stdin is not None
-            try:
-                for chunk in chunks:
-                    proc.stdin.write(chunk)
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass  # the tool stopped reading: its exit code and stderr say why
+        try:
+            for chunk in chunks:
+                proc.stdin.write(chunk)
+            proc.stdin.close()
+            read_all = True
+        except BrokenPipeError:
+            pass  # the tool stopped reading: its exit code and stderr say why
     except BaseException:
         proc.kill()
         proc.wait()
         raise
-    _finish(proc, reader, tail)
+    _finish(proc, reader, tail, read_all)

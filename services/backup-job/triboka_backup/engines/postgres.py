@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,12 +19,15 @@ from triboka_backup.filesio import SealedWriter
 from triboka_backup.manifest import DATABASE_NAMES
 from triboka_backup.subproc import ToolFailedError, stream_from, stream_into
 
-USER_TABLES = """
+USER_TABLES_UNORDERED = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
-ORDER BY 1, 2
 """
+USER_TABLES = USER_TABLES_UNORDERED + "ORDER BY 1, 2"
+USER_TABLES_LARGEST_FIRST = USER_TABLES_UNORDERED + "ORDER BY pg_relation_size(c.oid) DESC, 1, 2"
+# connections counting rows after a restore: enough to keep a few server cores busy, few enough to be polite
+COUNT_CONNECTIONS = 4
 USER_RELATIONS = """
 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -91,8 +95,9 @@ class PostgresEngine:
             row_counts=counts,
         )
 
-    def restore(self, stored: Path | None, chunks: Iterable[bytes] | None, force: bool) -> None:
-        """Restore from a plain dump file, or from decrypted `chunks`, in one transaction."""
+    def restore(self, chunks: Iterable[bytes], force: bool) -> None:
+        """Feed the archive to pg_restore's stdin in one transaction: an error in `chunks` (a checksum
+        mismatch, a failed decryption) kills pg_restore before its COMMIT, so nothing is restored."""
         with self._connect(RestoreError) as conn:
             if not force and not _is_empty(conn):
                 raise RestoreError(
@@ -102,16 +107,24 @@ class PostgresEngine:
         cmd += ["--no-password", f"--dbname={self.source.name}"]
         if force:
             cmd += ["--clean", "--if-exists"]
-        if stored is not None:
-            cmd.append(str(stored))
         try:
             stream_into(cmd, self._env(), chunks)
         except ToolFailedError as exc:
             raise RestoreError(str(exc)) from None
 
     def row_counts(self) -> dict[str, int]:
+        """Exact counts after a restore: one `count(*)` per table, tables spread over a few connections
+        so a server with cores to spare scans several at once (largest first, so they finish together)."""
         with self._connect(RestoreError) as conn:
-            return _count_rows(conn)
+            tables = conn.execute(USER_TABLES_LARGEST_FIRST).fetchall()
+
+        def count(table: tuple[str, str]) -> int:
+            with self._connect(RestoreError) as conn:
+                return _count_table(conn, *table)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(COUNT_CONNECTIONS, len(tables)))) as pool:
+            counted = dict(zip(tables, pool.map(count, tables), strict=True))
+        return {f"{schema}.{table}": counted[(schema, table)] for schema, table in sorted(tables)}
 
     @contextmanager
     def scratch(self) -> Iterator[PostgresEngine]:
@@ -143,12 +156,17 @@ def _checked(writer: SealedWriter) -> Callable[[bytes], None]:
     return sink
 
 
+def _count_table(conn: psycopg.Connection, schema: str, table: str) -> int:
+    query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+    return conn.execute(query).fetchone()[0]  # type: ignore[index]
+
+
 def _count_rows(conn: psycopg.Connection) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for schema, table in conn.execute(USER_TABLES).fetchall():
-        query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]  # type: ignore[index]
-    return counts
+    """Counted in the caller's transaction (the dump's snapshot), one table after the other."""
+    return {
+        f"{schema}.{table}": _count_table(conn, schema, table)
+        for schema, table in conn.execute(USER_TABLES).fetchall()
+    }
 
 
 def _schema_revision(conn: psycopg.Connection) -> str | None:

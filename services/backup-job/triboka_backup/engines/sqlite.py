@@ -55,18 +55,19 @@ class SqliteEngine:
             row_counts=counts,
         )
 
-    def restore(self, stored: Path | None, chunks: Iterable[bytes] | None, force: bool) -> None:
-        """Copy the backup into the target with the backup API (which also handles the target's WAL)."""
+    def restore(self, chunks: Iterable[bytes], force: bool) -> None:
+        """Copy the backup into the target with the backup API (which also handles the target's WAL).
+
+        The copy is written in full first, so an error in `chunks` leaves the target untouched."""
         if not force and not self._is_empty():
             raise RestoreError(
                 f"{self.describe()} is not empty: restore into an empty database or pass --force"
             )
         with tempfile.TemporaryDirectory(prefix="triboka-restore-") as scratch:
-            if stored is None:
-                stored = Path(scratch) / "restore.sqlite3"
-                with stored.open("wb") as handle:
-                    for chunk in chunks or ():
-                        handle.write(chunk)
+            stored = Path(scratch) / "restore.sqlite3"
+            with stored.open("wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
             try:
                 self.source.path.parent.mkdir(parents=True, exist_ok=True)
                 _online_copy(stored, self.source.path)

@@ -54,9 +54,6 @@ class DirStore:
     def open(self, backup_id: str, name: str) -> AbstractContextManager[BinaryIO]:
         return (self.root / backup_id / name).open("rb")
 
-    def local_path(self, backup_id: str, name: str, scratch: Path) -> Path:
-        return self.root / backup_id / name
-
     def staging(self, backup_id: str) -> Path:
         folder = self.root / f"{STAGING_PREFIX}{backup_id}-{uuid.uuid4().hex[:6]}"
         try:

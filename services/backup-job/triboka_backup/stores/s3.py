@@ -21,7 +21,6 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from triboka_backup.errors import ConfigError, StorageError
-from triboka_backup.filesio import read_chunks
 from triboka_backup.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from triboka_backup.stores import files_of
 
@@ -104,13 +103,6 @@ class S3Store:
             raise StorageError(f"cannot read {self.name}{backup_id}/{name}: {exc}") from exc
         finally:
             body.close()
-
-    def local_path(self, backup_id: str, name: str, scratch: Path) -> Path:
-        target = scratch / name
-        with self.open(backup_id, name) as stream, target.open("wb") as handle:
-            for chunk in read_chunks(stream):
-                handle.write(chunk)
-        return target
 
     def upload(self, key: str, stream: BinaryIO, length: int) -> None:
         """Write `length` bytes of `stream` to `key`, which must not exist yet (never overwritten)."""
