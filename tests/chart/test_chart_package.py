@@ -35,6 +35,8 @@ def make_keyrings(home: Path, name: str) -> tuple[Path, Path]:
         path.write_bytes(
             subprocess.run([GPG, "--batch", option, name], env=env, check=True, capture_output=True).stdout
         )
+    # helm reads the exported files, not the agent gpg started for this home: stop it rather than leave it running
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=True, capture_output=True)
     return secring, pubring
 
 
