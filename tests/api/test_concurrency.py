@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text, update
-from triboka_api.api.errors import ApiError
 from triboka_api.domain.contracts import fix_price
+from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract
 
 from tests.api.helpers import assert_ok
@@ -144,9 +144,9 @@ async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) 
         assert not competing.done()
         await (first.commit() if first_outcome == "commit" else first.rollback())
         if first_outcome == "commit":
-            with pytest.raises(ApiError) as refused:
+            with pytest.raises(RuleViolationError) as refused:
                 await competing
-            assert refused.value.status_code == 400
+            assert "pending volume" in refused.value.message
         else:
             result = await competing
             assert result.contract.fixed_volume_mt == 60

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import forbidden
-from triboka_api.auth_cache import Actor, ActorCache
+from triboka_api.auth_cache import ActorCache
+from triboka_api.domain.principal import Principal
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
 
-ADMIN_ROLES = frozenset({"admin", "operator"})
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 
@@ -50,31 +49,6 @@ def get_passwords(request: Request) -> PasswordHashing:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the user as stored now (role and company come from the DB, §1.2) and the token's claims."""
-
-    actor: Actor
-    claims: dict[str, Any]
-
-    @property
-    def id(self) -> int:
-        return self.actor.id
-
-    @property
-    def role(self) -> str:
-        return self.actor.role
-
-    @property
-    def company_id(self) -> int | None:
-        return self.actor.company_id
-
-    @property
-    def is_admin(self) -> bool:
-        """admin and operator: privileged across the API (Δ §9 #8)."""
-        return self.actor.role in ADMIN_ROLES
 
 
 async def current_principal(request: Request, session: SessionDep) -> Principal:

@@ -12,6 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from triboka_api.db import DatabaseBusyError
+from triboka_api.domain.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+)
 from triboka_api.security.tokens import TokenError
 
 logger = logging.getLogger("triboka_api.errors")
@@ -44,6 +51,19 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"Invalid value for '{where}': {first.get('msg', 'invalid')}" if where else "Invalid request"
 
 
+# each kind of domain refusal and the status the contract gives it
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    RuleViolationError: 400,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    return next(status for kind, status in _DOMAIN_STATUS.items() if isinstance(exc, kind))
+
+
 _HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
@@ -65,6 +85,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=domain_status(exc))
 
     @app.exception_handler(TokenError)
     async def _token_error(_: Request, exc: TokenError) -> JSONResponse:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.api.deps import Principal
 from triboka_api.domain.bounds import row_id
+from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import PARTY_ROLES
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -16,9 +17,6 @@ from triboka_api.models import (
     ExportContract,
     ProducerLot,
 )
-
-# The roles that act for a company (§3.1). Any other role (`user`, `broker`, ...) is unknown: no party rights.
-PARTY_ROLES = frozenset({"exporter", "buyer", "producer"})
 
 
 def party_company(principal: Principal) -> int | None:

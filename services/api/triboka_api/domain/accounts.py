@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triboka_api.audit import AuditEventType
+from triboka_api.domain.errors import PermissionDeniedError
+from triboka_api.domain.roles import Role
 from triboka_api.models import User
 
 # a change of any of these revokes every token the user holds (their `tv` claim no longer matches)
@@ -20,14 +22,14 @@ REVOKING_EVENTS = frozenset(
 )
 
 
-class ProtectedAccountError(Exception):
+class ProtectedAccountError(PermissionDeniedError):
     """An operator tried to act on an admin's account."""
 
 
 def ensure_may_manage(actor_role: str, target_role: str) -> None:
     """Only an admin may modify, deactivate, delete or reset the password of an admin: an operator who could
     would reset an admin's password and log in as them."""
-    if target_role == "admin" and actor_role != "admin":
+    if target_role == Role.ADMIN and actor_role != Role.ADMIN:
         raise ProtectedAccountError("Only an admin may change an admin's account")
 
 

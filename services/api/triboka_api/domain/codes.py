@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from triboka_api.api.errors import ApiError
+from triboka_api.domain.errors import ConflictError
 
 MAX_ATTEMPTS = 25
 RETRY_PAUSE_SECONDS = 0.005  # times the attempt number, at most, chosen at random
@@ -91,4 +91,4 @@ async def commit_unique(session: AsyncSession, attempt: Callable[[], Awaitable[T
         except IntegrityError:
             await session.rollback()
             await asyncio.sleep(_jitter.uniform(0, RETRY_PAUSE_SECONDS * number))
-    raise ApiError(409, "Could not allocate a unique code, please retry")
+    raise ConflictError("Could not allocate a unique code, please retry")

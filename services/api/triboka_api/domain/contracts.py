@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.api.errors import bad_request
+from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract, utcnow
 
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
@@ -30,16 +30,16 @@ def to_cents(value: float | Decimal) -> Decimal:
 
 def check_transition(contract: ExportContract, target: str) -> None:
     if target not in CONTRACT_STATUSES:
-        raise bad_request(f"Invalid status '{target}'. Valid: {', '.join(CONTRACT_STATUSES)}")
+        raise RuleViolationError(f"Invalid status '{target}'. Valid: {', '.join(CONTRACT_STATUSES)}")
     if target not in CONTRACT_TRANSITIONS.get(contract.status, frozenset()):
-        raise bad_request(f"Cannot change contract status from '{contract.status}' to '{target}'")
+        raise RuleViolationError(f"Cannot change contract status from '{contract.status}' to '{target}'")
     if target == "active" and (
         not contract.total_volume_mt
         or contract.total_volume_mt <= 0
         or not contract.start_date
         or not contract.end_date
     ):
-        raise bad_request("An active contract needs a positive volume and start and end dates")
+        raise RuleViolationError("An active contract needs a positive volume and start and end dates")
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,10 @@ class FixationResult:
 
 def _check_fixable(contract: ExportContract, quantity: Decimal) -> None:
     if contract.status not in FIXABLE_STATUSES:
-        raise bad_request(f"Cannot fix prices on a contract with status '{contract.status}'")
+        raise RuleViolationError(f"Cannot fix prices on a contract with status '{contract.status}'")
     pending = contract.pending_volume_mt
     if quantity > pending:
-        raise bad_request(
+        raise RuleViolationError(
             f"Quantity exceeds the pending volume of the contract ({float(pending):.2f} MT available)"
         )
 
@@ -76,7 +76,7 @@ async def fix_price(
     """
     quantity, spot = to_cents(quantity_mt), to_cents(spot_price_usd)
     if quantity <= 0 or spot <= 0:
-        raise bad_request("fixed_quantity_mt and spot_price_usd must be greater than 0")
+        raise RuleViolationError("fixed_quantity_mt and spot_price_usd must be greater than 0")
     _check_fixable(contract, quantity)
     table = ExportContract.__table__
     # Rounded to cents in SQL: SQLite keeps NUMERIC as binary floats (0.1 + 0.2 > 0.3), PostgreSQL is exact anyway.
@@ -94,7 +94,7 @@ async def fix_price(
         await session.rollback()
         await session.refresh(contract)
         _check_fixable(contract, quantity)
-        raise bad_request("The contract changed meanwhile, please retry")
+        raise RuleViolationError("The contract changed meanwhile, please retry")
     differential = contract.differential_usd or Decimal(0)
     fixation = ContractFixation(
         export_contract_id=contract.id,

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from triboka_api.api.deps import Principal, SessionDep, require_roles
+from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import bad_request
 from triboka_api.api.validation import parse_datetime_param
 from triboka_api.audit import AuditEventType, AuditQuery, event_fields, find_events
+from triboka_api.domain.principal import Principal
 
 router = APIRouter(tags=["audit"])
 

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import exists, or_, select, update
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.validation import read_json, require_fields
 from triboka_api.domain.access import batch_visible_to, is_own_company, of_company
 from triboka_api.domain.codes import batch_code_base, commit_unique, free_code
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
+from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchLot, BatchNft, Company, ProducerLot, utcnow
 from triboka_api.queries import lots_by_id
 from triboka_api.serializers.batches import batch_base, batch_detail, batch_list_item

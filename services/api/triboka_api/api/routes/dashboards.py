@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import selectinload
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.domain.access import of_company
+from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchNft, Company, ContractFixation, ExportContract, ProducerLot
 from triboka_api.queries import lots_by_id
 from triboka_api.serializers.common import certification_list, company_name, iso, num

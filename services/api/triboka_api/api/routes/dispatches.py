@@ -9,13 +9,14 @@ from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep
+from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
 from triboka_api.domain.dispatches import available_mt, transition_error
+from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchNft, Dispatch, ExportContract, utcnow
 from triboka_api.serializers.dispatches import dispatch_base, dispatch_full
 

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
+from triboka_api.domain.principal import Principal
 from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.queries import users_by_id
 from triboka_api.serializers.common import num

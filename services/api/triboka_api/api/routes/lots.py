@@ -11,13 +11,14 @@ from pydantic import Field
 from sqlalchemy import Float, Select, bindparam, cast, select, update
 from sqlalchemy.orm import selectinload
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.responses import json_list
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
+from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
 from triboka_api.serializers.common import certification_list, company_name, iso, num
 from triboka_api.serializers.lots import (

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from sqlalchemy import select
 
-from triboka_api.api.deps import Principal, SessionDep, require_roles
+from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.market import market_summary
+from triboka_api.domain.principal import Principal
 from triboka_api.models import MarketPrice
 
 router = APIRouter(tags=["market"])

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.api.deps import Principal, PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import row_id
+from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
 from triboka_api.serializers.trace import event_view, timeline_view

@@ -12,12 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from triboka_api import audit
 from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
-from triboka_api.api.deps import PasswordsDep, Principal, SessionDep, require_roles
+from triboka_api.api.deps import PasswordsDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
 from triboka_api.api.routes.auth import find_user_by_email
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.audit import AuditEventType
-from triboka_api.domain.accounts import AccountUpdate, ProtectedAccountError, apply_update, ensure_may_manage
+from triboka_api.domain.accounts import AccountUpdate, apply_update, ensure_may_manage
+from triboka_api.domain.principal import Principal
 from triboka_api.models import (
     Company,
     ContractFixation,
@@ -174,10 +175,7 @@ async def _managed_user(session: SessionDep, principal: Principal, user_id: int)
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("User")
-    try:
-        ensure_may_manage(principal.role, user.role)
-    except ProtectedAccountError as exc:
-        raise forbidden(str(exc)) from exc
+    ensure_may_manage(principal.role, user.role)  # ProtectedAccountError: a 403
     return user
 
 
