@@ -14,7 +14,7 @@ VALUES_FILES = CI_VALUES + sorted((REPO / "k8s" / "values").glob("*.yaml"))
 K8S_VERSIONS = ["1.29.0", latest_version()]
 POD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "Pod")
 # Custom resources: kubernetes-validate ships the schemas of the built-in API only, so it cannot check these
-# (it raises SchemaNotFoundError); test_chart_render.py asserts their fields instead.
+# (it raises SchemaNotFoundError); test_chart_servicemonitor.py asserts their fields instead.
 CUSTOM_RESOURCES = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 
 
