@@ -73,7 +73,7 @@ def test_api_pods_wait_for_the_schema_before_starting():
 
 
 def test_rate_limit_knobs_reach_the_api_configuration():
-    defaults = get(render_chart(), "ConfigMap", "api")["data"]
+    defaults = get(render_chart(show_only=["api/configmap.yaml"]), "ConfigMap", "api")["data"]
     assert {k: v for k, v in defaults.items() if "RATE_LIMIT" in k or "PROXIES" in k} == {
         "TRIBOKA_RATE_LIMIT_ENABLED": "true",
         "TRIBOKA_RATE_LIMIT_DEFAULT": "600/minute",
@@ -81,10 +81,16 @@ def test_rate_limit_knobs_reach_the_api_configuration():
         "TRIBOKA_RATE_LIMIT_AUTH_IP": "60/minute",
         "TRIBOKA_TRUSTED_PROXIES": "",
     }
-    tuned = get(render_chart(values_files=(REDIS,)), "ConfigMap", "api")["data"]
+    tuned = get(render_chart(values_files=(REDIS,), show_only=["api/configmap.yaml"]), "ConfigMap", "api")[
+        "data"
+    ]
     assert tuned["TRIBOKA_RATE_LIMIT_DEFAULT"] == "1200/minute"
     assert tuned["TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT"] == "5/minute"
     assert tuned["TRIBOKA_RATE_LIMIT_AUTH_IP"] == "30/minute"
     assert tuned["TRIBOKA_TRUSTED_PROXIES"] == "10.42.0.0/16,fd00:42::/64"
-    off = get(render_chart({"api": {"rateLimit": {"enabled": False}}}), "ConfigMap", "api")["data"]
+    off = get(
+        render_chart({"api": {"rateLimit": {"enabled": False}}}, show_only=["api/configmap.yaml"]),
+        "ConfigMap",
+        "api",
+    )["data"]
     assert off["TRIBOKA_RATE_LIMIT_ENABLED"] == "false"

@@ -28,7 +28,7 @@ def test_backup_cronjob_policy():
             "failedJobsHistoryLimit": 5,
         }
     }
-    objects = render_chart(values)
+    objects = render_chart(values, show_only=["backup/cronjob.yaml", "backup/pvc.yaml"])
     cron = get(objects, "CronJob", "backup")
     spec = cron["spec"]
     assert spec["schedule"] == "0 3 * * *"

@@ -35,7 +35,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
 @pytest.mark.parametrize("k8s_version", K8S_VERSIONS)
 @pytest.mark.parametrize("values_file", VALUES_FILES, ids=lambda p: p.name)
 def test_rendered_objects_validate_strictly(values_file, k8s_version):
-    objects = render_chart(values_files=(values_file,))
+    objects = render_chart(values_files=(values_file,), kube_version=k8s_version)
     assert objects
     for obj in objects:
         if (obj["apiVersion"], obj["kind"]) in CUSTOM_RESOURCES:

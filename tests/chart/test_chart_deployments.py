@@ -21,7 +21,9 @@ from chart_render import (
 )
 def test_probe_paths_and_timings(component, startup, liveness, readiness):
     values = {component: {"livenessProbe": {"periodSeconds": 17, "failureThreshold": 4}}}
-    c = container(get(render_chart(values), "Deployment", component))
+    c = container(
+        get(render_chart(values, show_only=[f"{component}/deployment.yaml"]), "Deployment", component)
+    )
     assert c["startupProbe"]["httpGet"] == {"path": startup, "port": "http"}
     assert c["livenessProbe"]["httpGet"] == {"path": liveness, "port": "http"}
     assert c["readinessProbe"]["httpGet"] == {"path": readiness, "port": "http"}
@@ -139,7 +141,9 @@ def test_rollout_and_shutdown_settings(component):
             "terminationGracePeriodSeconds": 45,
         }
     }
-    deployment = get(render_chart(values), "Deployment", component)
+    deployment = get(
+        render_chart(values, show_only=[f"{component}/deployment.yaml"]), "Deployment", component
+    )
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     spec = pod_spec(deployment)
     assert spec["terminationGracePeriodSeconds"] == 45
@@ -155,7 +159,13 @@ def test_grace_period_must_exceed_prestop_plus_shutdown():
 def test_topology_spread_gets_the_component_selector():
     constraint = {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule"}
     spec = pod_spec(
-        get(render_chart({"web": {"topologySpreadConstraints": [constraint]}}), "Deployment", "web")
+        get(
+            render_chart(
+                {"web": {"topologySpreadConstraints": [constraint]}}, show_only=["web/deployment.yaml"]
+            ),
+            "Deployment",
+            "web",
+        )
     )
     (rendered,) = spec["topologySpreadConstraints"]
     assert rendered["topologyKey"] == "kubernetes.io/hostname"

@@ -12,7 +12,9 @@ from chart_render import (
 
 
 def test_ingress_paths_tls_and_annotations():
-    objects = render_chart(values_files=(CHART / "ci" / "ingress-tls-values.yaml",))
+    objects = render_chart(
+        values_files=(CHART / "ci" / "ingress-tls-values.yaml",), show_only=["ingress/ingress.yaml"]
+    )
     ingress = get(objects, "Ingress", "ingress")
     spec = ingress["spec"]
     assert spec["ingressClassName"] == "nginx"
@@ -41,7 +43,8 @@ def test_ingress_paths_tls_and_annotations():
 
 def test_ingress_for_traefik_has_no_nginx_annotations():
     objects = render_chart(
-        {"ingress": {"enabled": True, "className": "traefik", "host": "triboka.localhost"}}
+        {"ingress": {"enabled": True, "className": "traefik", "host": "triboka.localhost"}},
+        show_only=["ingress/ingress.yaml"],
     )
     ingress = get(objects, "Ingress", "ingress")
     assert ingress["spec"]["ingressClassName"] == "traefik"

@@ -100,3 +100,11 @@ def test_schema_rejects_bad_values(values, message):
     with pytest.raises(RenderError, match="schema") as err:
         render_chart(values)
     assert message in str(err.value)
+
+
+def test_kubernetes_version_floor():
+    """Chart.yaml's kubeVersion: CronJob `timeZone` and autoscaling/v2 need Kubernetes 1.25 or newer."""
+    with pytest.raises(RenderError, match="chart requires kubeVersion"):
+        render_chart(kube_version="1.24.0", show_only=["backup/cronjob.yaml"])
+    (cron,) = render_chart(kube_version="1.25.0", show_only=["backup/cronjob.yaml"])
+    assert cron["spec"]["timeZone"] == "Etc/UTC"
