@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from chart_render import (
-    EXTERNAL_DB,
-    FULLNAME,
-    REDIS,
-    find,
-    get,
-    pod_spec,
-    render_chart,
-)
+from chart_render import EXTERNAL_DB, FULLNAME, REDIS, find, get, pod_spec, render_chart
 
 
 def _hook(obj):

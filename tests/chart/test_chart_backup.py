@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chart_render import (
-    CHART,
-    FULLNAME,
-    RELEASE,
-    container,
-    env_of,
-    find,
-    get,
-    pod_spec,
-    render_chart,
-)
+from chart_render import CHART, FULLNAME, RELEASE, container, env_of, find, get, pod_spec, render_chart
 
 
 def test_backup_cronjob_policy():

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chart_render import (
-    FULLNAME,
-    RenderError,
-    container,
-    env_of,
-    find,
-    get,
-    pod_spec,
-    render_chart,
-)
+from chart_render import FULLNAME, RenderError, container, env_of, find, get, pod_spec, render_chart
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from chart_render import (
-    CHART,
-    FULLNAME,
-    find,
-    get,
-    render_chart,
-)
+from chart_render import CHART, FULLNAME, find, get, render_chart
 
 
 def test_ingress_paths_tls_and_annotations():

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from chart_render import (
-    CHART,
-    EXTERNAL_DB,
-    REDIS,
-    find,
-    get,
-    peer_components,
-    render_chart,
-    rule_ports,
-)
+from chart_render import CHART, EXTERNAL_DB, REDIS, find, get, peer_components, render_chart, rule_ports
 
 
 def test_network_policies_are_opt_in():

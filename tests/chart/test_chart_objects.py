@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chart_render import (
-    FULLNAME,
-    RELEASE,
-    RenderError,
-    container,
-    get,
-    render_chart,
-)
+from chart_render import FULLNAME, RELEASE, RenderError, container, get, render_chart
 
 
 def test_default_render_object_list():

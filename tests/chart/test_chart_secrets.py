@@ -5,16 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from chart_render import (
-    EXTERNAL_DB,
-    RenderError,
-    container,
-    env_of,
-    find,
-    get,
-    pod_spec,
-    render_chart,
-)
+from chart_render import EXTERNAL_DB, RenderError, container, env_of, find, get, pod_spec, render_chart
 
 
 def test_generated_secret_is_a_hook_with_every_key():

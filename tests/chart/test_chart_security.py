@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from chart_render import (
-    get,
-    pod_spec,
-    render_chart,
-)
+from chart_render import get, pod_spec, render_chart
 
 
 def test_every_triboka_container_is_non_root_and_read_only():

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chart_render import (
-    FULLNAME,
-    SERVICE_MONITOR,
-    container,
-    find,
-    get,
-    render_chart,
-    rule_ports,
-)
+from chart_render import FULLNAME, SERVICE_MONITOR, container, find, get, render_chart, rule_ports
 
 
 def test_service_monitors_are_opt_in():
