@@ -81,28 +81,3 @@
       protocol: TCP
 {{- end }}
 {{- end }}
-
-{{/* The policy of an in-chart store (PostgreSQL, Redis): reached on `port` by the `from` components only; reaches
-     nothing. context: (dict "root" $ "component" "redis" "port" 6379 "from" (list "api")) */}}
-{{- define "triboka.netpol.store" -}}
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: {{ include "triboka.componentName" . }}
-  namespace: {{ .root.Release.Namespace }}
-  labels:
-    {{- include "triboka.labels" . | nindent 4 }}
-spec:
-  podSelector:
-    matchLabels:
-      {{- include "triboka.selectorLabels" . | nindent 6 }}
-  policyTypes: [Ingress, Egress]
-  ingress:
-    - from:
-        {{- range .from }}
-        {{- include "triboka.netpol.podPeer" (dict "root" $.root "component" .) | nindent 8 }}
-        {{- end }}
-      ports:
-        - port: {{ .port }}
-          protocol: TCP
-{{- end }}
