@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
@@ -20,6 +20,7 @@ from triboka_web.labels import status_label
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 ManageUsersUser = allowed_to(Action.MANAGE_USERS)
@@ -91,14 +92,12 @@ async def create_user(request: Request, api: Api, user: ManageUsersUser) -> Resp
         return outcome
     answer = outcome[1]
     flash(request, _("User %(email)s created.") % {"email": answer["user"]["email"]})
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.get("/users/{user_id}/edit")
 async def edit_user_page(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
-    listed = next((u for u in await api.get("/api/users") if u["id"] == user_id), None)
-    if listed is None:
-        return render(request, "errors/404.html", {"status": 404}, status_code=404)
+    listed = await api.get(f"/api/users/{user_id}")  # Δ 151; a missing user is the API's 404, our 404 page
     values = {**listed, "active": listed.get("is_active", True)}
     return await _user_form(request, api, user, values, {}, editing=user_id)
 
@@ -114,17 +113,17 @@ async def edit_user(request: Request, user_id: int, api: Api, user: ManageUsersU
     if isinstance(outcome, Response):
         return outcome
     flash(request, _("User updated."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.post("/users/{user_id}/approve")
 async def approve_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
     """A pending registration into an existing company (docs/api-contract.md §10.1): activating the account lets it sign in."""
     await run_action(request, api.put(f"/api/users/{user_id}", {"active": True}), _("User approved."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.post("/users/{user_id}/delete")
 async def delete_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
     await run_action(request, api.delete(f"/api/users/{user_id}"), _("User deleted."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
