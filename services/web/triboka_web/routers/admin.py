@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -57,6 +58,24 @@ def _assignable_roles(user: SessionUser) -> list[tuple[str, str]]:
     return [(r.value, status_label(r)) for r in Role if user.role == Role.ADMIN or r != Role.ADMIN]
 
 
+def _render_user_form(
+    request: Request,
+    user: SessionUser,
+    companies: list[dict[str, Any]],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    editing: int | None = None,
+) -> Response:
+    context = {
+        "companies": companies,
+        "roles": _assignable_roles(user),
+        "values": values,
+        "errors": errors,
+        "editing": editing,
+    }
+    return render(request, "admin/user_form.html", context, status_code=400 if errors else 200)
+
+
 async def _user_form(
     request: Request,
     api: ApiClient,
@@ -65,14 +84,8 @@ async def _user_form(
     errors: dict[str, str],
     editing: int | None = None,
 ) -> Response:
-    context = {
-        "companies": await api.get("/api/companies"),
-        "roles": _assignable_roles(user),
-        "values": values,
-        "errors": errors,
-        "editing": editing,
-    }
-    return render(request, "admin/user_form.html", context, status_code=400 if errors else 200)
+    companies = await api.get("/api/companies")
+    return _render_user_form(request, user, companies, values, errors, editing)
 
 
 @router.get("/users/new")
@@ -97,9 +110,10 @@ async def create_user(request: Request, api: Api, user: ManageUsersUser) -> Resp
 
 @router.get("/users/{user_id}/edit")
 async def edit_user_page(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
-    listed = await api.get(f"/api/users/{user_id}")  # Δ 151; a missing user is the API's 404, our 404 page
+    # Δ 151: one user, read with the companies; a missing user is the API's 404, our 404 page
+    listed, companies = await asyncio.gather(api.get(f"/api/users/{user_id}"), api.get("/api/companies"))
     values = {**listed, "active": listed.get("is_active", True)}
-    return await _user_form(request, api, user, values, {}, editing=user_id)
+    return _render_user_form(request, user, companies, values, {}, editing=user_id)
 
 
 @router.post("/users/{user_id}/edit")

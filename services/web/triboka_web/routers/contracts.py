@@ -131,19 +131,25 @@ async def _spot_price(api: ApiClient) -> float | None:
     return market["spot"]["price"]
 
 
+def _render_fixation_form(
+    request: Request, contract: dict[str, Any], values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    context = {"contract": contract, "values": values, "errors": errors}
+    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+
+
 async def _fixation_form(
     request: Request, api: ApiClient, contract_id: int, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    contract = await api.get(f"/api/contracts/{contract_id}")
-    context = {"contract": contract, "values": values, "errors": errors}
-    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+    return _render_fixation_form(request, await api.get(f"/api/contracts/{contract_id}"), values, errors)
 
 
 @router.get("/create_fixation/{contract_id}")
 async def create_fixation_page(
     request: Request, contract_id: int, api: Api, user: CreateFixationUser
 ) -> Response:
-    return await _fixation_form(request, api, contract_id, {"spot_price_usd": await _spot_price(api)}, {})
+    spot, contract = await asyncio.gather(_spot_price(api), api.get(f"/api/contracts/{contract_id}"))
+    return _render_fixation_form(request, contract, {"spot_price_usd": spot}, {})
 
 
 @router.post("/create_fixation/{contract_id}")
