@@ -9,6 +9,7 @@ import httpx
 
 from tests.web.conftest import PASSWORD
 from tests.web.flows import Account
+from tests.web.servers import add_company
 
 ROW = re.compile(r"<td>Finca Página</td>")
 
@@ -36,13 +37,24 @@ def _lot(api_url: str, headers: dict[str, str], company_id: int, location: str) 
     return int(created.json()["lot_id"])
 
 
+def _new_producer(stack, company: str) -> Account:
+    """A producer registered through the API with a company of its own."""
+    email = f"{company.lower()}-{uuid.uuid4().hex[:6]}@triboka.test"
+    body = {"name": company, "email": email, "password": PASSWORD, "role": "producer"}
+    assert httpx.post(f"{stack.api.url}/api/auth/register", json=body).status_code == 201
+    login = httpx.post(f"{stack.api.url}/api/auth/login", json={"email": email, "password": PASSWORD})
+    stack.accounts[email] = Account(email, PASSWORD, "producer", login.json()["user"]["company_id"])
+    return stack.accounts[email]
+
+
 def test_lot_list_pages_come_from_the_api(client_for, stack) -> None:
-    producer = stack.accounts["producer"]
-    headers = _api_headers(stack.api.url, producer)
+    # the admin registers them for a company whose lot codes (LOT-ZET-…) stay out of other tests' code searches
+    company_id = add_company(stack.api.log.parent / "api.db", "Zeta Paginación", "producer", "Ecuador")
+    headers = _api_headers(stack.api.url, stack.accounts["admin"])
     location = f"Paginacion-{uuid.uuid4().hex[:6]}"
     for _ in range(23):
-        _lot(stack.api.url, headers, producer.company_id, location)
-    web = client_for("producer")
+        _lot(stack.api.url, headers, company_id, location)
+    web = client_for("admin")
     first = web.get("/lots", params={"location": location}).text
     assert len(ROW.findall(first)) == 20
     assert '<li class="page-item disabled"><a class="page-link" href="?' in first  # no previous page
@@ -60,12 +72,8 @@ def test_lot_detail_follows_the_lists_visibility(client_for, stack) -> None:
     producer = stack.accounts["producer"]
     lot_id = _lot(stack.api.url, _api_headers(stack.api.url, producer), producer.company_id, "Vinces")
     assert "Finca Página" in client_for("exporter").get(f"/lots/{lot_id}").text  # the marketplace sees it
-    # another producer (its own company, registered through the API) does not: a 404 page, as for a missing lot
-    email = f"otro-{uuid.uuid4().hex[:6]}@triboka.test"
-    body = {"name": "Otra Coop", "email": email, "password": PASSWORD, "role": "producer"}
-    assert httpx.post(f"{stack.api.url}/api/auth/register", json=body).status_code == 201
-    stack.accounts[email] = Account(email, PASSWORD, "producer")
-    other = client_for(email)
+    # another producer (its own company) does not: a 404 page, as for a missing lot
+    other = client_for(_new_producer(stack, "Otra").email)
     for path in (f"/lots/{lot_id}", f"/lots/{lot_id}/edit", "/lots/999999"):
         page = other.get(path)
         assert page.status_code == 404, path
