@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
-from triboka_api import cli
+from triboka_api import cli, demo_seed
 from triboka_api.app import create_app
 from triboka_api.demo_seed import MARKET_SOURCE, DemoLogin, seed_demo
 from triboka_api.domain.roles import Role
@@ -150,3 +150,12 @@ def test_cli_keeps_the_logins_private_and_runs_once(
     assert sorted(line.split()[0] for line in first.splitlines()) == sorted(Role)
     cli.main(["seed-demo", "--credentials-file", str(credentials)])
     assert credentials.read_text() == first  # nothing re-seeded, the logins kept
+
+
+async def test_the_api_rules_apply_to_the_seed(fresh_database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo goes through the routes: a lot the API refuses (weight 0) stops the seed with the API's answer."""
+    broken = demo_seed.LOTS[0]._replace(kg=0)
+    monkeypatch.setattr(demo_seed, "LOTS", (broken, *demo_seed.LOTS[1:]))
+    async with _running(await asyncio.to_thread(fresh_database)) as (app, _):
+        with pytest.raises(demo_seed.SeedError, match=r"POST /api/lots -> 400: .*weight_kg"):
+            await seed_demo(app)

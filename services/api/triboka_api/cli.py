@@ -210,7 +210,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     contracts, dispatches, trace events and market prices. The logins are printed and kept in a 0600 file; an
     existing database (any user or company) is left alone and the kept logins are printed again."""
     from triboka_api.app import create_app
-    from triboka_api.demo_seed import DemoLogin, seed_demo
+    from triboka_api.demo_seed import DemoLogin, SeedError, seed_demo
 
     credentials = Path(args.credentials_file)
     # the seed's own requests must not spend a shared (Redis) request budget
@@ -220,7 +220,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         async with app.router.lifespan_context(app):
             return await seed_demo(app)
 
-    logins = asyncio.run(work())
+    try:
+        logins = asyncio.run(work())
+    except SeedError as exc:  # a bug of the seed, not of the caller's setup: say where it stopped
+        sys.exit(
+            f"triboka-api: the demo seed stopped ({exc}); the database holds part of it, start from an empty one"
+        )
     if logins is not None:
         credentials.parent.mkdir(parents=True, exist_ok=True)
         credentials.touch(mode=0o600)
