@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import Float, Select, bindparam, cast, select, update
+from sqlalchemy import Float, RowMapping, Select, bindparam, cast, select, update
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -19,9 +20,11 @@ from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_c
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
 from triboka_api.serializers.common import certification_list, company_name, iso, num
 from triboka_api.serializers.lots import (
+    LotItem,
     contribution,
     lot_available_item,
     lot_detail_core,
@@ -97,6 +100,7 @@ _LOT_FILTERS = {
     "min_weight": ProducerLot.weight_kg >= bindparam("min_weight"),
     "max_weight": ProducerLot.weight_kg <= bindparam("max_weight"),
     "certifications": ProducerLot.certifications.icontains(bindparam("certifications"), escape=_LIKE_ESCAPE),
+    "lot_id": ProducerLot.id == bindparam("lot_id"),  # Δ 150: one lot, under the same scope
 }
 
 
@@ -148,16 +152,27 @@ async def list_lots(
         "offset": offset or None,
         "limit": limit,
     }
-    values = {name: value for name, value in given.items() if value is not None}
-    if principal.role == "producer":
-        values["company_scope"] = principal.company_id  # a producer without a company: = NULL matches nothing
-    elif principal.role not in MARKETPLACE_ROLES:
+    scope = _lot_scope(principal)
+    if scope is None:
         return json_list([])
+    values = {name: value for name, value in given.items() if value is not None} | scope
+    return json_list([lot_item(row) for row in await _lot_rows(session, values)])
+
+
+def _lot_scope(principal: Principal) -> dict[str, Any] | None:
+    """C-13's role scoping as bound values: a producer sees its company's lots (without a company, `= NULL`
+    matches nothing), the marketplace roles every lot, any other role none (None)."""
+    if principal.role == Role.PRODUCER:
+        return {"company_scope": principal.company_id}
+    return {} if principal.role in MARKETPLACE_ROLES else None
+
+
+async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[RowMapping]:
     statement = _lot_list_statement(
         tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
     )
     rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
-    return json_list([lot_item(row) for row in rows.mappings()])
+    return rows.mappings().all()
 
 
 @router.post("/api/lots", status_code=201)
@@ -326,6 +341,21 @@ async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) 
         query = query.where(of_company(ProducerLot.purchased_by_company_id, principal.company_id))
     lots = [lot_for_batch_item(lot) for lot in await session.scalars(_harvest_order(query))]
     return {"success": True, "count": len(lots), "lots": lots}
+
+
+@router.get(
+    "/api/lots/{lot_id}",
+    response_model=LotItem,
+    responses={404: {"description": "No such lot, or one the caller does not see in `GET /api/lots`"}},
+)
+async def get_lot(lot_id: int, principal: PrincipalDep, session: SessionDep) -> LotItem:
+    """Δ 150: one item of C-13 by id, visible to whoever sees it in `GET /api/lots`; an invisible lot is
+    404 like a missing one, so ids of other producers' lots are not revealed."""
+    scope = _lot_scope(principal)
+    rows = [] if scope is None else await _lot_rows(session, scope | {"lot_id": lot_id})
+    if not rows:
+        raise not_found("Lot")
+    return lot_item(rows[0])
 
 
 @router.get("/api/lots/{lot_id}/traceability")

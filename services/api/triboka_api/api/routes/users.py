@@ -30,6 +30,7 @@ from triboka_api.models import (
     utcnow,
 )
 from triboka_api.serializers.common import iso
+from triboka_api.serializers.users import UserListItem, user_list_item
 
 router = APIRouter(tags=["users"])
 
@@ -75,28 +76,26 @@ def _admin_view(user: User, **stamp: str | None) -> dict[str, Any]:
 
 
 @router.get("/api/users")
-async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
+async def list_users(_: AdminDep, session: SessionDep) -> list[UserListItem]:
     """Registrations awaiting approval first (Δ 25), then newest first."""
     users = await session.scalars(
         select(User).order_by(User.pending_approval.desc(), User.created_at.desc(), User.id.desc())
     )
-    return [
-        {
-            "id": u.id,
-            "email": u.email,
-            "name": u.name,
-            "role": u.role,
-            "is_active": u.active,
-            "company_id": u.company_id,
-            "company_name": u.company.name if u.company else None,
-            "created_at": iso(u.created_at),
-            "first_name": u.first_name,
-            "last_name": u.last_name,
-            "updated_at": iso(u.updated_at),
-            "pending_approval": u.pending_approval,
-        }
-        for u in users
-    ]
+    return [user_list_item(u) for u in users]
+
+
+@router.get(
+    "/api/users/{user_id}",
+    response_model=UserListItem,
+    responses={404: {"description": "No such user"}, 403: {"description": "Not an admin or operator"}},
+)
+async def get_user(user_id: int, _: AdminDep, session: SessionDep) -> UserListItem:
+    """Δ 151: one item of C-08 by id, for the same roles (admin, operator), so the edit form need not list
+    every user. An operator reads an admin here as in the list (only acting on one is refused, Δ 27)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    return user_list_item(user)
 
 
 @router.post("/api/users", status_code=201)
