@@ -21,6 +21,7 @@ from triboka_api.api.deps import (
     reject_impersonation,
 )
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
 from triboka_api.audit import AuditEventType, Outcome
 from triboka_api.domain.access import party_company
@@ -54,7 +55,7 @@ async def find_user_by_email(session: SessionDep, email: str) -> User | None:
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-@router.post("/api/auth/login", dependencies=[LOGIN_THROTTLE])
+@router.post("/api/auth/login", dependencies=[LOGIN_THROTTLE], openapi_extra=json_body(LoginBody))
 async def login(request: Request, settings: SettingsDep, passwords: PasswordsDep) -> dict[str, Any]:
     """The password check runs between two short sessions, not inside one: a login waiting for a hashing thread
     holds no database connection that other requests need."""
@@ -119,7 +120,12 @@ async def _login_failed(request: Request, user: User | None, email: str, reason:
         await session.commit()
 
 
-@router.post("/api/auth/register", status_code=201, dependencies=[REGISTER_THROTTLE])
+@router.post(
+    "/api/auth/register",
+    status_code=201,
+    dependencies=[REGISTER_THROTTLE],
+    openapi_extra=json_body(RegisterBody),
+)
 async def register(request: Request, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
     reject_impersonation(request)
     data = await read_json(request)
@@ -225,7 +231,7 @@ class ChangeContextBody(RequestModel):
     deal_id: int | None = None
 
 
-@router.post("/api/auth/change-context")
+@router.post("/api/auth/change-context", openapi_extra=json_body(ChangeContextBody))
 async def change_context(
     request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json, require_fields
 from triboka_api.domain.access import (
     contract_visible_to,
@@ -76,7 +77,7 @@ async def list_contracts(
     return [contract_list_item(c) for c in (await session.scalars(query)).unique()]
 
 
-@router.post("/api/contracts", status_code=201)
+@router.post("/api/contracts", status_code=201, openapi_extra=json_body(CreateContractBody))
 async def create_contract(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in CONTRACT_CREATORS:
         raise forbidden("Your role may not create contracts")
@@ -191,7 +192,13 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
     }
 
 
-@router.put("/api/contracts/{contract_id}/status")
+class StatusBody(RequestModel):
+    """The body `change_contract_status` checks by hand, after the party check."""
+
+    status: str
+
+
+@router.put("/api/contracts/{contract_id}/status", openapi_extra=json_body(StatusBody))
 async def change_contract_status(
     contract_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

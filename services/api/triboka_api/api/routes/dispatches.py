@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, is_own_company, party_filter
@@ -114,7 +115,7 @@ async def list_dispatches(
     }
 
 
-@router.post("/api/dispatches", status_code=201)
+@router.post("/api/dispatches", status_code=201, openapi_extra=json_body(CreateDispatchBody))
 async def create_dispatch(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in DISPATCH_CREATORS:
         raise forbidden("Your role may not create dispatches")
@@ -209,7 +210,7 @@ async def get_dispatch(dispatch_id: int, principal: PrincipalDep, session: Sessi
     return {"dispatch": dispatch_full(await _load(session, principal, dispatch_id))}
 
 
-@router.put("/api/dispatches/{dispatch_id}")
+@router.put("/api/dispatches/{dispatch_id}", openapi_extra=json_body(UpdateDispatchBody))
 async def update_dispatch(
     dispatch_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

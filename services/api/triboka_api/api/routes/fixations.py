@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
@@ -59,7 +60,7 @@ async def _fix(
     )
 
 
-@router.post("/api/contracts/{contract_id}/fixations", status_code=201)
+@router.post("/api/contracts/{contract_id}/fixations", status_code=201, openapi_extra=json_body(FixationBody))
 async def create_fixation(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
 ) -> dict:
@@ -74,7 +75,7 @@ async def create_fixation(
     }
 
 
-@router.post("/api/fixations/contract/{contract_id}", status_code=201)
+@router.post("/api/fixations/contract/{contract_id}", status_code=201, openapi_extra=json_body(FixationBody))
 async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
 ) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.responses import json_list
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
@@ -160,7 +161,7 @@ async def list_lots(
     return json_list([lot_item(row) for row in rows.mappings()])
 
 
-@router.post("/api/lots", status_code=201)
+@router.post("/api/lots", status_code=201, openapi_extra=json_body(CreateLotBody))
 async def create_lot(principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
     body = parse_body(CreateLotBody, await read_json(request))
     if body.weight_kg <= 0:
@@ -196,7 +197,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
 
 
-@router.put("/api/lots/{lot_id}")
+@router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody))
 async def update_lot(
     lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -224,7 +225,7 @@ async def update_lot(
     }
 
 
-@router.post("/api/lots/{lot_id}/purchase")
+@router.post("/api/lots/{lot_id}/purchase", openapi_extra=json_body(PurchaseBody))
 async def purchase_lot(
     lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import row_id
@@ -93,7 +94,7 @@ async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline
     timeline.updated_at = utcnow()
 
 
-@router.post("/api/trace/event", status_code=201)
+@router.post("/api/trace/event", status_code=201, openapi_extra=json_body(EventBody))
 async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     body = parse_body(EventBody, data)
@@ -235,7 +236,7 @@ async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep)
     return {"event": event_view(event, private=principal.role == "admin")}
 
 
-@router.put("/api/trace/event/{event_id}")
+@router.put("/api/trace/event/{event_id}", openapi_extra=json_body(EventUpdateBody))
 async def update_event(
     event_id: int, _: AdminOnlyDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
 from triboka_api.api.deps import PasswordsDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.openapi import json_body
 from triboka_api.api.routes.auth import find_user_by_email
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.audit import AuditEventType
@@ -99,7 +100,7 @@ async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/api/users", status_code=201)
+@router.post("/api/users", status_code=201, openapi_extra=json_body(CreateUserBody))
 async def create_user(
     principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
@@ -134,7 +135,9 @@ async def create_user(
     return {"message": "User created", "user": _admin_view(user, created_at=iso(user.created_at))}
 
 
-@router.put("/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE])
+@router.put(
+    "/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE], openapi_extra=json_body(UpdateUserBody)
+)
 async def update_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
