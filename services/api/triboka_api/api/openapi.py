@@ -12,16 +12,21 @@ parameter bounds) are added to every operation they can reach by `build_openapi`
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from triboka_api.api.deps import current_principal
+from triboka_api.api.deps import current_principal, require_roles
+from triboka_api.observability import PROBE_PATHS
 
 COMPONENTS = "#/components/schemas/"
 
@@ -59,18 +64,28 @@ def _error(status: int) -> dict[str, Any]:
     return {"model": ErrorBody, "description": _ERROR_MEANING[status]}
 
 
-def documented(model: Any, *errors: int, status: int = 200) -> dict[str, Any]:
+def documented(
+    model: Any, *errors: int, status: int = 200, others: dict[int, Any] | None = None
+) -> dict[str, Any]:
     """Route keyword arguments: `model` (a pydantic model or a type such as `list[Model]`) as the schema of the
-    `status` answer, and the handler's own refusals as `{"error": ...}` bodies. No `response_model`: see above."""
-    return {
-        "status_code": status,
-        "response_model": None,
-        "responses": {status: {"model": model}} | {code: _error(code) for code in errors},
-    }
+    `status` answer, the handler's own refusals as `{"error": ...}` bodies and `others` (status: model) for the
+    rare answer of another shape. No `response_model`: see above."""
+    responses: dict[int | str, dict[str, Any]] = {status: {"model": model}}
+    responses |= {code: _error(code) for code in errors}
+    responses |= {code: {"model": other} for code, other in (others or {}).items()}
+    return {"status_code": status, "response_model": None, "responses": responses}
 
 
 def _needs_principal(dependant: Dependant) -> bool:
     return any(d.call is current_principal or _needs_principal(d) for d in dependant.dependencies)
+
+
+def _guarded_by_role(dependant: Dependant) -> bool:
+    """A `require_roles` guard answers 403 to the other roles."""
+    return any(
+        getattr(d.call, "__qualname__", "").startswith(require_roles.__qualname__) or _guarded_by_role(d)
+        for d in dependant.dependencies
+    )
 
 
 def _add_errors(operation: dict[str, Any], statuses: list[int]) -> None:
@@ -88,7 +103,7 @@ def _add_errors(operation: dict[str, Any], statuses: list[int]) -> None:
 
 def _app_errors(route: RouteContext, operation: dict[str, Any]) -> list[int]:
     """The statuses the app's layers answer before or around the handler."""
-    statuses = [429, 503]
+    statuses = [] if route.path_format in PROBE_PATHS else [429, 503]  # probes: no rate limit, no pool wait
     parameters = operation.get("parameters", [])
     if any(p["in"] == "query" for p in parameters) or "requestBody" in operation:
         statuses.append(400)  # bounds of query parameters (api/parameters.py) and of body values
@@ -98,8 +113,10 @@ def _app_errors(route: RouteContext, operation: dict[str, Any]) -> list[int]:
         statuses.append(413)
     if _needs_principal(route.original_route.dependant):
         statuses += [401, 422]
-        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
-            statuses.append(403)  # an impersonation token is read-only
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"} or _guarded_by_role(
+            route.original_route.dependant
+        ):
+            statuses.append(403)  # an impersonation token is read-only; a role guard refuses the others
     return statuses
 
 
@@ -131,6 +148,31 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = [{"bearer": []}]
     app.openapi_schema = document
     return document
+
+
+DOCS_URL = "/api/docs"
+DOCS_ASSETS = f"{DOCS_URL}/assets"
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI on /api/docs from the files of the pinned `swagger-ui-py` wheel (Swagger UI 5, which reads
+    OpenAPI 3.1), not from a CDN: the page works offline and loads no third-party script."""
+    import swagger_ui  # only with TRIBOKA_API_DOCS: production without docs never loads it
+
+    app.mount(
+        DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui.__file__).parent / "static"), name="docs-assets"
+    )
+
+    async def swagger_page() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+    app.add_api_route(DOCS_URL, swagger_page, include_in_schema=False)
 
 
 def render(app: FastAPI) -> str:

@@ -13,8 +13,19 @@ from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.openapi import json_body
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.responses import json_list
+from triboka_api.api.schemas.lots import (
+    LotAvailable,
+    LotCreated,
+    LotIntegrationView,
+    LotItem,
+    LotPurchased,
+    LotSearchItem,
+    LotsForBatch,
+    LotTraceability,
+    LotUpdated,
+)
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
@@ -95,8 +106,9 @@ _LOT_FILTERS = {
     "location": ProducerLot.location.icontains(bindparam("location"), escape=_LIKE_ESCAPE),
     "quality_grade": ProducerLot.quality_grade == bindparam("quality_grade"),
     "producer_id": ProducerLot.producer_company_id == bindparam("producer_id"),
-    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight"),
-    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight"),
+    # bound as floats: a bound beyond NUMERIC(12, 2) (1e16) compares instead of overflowing into a 500 (PostgreSQL)
+    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight", type_=Float),
+    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight", type_=Float),
     "certifications": ProducerLot.certifications.icontains(bindparam("certifications"), escape=_LIKE_ESCAPE),
 }
 
@@ -122,7 +134,7 @@ def _like_literal(text: str) -> str:
     )
 
 
-@router.get("/api/lots", response_model=list[dict[str, Any]])
+@router.get("/api/lots", **documented(list[LotItem]))
 async def list_lots(
     principal: PrincipalDep,
     session: SessionDep,
@@ -161,7 +173,9 @@ async def list_lots(
     return json_list([lot_item(row) for row in rows.mappings()])
 
 
-@router.post("/api/lots", status_code=201, openapi_extra=json_body(CreateLotBody))
+@router.post(
+    "/api/lots", openapi_extra=json_body(CreateLotBody), **documented(LotCreated, 400, 404, status=201)
+)
 async def create_lot(principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
     body = parse_body(CreateLotBody, await read_json(request))
     if body.weight_kg <= 0:
@@ -197,7 +211,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
 
 
-@router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody))
+@router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody), **documented(LotUpdated, 400, 404))
 async def update_lot(
     lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -225,7 +239,9 @@ async def update_lot(
     }
 
 
-@router.post("/api/lots/{lot_id}/purchase", openapi_extra=json_body(PurchaseBody))
+@router.post(
+    "/api/lots/{lot_id}/purchase", openapi_extra=json_body(PurchaseBody), **documented(LotPurchased, 400, 404)
+)
 async def purchase_lot(
     lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -279,17 +295,17 @@ async def _available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return [lot_available_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available")
+@router.get("/api/lots/available", **documented(list[LotAvailable]))
 async def available_lots(_: LotBuyerDep, session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/public/lots/available")
+@router.get("/api/public/lots/available", **documented(list[LotAvailable]))
 async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/lots/id/{code}")
+@router.get("/api/lots/id/{code}", **documented(LotIntegrationView, 404))
 async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     row = (
         await session.execute(
@@ -305,7 +321,7 @@ async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     return lot_integration_view(row[0], row[1])
 
 
-@router.get("/api/lots/search")
+@router.get("/api/lots/search", **documented(list[LotSearchItem], 400))
 async def search_lots(
     _: PrincipalDep, session: SessionDep, q: str | None = None, code: str | None = None
 ) -> list[dict[str, Any]]:
@@ -320,7 +336,7 @@ async def search_lots(
     return [lot_search_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available-for-batch")
+@router.get("/api/lots/available-for-batch", **documented(LotsForBatch))
 async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) -> dict[str, Any]:
     query = select(ProducerLot).where(ProducerLot.status == LOT_PURCHASED)
     if principal.role == "exporter":
@@ -329,7 +345,7 @@ async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) 
     return {"success": True, "count": len(lots), "lots": lots}
 
 
-@router.get("/api/lots/{lot_id}/traceability")
+@router.get("/api/lots/{lot_id}/traceability", **documented(LotTraceability, 403, 404))
 async def lot_traceability(lot_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:

@@ -14,8 +14,10 @@ from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
 from triboka_api.api.deps import PasswordsDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
-from triboka_api.api.openapi import json_body
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.routes.auth import find_user_by_email
+from triboka_api.api.schemas.accounts import UserChanged, UserListItem
+from triboka_api.api.schemas.common import Message
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.audit import AuditEventType
 from triboka_api.domain.accounts import AccountUpdate, apply_update, ensure_may_manage
@@ -75,7 +77,7 @@ def _admin_view(user: User, **stamp: str | None) -> dict[str, Any]:
     return {field: getattr(user, field) for field in fields} | stamp
 
 
-@router.get("/api/users")
+@router.get("/api/users", **documented(list[UserListItem]))
 async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
     """Registrations awaiting approval first (Δ 25), then newest first."""
     users = await session.scalars(
@@ -100,7 +102,9 @@ async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/api/users", status_code=201, openapi_extra=json_body(CreateUserBody))
+@router.post(
+    "/api/users", openapi_extra=json_body(CreateUserBody), **documented(UserChanged, 400, 404, status=201)
+)
 async def create_user(
     principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
@@ -136,7 +140,10 @@ async def create_user(
 
 
 @router.put(
-    "/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE], openapi_extra=json_body(UpdateUserBody)
+    "/api/users/{user_id}",
+    dependencies=[PASSWORD_CHANGE_THROTTLE],
+    openapi_extra=json_body(UpdateUserBody),
+    **documented(UserChanged, 400, 404),
 )
 async def update_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
@@ -198,7 +205,7 @@ async def _is_referenced(session: SessionDep, user_id: int) -> bool:
     )
 
 
-@router.delete("/api/users/{user_id}")
+@router.delete("/api/users/{user_id}", **documented(Message, 400, 403, 404, 409))
 async def delete_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep
 ) -> dict[str, str]:
