@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 import schemathesis
@@ -29,7 +27,7 @@ from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
 from tests.api.conftest import GENEROUS_LIMITS, JWT_SECRET, PASSWORD, Party, World
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
 # examples per operation: enough to reach the refusals and the seeded rows of each, bounded for the shared machine
@@ -110,16 +108,7 @@ def live_api(
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health/live", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"serve did not start:\n{log.read_text()[-3000:]}")
+    wait_until_live(base, process, log)
     yield base
     process.terminate()
     process.wait(timeout=30)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from triboka_api.api.schemas.common import Message
+from triboka_api.api.schemas.common import Message, UserFields
 
 
 class LoginUser(BaseModel):
@@ -70,15 +70,7 @@ class UserListItem(BaseModel):
     pending_approval: bool
 
 
-class AdminUserView(BaseModel):
-    id: int
-    email: str
-    first_name: str | None
-    last_name: str | None
-    name: str | None
-    role: str
-    company_id: int | None
-    active: bool
+class AdminUserView(UserFields):
     created_at: str | None = None  # on creation
     updated_at: str | None = None  # on update
 

@@ -15,11 +15,10 @@ class CompanyRef(BaseModel):
     company_type: str | None = None  # only where the contract gives the type (C-21, C-23)
 
 
-class UserObject(BaseModel):
-    """`user.to_dict` (embedded as `created_by`)."""
+class UserFields(BaseModel):
+    """The fields every view of a user account shows."""
 
     id: int
-    keycloak_id: str | None
     email: str
     first_name: str | None
     last_name: str | None
@@ -27,4 +26,10 @@ class UserObject(BaseModel):
     role: str
     company_id: int | None
     active: bool
+
+
+class UserObject(UserFields):
+    """`user.to_dict` (embedded as `created_by`)."""
+
+    keycloak_id: str | None
     profile: None

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from triboka_api.api.schemas.lots import LotOrigin
+
 
 class ProducerMetrics(BaseModel):
     total_lots: int
@@ -15,18 +17,10 @@ class ProducerMetrics(BaseModel):
     total_revenue_usd: float
 
 
-class ProducerDashboardLot(BaseModel):
-    id: int
+class ProducerDashboardLot(LotOrigin):
     lot_code: str
-    producer_company: str | None
-    farm_name: str | None
-    location: str | None
-    weight_kg: float | None
-    quality_grade: str | None
-    harvest_date: str | None
     purchase_date: str | None
     purchase_price_usd: float | None
-    status: str | None
     certifications: list[str]
     exporter_name: str | None
 

@@ -40,6 +40,19 @@ class LotItem(BaseModel):
     created_by: str | None
 
 
+class LotOrigin(BaseModel):
+    """Where a lot comes from and what it is, as the contract and dashboard views list it."""
+
+    id: int
+    producer_company: str | None
+    farm_name: str | None
+    location: str | None
+    weight_kg: float | None
+    quality_grade: str | None
+    harvest_date: str | None
+    status: str | None
+
+
 class LotCore(BaseModel):
     """Fields shared by the traceability `lot` object, batch `source_lots` items and the available lists."""
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from triboka_api.api.schemas.common import CompanyRef, Message, UserObject
-from triboka_api.api.schemas.lots import LotCore
+from triboka_api.api.schemas.lots import LotCore, LotOrigin
 
 
 class Batch(BaseModel):
@@ -112,15 +112,7 @@ class ContractFixationItem(BaseModel):
     blockchain_fixation_id: str | None
 
 
-class ContractLot(BaseModel):
-    id: int
-    producer_company: str | None
-    farm_name: str | None
-    location: str | None
-    weight_kg: float | None
-    quality_grade: str | None
-    harvest_date: str | None
-    status: str | None
+class ContractLot(LotOrigin):
     blockchain_lot_id: str | None
 
 
@@ -138,17 +130,10 @@ class ContractChanged(Message):
     contract: Contract
 
 
-class Fixation(BaseModel):
+class Fixation(ContractFixationItem):
     """`fixation.to_dict`."""
 
-    id: int
     export_contract_id: int
-    fixed_quantity_mt: float | None
-    spot_price_usd: float | None
-    total_value_usd: float | None
-    fixation_date: str | None
-    notes: str | None
-    blockchain_fixation_id: str | None
     created_by_user_id: int | None
     created_at: str | None
 
