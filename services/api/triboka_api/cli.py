@@ -279,6 +279,18 @@ def cmd_import_sqlite(args: argparse.Namespace) -> None:
     sys.exit(int(report.exit_code(allow_unmapped=args.allow_unmapped)))
 
 
+def cmd_openapi(args: argparse.Namespace) -> None:
+    """The OpenAPI document of this release (docs/openapi.json), whatever TRIBOKA_API_DOCS says."""
+    from triboka_api.api.openapi import render
+    from triboka_api.app import create_app
+
+    document = render(create_app(Settings(api_docs=True)))
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triboka-api", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -322,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--credentials-file", default="var/demo-credentials.txt")
     seed.set_defaults(func=cmd_seed_demo)
+
+    openapi = sub.add_parser("openapi", help="write the OpenAPI document (docs/openapi.json)")
+    openapi.add_argument("--output", help="file to write (default: standard output)")
+    openapi.set_defaults(func=cmd_openapi)
 
     importer = sub.add_parser("import-sqlite", help="import a first-generation SQLite database")
     importer.add_argument("path")
