@@ -16,7 +16,7 @@ NAMESPACE ?= triboka
 # the local cluster's kubeconfig (k8s/local-cluster/up)
 LOCAL_KUBECONFIG ?= /var/lib/triboka-cluster/kubeconfig
 
-.PHONY: chart-helm chart-lint chart-checkov test-chart kind-deploy local-deploy
+.PHONY: chart-helm chart-gateway-api chart-lint chart-checkov test-chart kind-deploy local-deploy
 
 chart-helm: ## build helm 4 from its Go module and link /var/cache/triboka/bin/helm to it (unless HELM names another)
 	@if [ "$(HELM)" = "$(HELM_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-helm; else test -x "$(HELM)"; fi
@@ -39,7 +39,11 @@ chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes che
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/redis-values.yaml > $(CHART_RENDER_REDIS)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --quiet
 
-test-chart: venv chart-helm chart-gpg chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
+# The Gateway API CRDs (sigs.k8s.io/gateway-api, pinned in the script) the render tests validate HTTPRoute/Gateway against.
+chart-gateway-api: ## fetch the Gateway API module (its standard CRDs) into the Go module cache
+	@$(CURDIR)/k8s/local-cluster/gateway-api-crds
+
+test-chart: venv chart-helm chart-gpg chart-gateway-api chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
 	HELM=$(HELM) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
