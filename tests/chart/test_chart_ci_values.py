@@ -18,6 +18,7 @@ POD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "Pod")
 # validates the Gateway API ones against their CRD schemas.
 CUSTOM_RESOURCES = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("gateway.networking.k8s.io/v1", "Gateway"),
     ("cert-manager.io/v1", "Certificate"),
