@@ -58,16 +58,19 @@
 {{- end }}
 {{- end }}
 
-{{/* Ingress to a component's http port from the ingress controller and the `helm test` pod, and to its metrics
+{{/* Ingress to a component's http port from the ingress/Gateway proxy (when selected) and the `helm test` pod, and to its metrics
      port from Prometheus; context: (dict "root" $ "component" "web") */}}
 {{- define "triboka.netpol.httpIngress" -}}
 {{- $np := .root.Values.networkPolicy -}}
 {{- $v := index .root.Values .component -}}
 - from:
+    {{- /* no controller-specific default: both selectors empty allow no ingress/Gateway proxy at all */}}
+    {{- if or $np.ingressController.namespaceSelector $np.ingressController.podSelector }}
     - namespaceSelector:
         {{- toYaml $np.ingressController.namespaceSelector | nindent 8 }}
       podSelector:
         {{- toYaml $np.ingressController.podSelector | nindent 8 }}
+    {{- end }}
     {{- include "triboka.netpol.podPeer" (dict "root" .root "component" "test") | nindent 4 }}
   ports:
     - port: {{ $v.service.port }}
