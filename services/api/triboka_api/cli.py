@@ -19,6 +19,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.domain.roles import Role
 from triboka_api.settings import Settings
 
 T = TypeVar("T")
@@ -176,7 +177,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
             User(
                 email=email,
                 name=name,
-                role="admin",
+                role=Role.ADMIN,
                 password_hash=hash_password(password),
                 company_id=args.company_id,
                 active=True,
@@ -229,7 +230,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
             User(
                 email="admin@triboka.local",
                 name="Demo Admin",
-                role="admin",
+                role=Role.ADMIN,
                 password_hash=hash_password(password),
                 company=company,
                 active=True,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
 from triboka_api.domain.principal import Principal
-from triboka_api.domain.roles import PARTY_ROLES
+from triboka_api.domain.roles import PARTY_ROLES, Role
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -68,11 +68,11 @@ def contract_visible_to(principal: Principal, contract: ExportContract, producer
     role, company = principal.role, party_company(principal)
     if company is None:
         return False
-    if role == "exporter":
+    if role == Role.EXPORTER:
         return contract.exporter_company_id == company
-    if role == "buyer":
+    if role == Role.BUYER:
         return contract.buyer_company_id == company
-    if role == "producer":
+    if role == Role.PRODUCER:
         return producer_linked
     return False
 
@@ -116,11 +116,11 @@ async def batch_visible_to(session: AsyncSession, principal: Principal, batch: B
     company = party_company(principal)
     if company is None:
         return False
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return company in (batch.creator_company_id, batch.current_owner_company_id)
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return batch.current_owner_company_id == company
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return await batch_contains_company_lot(session, batch.id, company)
     return False
 
@@ -132,11 +132,11 @@ async def lot_trace_visible_to(session: AsyncSession, principal: Principal, lot:
     company = party_company(principal)
     if company is None:
         return False
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return lot.producer_company_id == company
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return lot.purchased_by_company_id == company
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return bool(
             await session.scalar(
                 select(

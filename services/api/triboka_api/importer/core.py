@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from triboka_api.domain.roles import Role
 from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
 from triboka_api.importer.convert import (
     RowSkipped,
@@ -192,7 +193,7 @@ class SqliteImporter:
             "last_name": r.get("last_name"),
             "name": name,
             "password_hash": r.get("password_hash") or None,
-            "role": r.get("role") or "user",
+            "role": r.get("role") or Role.USER,
             "company_id": self.ref("companies", r.get("company_id")),
             "active": as_bool(r.get("active")),
             "keycloak_id": r.get("keycloak_id") or None,

@@ -17,12 +17,13 @@ from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, 
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
 from triboka_api.domain.dispatches import available_mt, transition_error
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchNft, Dispatch, ExportContract, utcnow
 from triboka_api.serializers.dispatches import dispatch_base, dispatch_full
 
 router = APIRouter(tags=["dispatches"])
 
-DISPATCH_CREATORS = frozenset({"admin", "operator", "exporter"})
+DISPATCH_CREATORS = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER})
 
 
 class CreateDispatchBody(RequestModel):
@@ -124,7 +125,7 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     contract = await session.get(ExportContract, body.contract_id)
     if contract is None:
         raise not_found("Contract")
-    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may dispatch against it")
     batch = await session.get(BatchNft, body.batch_id)
     if batch is None:

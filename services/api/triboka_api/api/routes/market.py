@@ -12,11 +12,12 @@ from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.market import market_summary
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import MarketPrice
 
 router = APIRouter(tags=["market"])
 
-MarketAdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+MarketAdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
 
 
 class PriceBody(RequestModel):

@@ -17,6 +17,7 @@ from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datet
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import row_id
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
 from triboka_api.serializers.trace import event_view, timeline_view
@@ -26,7 +27,7 @@ router = APIRouter(tags=["trace"])
 ENTITY_TYPES = ("lot", "batch", "contract", "deal")
 PUBLIC_ENTITY_TYPES = ("lot", "batch", "contract")
 ENTITY_MODELS = {"lot": ProducerLot, "batch": BatchNft, "contract": ExportContract, "deal": Deal}
-AdminOnlyDep = Annotated[Principal, Depends(require_roles("admin"))]
+AdminOnlyDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
 def _lenient_datetime(value: Any) -> datetime | None:
@@ -152,9 +153,9 @@ async def list_events(
     limit: Annotated[int, Query(ge=0)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    private = principal.role == "admin" and (include_private or "").lower() == "true"
+    private = principal.role == Role.ADMIN and (include_private or "").lower() == "true"
     query = select(TraceEvent)
-    if principal.role != "admin":
+    if principal.role != Role.ADMIN:
         query = query.where(TraceEvent.is_public.is_(True))
     for column, value in (
         (TraceEvent.entity_type, entity_type),
@@ -195,7 +196,7 @@ async def get_timeline(
         raise forbidden("No access to this entity's timeline")
     timeline = await _timeline(session, entity_type, entity_id)
     events = await _entity_events(session, entity_type, entity_id, public_only=False)
-    return timeline_view(timeline, events, private=principal.role == "admin")
+    return timeline_view(timeline, events, private=principal.role == Role.ADMIN)
 
 
 @router.get("/api/public/trace/verify/{entity_type}/{entity_id}")
@@ -228,11 +229,11 @@ async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep)
         raise not_found("Event")
     if (
         not event.is_public
-        and principal.role != "admin"
+        and principal.role != Role.ADMIN
         and not await trace_entity_allowed(session, principal, event.entity_type, event.entity_id)
     ):
         raise forbidden("No access to this event")
-    return {"event": event_view(event, private=principal.role == "admin")}
+    return {"event": event_view(event, private=principal.role == Role.ADMIN)}
 
 
 @router.put("/api/trace/event/{event_id}")
