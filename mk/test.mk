@@ -9,7 +9,7 @@ postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server th
 redis: ## install Debian's redis-server (the API tests start private servers of it on free ports)
 	scripts/ensure-redis
 
-lint: venv lock-check ## uv.lock current, ruff check and ruff format --check over the services, tests, benchmarks and scripts
+lint: venv lock-check typecheck ## uv.lock current, ruff check and ruff format --check, mypy --strict (typecheck)
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
 

@@ -78,7 +78,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from prometheus_client.multiprocess import MultiProcessCollector
 
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        # prometheus_client leaves this constructor unannotated
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         start_http_server(args.metrics_port, addr=args.host, registry=registry)
     uvicorn.run(
         "triboka_api.app:create_app",

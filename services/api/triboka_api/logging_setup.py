@@ -6,6 +6,7 @@ import logging
 import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -28,7 +29,7 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def logging_config(level: str) -> dict:
+def logging_config(level: str) -> dict[str, Any]:
     """A `logging.config.dictConfig` dict, also handed to uvicorn so its own lines are JSON too."""
     return {
         "version": 1,

@@ -60,8 +60,8 @@ def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClien
 def _error_text(body: object, fallback: str) -> str:
     if isinstance(body, dict):
         for key in ("error", "msg", "message"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(text := body.get(key), str):
+                return text
     return fallback
 
 

@@ -22,7 +22,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 @asynccontextmanager
@@ -44,7 +45,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_passwords(request: Request) -> PasswordHashing:
-    return request.app.state.passwords
+    passwords: PasswordHashing = request.app.state.passwords
+    return passwords
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from typing import Literal
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
@@ -31,7 +33,7 @@ def is_own_company(principal: Principal, company_id: int | None) -> bool:
     return own is not None and own == company_id
 
 
-def of_company(column: ColumnElement[int | None], company_id: int | None) -> ColumnElement[bool]:
+def of_company(column: SQLColumnExpression[int | None], company_id: int | None) -> ColumnElement[bool]:
     """`column = company_id`, and nothing for a company-less caller: SQLAlchemy renders `== None` as IS NULL,
     which would make every company-less user one company (Δ 73)."""
     return column == company_id if company_id is not None else false()
@@ -208,7 +210,7 @@ async def trace_entity_allowed(
     return False
 
 
-def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
+def party_filter(principal: Principal) -> ColumnElement[bool] | Literal[False] | None:
     """Rows of contracts where the caller's company is a party (C-31, C-35).
 
     None means no restriction (admin and operator); False means nothing (a company-less user or an unknown role).

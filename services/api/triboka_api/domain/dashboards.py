@@ -4,11 +4,12 @@ round trip per figure group. The routes only shape them into the contract's JSON
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, func, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from triboka_api.domain.access import of_company
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
@@ -21,7 +22,8 @@ PREVIEW_LOTS = 20
 PREVIEW_BATCHES = 10
 
 
-def _sum(column: InstrumentedAttribute[object]) -> ColumnElement[object]:
+def _sum(column: SQLColumnExpression[Any]) -> ColumnElement[Decimal | float]:
+    """SUM that is 0, not NULL, over no rows (a Decimal on PostgreSQL, a float on SQLite)."""
     return func.coalesce(func.sum(column), 0)
 
 
@@ -50,7 +52,7 @@ async def producer_figures(session: AsyncSession, company: int | None) -> Produc
 
 async def producer_lots_with_exporter(
     session: AsyncSession, company: int | None
-) -> Sequence[Row[tuple[ProducerLot, str | None]]]:
+) -> list[tuple[ProducerLot, str | None]]:
     """The producer's first lots, each with the name of the exporter of the contract it went into."""
     rows = await session.execute(
         select(ProducerLot, Company.name)
@@ -60,7 +62,7 @@ async def producer_lots_with_exporter(
         .order_by(ProducerLot.id)
         .limit(PREVIEW_LOTS)
     )
-    return rows.unique().all()
+    return [(lot, exporter) for lot, exporter in rows.unique()]
 
 
 class ExporterFigures(NamedTuple):

@@ -43,7 +43,7 @@ def _event(
 
 
 def lot_timeline(
-    lot: ProducerLot, batches: list[BatchNft], contract_exporter: str | None
+    lot: ProducerLot, batches: Sequence[BatchNft], contract_exporter: str | None
 ) -> list[dict[str, Any]]:
     """The derived (not stored) timeline of C-20, newest first."""
     producer = company_name(lot.producer_company)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import RowMapping
 
@@ -9,7 +10,7 @@ from triboka_api.models import ProducerLot
 from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
 
 
-def lot_item(row: RowMapping) -> dict:
+def lot_item(row: RowMapping) -> dict[str, Any]:
     """C-13 list item, from a row of the list query: its numbers are floats already and its datetimes are left to
     the orjson response (the same ISO text), because the marketplace list is the hot path."""
     weight = row["weight_kg"]
@@ -43,7 +44,7 @@ def lot_item(row: RowMapping) -> dict:
     }
 
 
-def lot_available_item(lot: ProducerLot) -> dict:
+def lot_available_item(lot: ProducerLot) -> dict[str, Any]:
     """C-16 / C-17 item."""
     return {
         **lot_detail_core(lot),
@@ -52,7 +53,7 @@ def lot_available_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
+def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict[str, Any]:
     """C-18: the Spanish-keyed AgroWeight shape, placeholders included (§9 #14)."""
     return {
         "id": str(lot.id),
@@ -77,7 +78,7 @@ def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
     }
 
 
-def lot_search_item(lot: ProducerLot) -> dict:
+def lot_search_item(lot: ProducerLot) -> dict[str, Any]:
     """C-19 item."""
     return {
         "id": lot.id,
@@ -94,7 +95,7 @@ def lot_search_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_for_batch_item(lot: ProducerLot) -> dict:
+def lot_for_batch_item(lot: ProducerLot) -> dict[str, Any]:
     """C-21 item: raw certification string and zero defaults, as the contract keeps them."""
     weight = num0(lot.weight_kg)
     return {
@@ -118,7 +119,7 @@ def lot_for_batch_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_detail_core(lot: ProducerLot) -> dict:
+def lot_detail_core(lot: ProducerLot) -> dict[str, Any]:
     """Fields shared by the traceability `lot` object and batch `source_lots` items."""
     return {
         "id": lot.id,

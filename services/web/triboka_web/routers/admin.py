@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +22,7 @@ from triboka_web.roles import Action, Role
 from triboka_web.templating import render
 
 router = APIRouter()
-ManageUsersUser = allowed_to(Action.MANAGE_USERS)
+ManageUsersUser = Annotated[SessionUser, Depends(allowed_to(Action.MANAGE_USERS))]
 
 COMPANY_TYPES = ("producer", "exporter", "buyer")
 

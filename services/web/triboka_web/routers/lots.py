@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -22,8 +22,8 @@ from triboka_web.templating import render
 from triboka_web.trace_events import record_step
 
 router = APIRouter()
-CreateLotUser = allowed_to(Action.CREATE_LOT)
-PurchaseLotUser = allowed_to(Action.PURCHASE_LOT)
+CreateLotUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_LOT))]
+PurchaseLotUser = Annotated[SessionUser, Depends(allowed_to(Action.PURCHASE_LOT))]
 
 LOT_FILTERS = (
     "status",
@@ -57,7 +57,8 @@ async def lots(request: Request, user: CurrentUser, api: Api, page: int = 1, q: 
 
 async def find_lot(api: ApiClient, lot_id: int) -> dict[str, Any]:
     """The API has no lot-by-id read; the (role-scoped) lot list is the source of the detail page."""
-    lot = next((lot for lot in await api.get("/api/lots") if lot["id"] == lot_id), None)
+    lots: list[dict[str, Any]] = await api.get("/api/lots")
+    lot = next((lot for lot in lots if lot["id"] == lot_id), None)
     if lot is None:
         raise HTTPException(404)
     return lot

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
@@ -17,7 +17,7 @@ from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import BatchLot, BatchNft, Company, ProducerLot, utcnow
-from triboka_api.queries import lots_by_id
+from triboka_api.queries import lots_by_id, rows_changed
 from triboka_api.serializers.batches import batch_base, batch_detail, batch_list_item
 
 router = APIRouter(tags=["batches"])
@@ -75,12 +75,13 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
         )
         session.add(batch)
         await session.flush()
-        moved = await session.execute(
+        moved = await rows_changed(
+            session,
             update(ProducerLot)
             .where(ProducerLot.id.in_(lot_ids), ProducerLot.status == LOT_PURCHASED)
-            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow())
+            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow()),
         )
-        if moved.rowcount != len(set(lot_ids)):
+        if moved != len(set(lot_ids)):
             await session.rollback()
             raise bad_request("A lot changed status meanwhile, please retry")
         return batch
@@ -90,7 +91,7 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     return {"message": "Batch created", "batch": batch_base(batch)}
 
 
-def _scope(principal: Principal, query):
+def _scope(principal: Principal, query: Select[BatchNft]) -> Select[BatchNft] | None:
     company = principal.company_id
     if principal.is_admin:
         return query

@@ -147,7 +147,7 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
         select(ProducerLot).where(ProducerLot.export_contract_id == contract.id).order_by(ProducerLot.id)
     )
 
-    def party(company: Company | None) -> dict | None:
+    def party(company: Company | None) -> dict[str, Any] | None:
         return (
             None
             if company is None

@@ -19,7 +19,7 @@ router = APIRouter(tags=["dashboards"])
 ProducerDashDep = Annotated[Principal, Depends(require_roles(Role.PRODUCER, Role.ADMIN))]
 ExporterDashDep = Annotated[Principal, Depends(require_roles(Role.EXPORTER, Role.ADMIN))]
 BuyerDashDep = Annotated[Principal, Depends(require_roles(Role.BUYER, Role.ADMIN))]
-BLOCKCHAIN_STATUS = {
+BLOCKCHAIN_STATUS: dict[str, Any] = {
     "connected": False,
     "network": None,
     "chain_id": None,
@@ -180,12 +180,12 @@ async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> d
     if principal.role == Role.BUYER:
         return _contract_totals(await dashboards.buyer_contract_figures(session, company), "my_contracts")
     if principal.role == Role.PRODUCER:
-        counts = await dashboards.producer_counts(session, company)
+        mine = await dashboards.producer_counts(session, company)
         return {
-            "my_lots": counts.lots,
-            "available_lots": counts.available,
-            "total_weight_kg": counts.weight_kg,
-            "assigned_lots": counts.assigned,
+            "my_lots": mine.lots,
+            "available_lots": mine.available,
+            "total_weight_kg": mine.weight_kg,
+            "assigned_lots": mine.assigned,
         }
     return {}
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
@@ -61,7 +61,7 @@ class UpdateDispatchBody(RequestModel):
     status: str | None = None
 
 
-def _scoped(principal: Principal):
+def _scoped(principal: Principal) -> Select[Dispatch] | None:
     query = select(Dispatch).join(ExportContract, ExportContract.id == Dispatch.contract_id)
     scope = party_filter(principal)
     if scope is False:

@@ -16,7 +16,7 @@ from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
-from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
+from triboka_api.domain.contracts import FIXABLE_STATUSES, FixationResult, fix_price, remove_fixation
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import ContractFixation, ExportContract, User
@@ -44,7 +44,7 @@ class FixationBody(RequestModel):
 
 async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
-):
+) -> FixationResult:
     contract = await load_contract(session, contract_id)
     if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")
@@ -63,7 +63,7 @@ async def _fix(
 @router.post("/api/contracts/{contract_id}/fixations", status_code=201)
 async def create_fixation(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=False)
     return {
         "message": "Fixation created",
@@ -78,7 +78,7 @@ async def create_fixation(
 @router.post("/api/fixations/contract/{contract_id}", status_code=201)
 async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=True)
     return {
         "message": "Fixation created",

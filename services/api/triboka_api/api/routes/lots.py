@@ -21,6 +21,7 @@ from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import Company, ExportContract, ProducerLot, utcnow
+from triboka_api.queries import rows_changed
 from triboka_api.serializers.common import company_name, iso, num
 from triboka_api.serializers.lots import (
     contribution,
@@ -78,7 +79,7 @@ async def list_lots(
 ) -> Response:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
-    given = {
+    given: dict[str, str | int | float | None] = {
         "status": status or None,
         "location": like_literal(location) if location else None,
         "quality_grade": quality_grade or None,
@@ -89,7 +90,9 @@ async def list_lots(
         "offset": offset or None,
         "limit": limit,
     }
-    values = {name: value for name, value in given.items() if value is not None}
+    values: dict[str, str | int | float | None] = {
+        name: value for name, value in given.items() if value is not None
+    }
     if principal.role == Role.PRODUCER:
         values["company_scope"] = principal.company_id  # a producer without a company: = NULL matches nothing
     elif principal.role not in MARKETPLACE_ROLES:
@@ -179,7 +182,8 @@ async def purchase_lot(
         principal.role == Role.EXPORTER and principal.company_id is None
     ):  # Δ 73: no purchase for "company NULL"
         raise bad_request("Purchasing a lot requires a user with a company")
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(ProducerLot)
         .where(ProducerLot.id == lot_id, ProducerLot.status == LOT_AVAILABLE)
         .values(
@@ -188,9 +192,9 @@ async def purchase_lot(
             purchase_date=utcnow(),
             purchased_by_company_id=principal.company_id,
             updated_at=utcnow(),
-        )
+        ),
     )
-    if result.rowcount != 1:
+    if result != 1:
         await session.rollback()
         raise bad_request("Lot is no longer available")
     await session.commit()

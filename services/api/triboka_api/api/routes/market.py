@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -47,7 +48,7 @@ async def record_price(_: MarketAdminDep, request: Request, session: SessionDep)
         )
         session.add(row)
     else:
-        row.close_usd_per_mt, row.source = body.close_usd_per_mt, body.source
+        row.close_usd_per_mt, row.source = Decimal(str(body.close_usd_per_mt)), body.source
     await session.commit()
     request.app.state.price_provider.invalidate()
     return {

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
+from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain.access import trace_entity_allowed
-from triboka_api.domain.bounds import row_id
+from triboka_api.domain.bounds import parse_iso_datetime, row_id
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
@@ -179,7 +179,9 @@ async def list_events(
     }
 
 
-async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str, *, public_only: bool):
+async def _entity_events(
+    session: AsyncSession, entity_type: str, entity_id: str, *, public_only: bool
+) -> list[TraceEvent]:
     query = select(TraceEvent).where(TraceEvent.entity_type == entity_type, TraceEvent.entity_id == entity_id)
     if public_only:
         query = query.where(TraceEvent.is_public.is_(True))
@@ -189,7 +191,7 @@ async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str
 @router.get("/api/trace/timeline/{entity_type}/{entity_id}")
 async def get_timeline(
     entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     if entity_type not in ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
     if not await trace_entity_allowed(session, principal, entity_type, entity_id):
