@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from triboka_api.logging_setup import request_id_var
+from triboka_api.jsonlog import request_id_var
 from triboka_api.models import AuditRecord, utcnow
 
 logger = logging.getLogger("triboka_api.audit")

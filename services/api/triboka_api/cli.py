@@ -68,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     import uvicorn
 
-    from triboka_api.logging_setup import logging_config
+    from triboka_api.jsonlog import logging_config
 
     _check_schema(settings)
     if args.metrics_port or "PROMETHEUS_MULTIPROC_DIR" in os.environ:

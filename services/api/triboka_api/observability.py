@@ -10,7 +10,7 @@ import uuid
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triboka_api.logging_setup import request_id_var
+from triboka_api.jsonlog import request_id_var
 
 access_log = logging.getLogger("triboka_api.access")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +45,3 @@ def logging_config(level: str) -> dict[str, Any]:
             "alembic": {"level": "WARNING"},
         },
     }
-
-
-def configure_logging(level: str) -> None:
-    logging.config.dictConfig(logging_config(level))
