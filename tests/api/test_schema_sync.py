@@ -13,7 +13,7 @@ from triboka_api.migrate import alembic_config
 from triboka_api.models import Base
 from triboka_api.settings import Settings
 
-from tests.support.postgres import pg_url_for
+from tests.api.test_migrations import migrated_to
 
 # SQLite cannot reflect the expression index uq_users_lower_email, so only PostgreSQL compares it
 pytestmark = [
@@ -25,13 +25,7 @@ pytestmark = [
 @pytest.fixture
 def at_head(backend: str, tmp_path: Path, pg_database_factory) -> Settings:
     """A fresh, empty database migrated to head."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'check.db'}"
-    else:
-        url = pg_url_for(pg_database_factory("triboka_schema_check"), "postgresql+asyncpg")
-    settings = Settings(database_url=url)
-    command.upgrade(alembic_config(settings), "head")
-    return settings
+    return migrated_to("head", backend, tmp_path, pg_database_factory)
 
 
 def test_migrations_match_the_models(at_head: Settings) -> None:
