@@ -9,7 +9,7 @@ postgres: ## install (Debian's postgresql-15) and start the PostgreSQL server th
 redis: ## install Debian's redis-server (the API tests start private servers of it on free ports)
 	scripts/ensure-redis
 
-lint: venv lock-check typecheck ## uv.lock current, ruff check and ruff format --check, mypy --strict (typecheck)
+lint: venv lock-check typecheck shellcheck go-vet ## uv.lock current, ruff check and ruff format --check, mypy --strict, shellcheck, go vet
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
 
@@ -20,4 +20,4 @@ check-install: venv ## every target installs what it runs: static check of the r
 	$(BIN)/python -m tooling.installcheck $(CURDIR)
 	$(BIN)/pytest tests/installcheck -q
 
-test: check-install lint audit test-api test-backup test-web test-chart sbom test-images test-e2e ## every test tier (what CI runs)
+test: check-install lint audit test-api test-backup test-web test-chart test-tools sbom test-images test-e2e ## every test tier (what CI runs)
