@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """The API answered with a 4xx; `message` is its `error` (or `msg`) text."""
 
-    def __init__(self, status: int, message: str, body: object = None) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
+    def __init__(self, status_code: int, message: str, body: object = None) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code  # named as the API's own ApiError names it
         self.message = message
         self.body = body
 
