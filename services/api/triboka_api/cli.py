@@ -18,6 +18,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.domain.roles import Role
 from triboka_api.settings import Settings
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     import uvicorn
 
-    from triboka_api.logging_setup import logging_config
+    from triboka_api.jsonlog import logging_config
 
     _check_schema(settings)
     if args.metrics_port or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
@@ -76,7 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from prometheus_client.multiprocess import MultiProcessCollector
 
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        # prometheus_client leaves this constructor unannotated
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         start_http_server(args.metrics_port, addr=args.host, registry=registry)
     uvicorn.run(
         "triboka_api.app:create_app",
@@ -175,7 +177,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
             User(
                 email=email,
                 name=name,
-                role="admin",
+                role=Role.ADMIN,
                 password_hash=hash_password(password),
                 company_id=args.company_id,
                 active=True,

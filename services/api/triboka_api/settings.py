@@ -88,7 +88,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: dict) -> dict:
+    def _split_origins(cls, data: dict[str, Any]) -> dict[str, Any]:
         origins = data.get("cors_origins")
         if isinstance(origins, str):
             data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]

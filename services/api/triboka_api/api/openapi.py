@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -51,6 +51,7 @@ _ERROR_MEANING = {
 
 # request models read by hand, by name: `build_openapi` adds their schemas to the components
 _REQUEST_MODELS: dict[str, type[BaseModel]] = {}
+_VALIDATION: Literal["validation"] = "validation"  # request bodies are documented as what they accept
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def _add_errors(operation: dict[str, Any], statuses: list[int]) -> None:
         )
 
 
-def _app_errors(route: RouteContext, operation: dict[str, Any]) -> list[int]:
+def _app_errors(route: RouteContext, api_route: APIRoute, operation: dict[str, Any]) -> list[int]:
     """The statuses the app's layers answer before or around the handler."""
     statuses = [] if route.path_format in PROBE_PATHS else [429, 503]  # probes: no rate limit, no pool wait
     parameters = operation.get("parameters", [])
@@ -111,13 +112,18 @@ def _app_errors(route: RouteContext, operation: dict[str, Any]) -> list[int]:
         statuses.append(404)  # an id beyond its column's range names no row
     if "requestBody" in operation:
         statuses.append(413)
-    if _needs_principal(route.original_route.dependant):
+    if _needs_principal(api_route.dependant):
         statuses += [401, 422]
-        if route.methods & {"POST", "PUT", "PATCH", "DELETE"} or _guarded_by_role(
-            route.original_route.dependant
+        if (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"} or _guarded_by_role(
+            api_route.dependant
         ):
             statuses.append(403)  # an impersonation token is read-only; a role guard refuses the others
     return statuses
+
+
+def _documented_models() -> list[type[BaseModel]]:
+    """The error body and every request body read by hand: their schemas go into the document's components."""
+    return [ErrorBody, *_REQUEST_MODELS.values()]
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, summary=app.summary, routes=app.routes, openapi_version="3.1.0"
     )
     _, schemas = models_json_schema(
-        [(m, "validation") for m in (ErrorBody, *_REQUEST_MODELS.values())],
+        [(model, _VALIDATION) for model in _documented_models()],
         ref_template=COMPONENTS + "{model}",
     )
     components = document.setdefault("components", {})
@@ -137,14 +143,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         components["schemas"].pop(name, None)
     components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     for route in iter_route_contexts(app.routes):
-        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+        api_route = route.original_route
+        if not isinstance(api_route, APIRoute) or not route.include_in_schema:
             continue
         for method in route.methods or ():
             operation = document["paths"][route.path_format].get(method.lower())
             if operation is None:
                 continue
-            _add_errors(operation, _app_errors(route, operation))
-            if _needs_principal(route.original_route.dependant):
+            _add_errors(operation, _app_errors(route, api_route, operation))
+            if _needs_principal(api_route.dependant):
                 operation["security"] = [{"bearer": []}]
     app.openapi_schema = document
     return document

@@ -7,11 +7,11 @@ returns `json_list(items)` and declares its schema with `api.openapi.documented`
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import orjson
 from fastapi.responses import Response
 
 
-def json_list(items: list[dict[str, Any]]) -> Response:
+def json_list(items: Sequence[Mapping[str, object]]) -> Response:
     return Response(orjson.dumps(items), media_type="application/json")

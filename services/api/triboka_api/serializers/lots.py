@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import RowMapping
 from typing_extensions import TypedDict
@@ -76,7 +77,7 @@ def lot_item(row: RowMapping) -> LotItem:
     }
 
 
-def lot_available_item(lot: ProducerLot) -> dict:
+def lot_available_item(lot: ProducerLot) -> dict[str, Any]:
     """C-16 / C-17 item."""
     return {
         **lot_detail_core(lot),
@@ -85,7 +86,7 @@ def lot_available_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
+def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict[str, Any]:
     """C-18: the Spanish-keyed AgroWeight shape, placeholders included (§9 #14)."""
     return {
         "id": str(lot.id),
@@ -110,7 +111,7 @@ def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
     }
 
 
-def lot_search_item(lot: ProducerLot) -> dict:
+def lot_search_item(lot: ProducerLot) -> dict[str, Any]:
     """C-19 item; `producer_company` is the company's name and `producer_company_id` its id, as in C-13 (Δ 152)."""
     return {
         "id": lot.id,
@@ -128,7 +129,7 @@ def lot_search_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_for_batch_item(lot: ProducerLot) -> dict:
+def lot_for_batch_item(lot: ProducerLot) -> dict[str, Any]:
     """C-21 item: raw certification string and zero defaults, as the contract keeps them."""
     weight = num0(lot.weight_kg)
     return {
@@ -152,7 +153,7 @@ def lot_for_batch_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_detail_core(lot: ProducerLot) -> dict:
+def lot_detail_core(lot: ProducerLot) -> dict[str, Any]:
     """Fields shared by the traceability `lot` object and batch `source_lots` items."""
     return {
         "id": lot.id,

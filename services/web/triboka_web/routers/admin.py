@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,7 +24,7 @@ from triboka_web.templating import render
 from triboka_web.urls import redirect_to
 
 router = APIRouter()
-ManageUsersUser = allowed_to(Action.MANAGE_USERS)
+ManageUsersUser = Annotated[SessionUser, Depends(allowed_to(Action.MANAGE_USERS))]
 
 COMPANY_TYPES = ("producer", "exporter", "buyer")
 

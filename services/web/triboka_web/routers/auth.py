@@ -46,10 +46,10 @@ async def login(request: Request, api: Api) -> Response:
         answer = await api.post("/api/auth/login", parsed.model.payload() if parsed.model else {})
     except ApiError as exc:
         # a 401 says only "wrong", whichever of the two was: the API answers the same for both
-        message = _("Wrong email or password.") if exc.status == 401 else api_refusal(exc)
+        message = _("Wrong email or password.") if exc.status_code == 401 else api_refusal(exc)
         values = {"email": parsed.values.get("email", "")}
         context = {"next": target, "values": values, "errors": {FORM_ERROR: message}}
-        response = render(request, "auth/login.html", context, status_code=exc.status)
+        response = render(request, "auth/login.html", context, status_code=exc.status_code)
         if isinstance(exc, ApiRateLimitedError) and exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

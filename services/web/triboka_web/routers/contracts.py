@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,8 +24,11 @@ from triboka_web.templating import render
 from triboka_web.urls import redirect_to
 
 router = APIRouter()
-CreateContractUser = allowed_to(Action.CREATE_CONTRACT)
-CreateFixationUser = allowed_to(Action.CREATE_FIXATION)
+CreateContractUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_CONTRACT))]
+CreateFixationUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_FIXATION))]
+# the side an exporter or buyer signs for: its choices on the form, and the field it fills
+_OWN_SIDE: dict[str, str] = {Role.EXPORTER: "exporters", Role.BUYER: "buyers"}
+_OWN_COMPANY_FIELD: dict[str, str] = {Role.EXPORTER: "exporter_company_id", Role.BUYER: "buyer_company_id"}
 
 CONTRACT_FILTERS = ("status", "product_type", "buyer_id", "exporter_id")
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
@@ -89,7 +92,7 @@ async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[
         "buyers": [c for c in companies if c.get("company_type") == "buyer"],
         "exporters": [c for c in companies if c.get("company_type") == "exporter"],
     }
-    own_side = {Role.EXPORTER: "exporters", Role.BUYER: "buyers"}.get(user.role)
+    own_side = _OWN_SIDE.get(user.role)
     if own_side:
         sides[own_side] = [c for c in companies if c["id"] == user.company_id]
     return sides
@@ -104,7 +107,7 @@ async def _contract_form(
 
 @router.get("/create_contract")
 async def create_contract_page(request: Request, api: Api, user: CreateContractUser) -> Response:
-    own = {Role.EXPORTER: "exporter_company_id", Role.BUYER: "buyer_company_id"}.get(user.role)
+    own = _OWN_COMPANY_FIELD.get(user.role)
     return await _contract_form(request, api, user, {own: user.company_id} if own else {}, {})
 
 
@@ -128,7 +131,8 @@ async def _spot_price(api: ApiClient) -> float | None:
         market = await api.get("/api/market/cacao-prices")
     except ApiUnavailableError:
         return None
-    return market["spot"]["price"]
+    price: float | None = market["spot"]["price"]
+    return price
 
 
 def _render_fixation_form(

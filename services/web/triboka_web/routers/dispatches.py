@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.actions import apply_status_change, run_action
 from triboka_web.api_client import ApiClient
-from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import DispatchForm, submit_form
@@ -26,7 +26,7 @@ from triboka_web.trace_events import record_step
 from triboka_web.urls import redirect_to
 
 router = APIRouter()
-CreateDispatchUser = allowed_to(Action.CREATE_DISPATCH)
+CreateDispatchUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_DISPATCH))]
 
 DISPATCH_FILTERS = (
     "status",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,8 +23,8 @@ from triboka_web.trace_events import record_step
 from triboka_web.urls import redirect_to
 
 router = APIRouter()
-CreateLotUser = allowed_to(Action.CREATE_LOT)
-PurchaseLotUser = allowed_to(Action.PURCHASE_LOT)
+CreateLotUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_LOT))]
+PurchaseLotUser = Annotated[SessionUser, Depends(allowed_to(Action.PURCHASE_LOT))]
 
 LOT_FILTERS = (
     "status",

@@ -18,7 +18,8 @@ router = APIRouter()
 
 
 def _anonymous(request: Request) -> ApiClient:
-    return request.app.state.api
+    api: ApiClient = request.app.state.api
+    return api
 
 
 @router.get("/")

@@ -28,13 +28,14 @@ from triboka_api.api.validation import RequestModel, parse_body, read_json, requ
 from triboka_api.audit import AuditEventType, Outcome
 from triboka_api.domain.access import party_company
 from triboka_api.domain.accounts import revoke_tokens
+from triboka_api.domain.roles import Role
 from triboka_api.models import Company, Deal, User, UserProfile
 from triboka_api.security.passwords import needs_rehash
 from triboka_api.security.tokens import TokenError, default_context, issue_token
 
 router = APIRouter(tags=["auth"])
 
-SELF_REGISTER_ROLES = ("producer", "exporter", "buyer")
+SELF_REGISTER_ROLES = (Role.PRODUCER, Role.EXPORTER, Role.BUYER)
 EMAIL_TAKEN = "Email already registered"
 
 
@@ -47,7 +48,7 @@ class RegisterBody(RequestModel):
     name: str
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=1)
-    role: str = "producer"
+    role: str = Role.PRODUCER
     company_id: int | None = None
     location: str | None = None
     productType: str | None = None  # noqa: N815 - the mobile client's field name
@@ -158,7 +159,7 @@ async def register(request: Request, session: SessionDep, passwords: PasswordsDe
         active=not pending,
         pending_approval=pending,
     )
-    if body.role == "producer" and company_id is None:
+    if body.role == Role.PRODUCER and company_id is None:
         user.company = Company(name=f"Productora {user.name}", company_type="producer", email=user.email)
     if body.location or body.productType:
         user.profile = UserProfile(

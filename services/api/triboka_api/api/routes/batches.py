@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
@@ -18,13 +18,14 @@ from triboka_api.domain.access import batch_visible_to, is_own_company, of_compa
 from triboka_api.domain.codes import batch_code_base, commit_unique, free_code
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchLot, BatchNft, Company, ProducerLot, utcnow
-from triboka_api.queries import lots_by_id
+from triboka_api.queries import lots_by_id, rows_changed
 from triboka_api.serializers.batches import batch_base, batch_detail, batch_list_item
 
 router = APIRouter(tags=["batches"])
 
-BatcherDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
+BatcherDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
 
 
 class CreateBatchBody(RequestModel):
@@ -54,7 +55,7 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     if len(lots) != len(lot_ids):
         raise not_found("One or more lots")
     ordered = [lots[i] for i in lot_ids]
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         for lot in ordered:
             if not is_own_company(principal, lot.purchased_by_company_id):
                 raise forbidden(f"Lot {lot.lot_code} was not purchased by your company")
@@ -85,12 +86,13 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
         )
         session.add(batch)
         await session.flush()
-        moved = await session.execute(
+        moved = await rows_changed(
+            session,
             update(ProducerLot)
             .where(ProducerLot.id.in_(lot_ids), ProducerLot.status == LOT_PURCHASED)
-            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow())
+            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow()),
         )
-        if moved.rowcount != len(set(lot_ids)):
+        if moved != len(set(lot_ids)):
             await session.rollback()
             raise bad_request("A lot changed status meanwhile, please retry")
         return batch
@@ -100,20 +102,20 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     return {"message": "Batch created", "batch": batch_base(batch)}
 
 
-def _scope(principal: Principal, query):
+def _scope(principal: Principal, query: Select[BatchNft]) -> Select[BatchNft] | None:
     company = principal.company_id
     if principal.is_admin:
         return query
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return query.where(
             or_(
                 of_company(BatchNft.creator_company_id, company),
                 of_company(BatchNft.current_owner_company_id, company),
             )
         )
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return query.where(of_company(BatchNft.current_owner_company_id, company))
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return query.where(
             exists()
             .where(BatchLot.batch_id == BatchNft.id)

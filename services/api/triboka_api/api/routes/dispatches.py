@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
@@ -20,12 +20,13 @@ from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, 
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
 from triboka_api.domain.dispatches import available_mt, transition_error
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchNft, Dispatch, ExportContract, utcnow
 from triboka_api.serializers.dispatches import dispatch_base, dispatch_full
 
 router = APIRouter(tags=["dispatches"])
 
-DISPATCH_CREATORS = frozenset({"admin", "operator", "exporter"})
+DISPATCH_CREATORS = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER})
 
 
 class CreateDispatchBody(RequestModel):
@@ -63,7 +64,7 @@ class UpdateDispatchBody(RequestModel):
     status: str | None = None
 
 
-def _scoped(principal: Principal):
+def _scoped(principal: Principal) -> Select[Dispatch] | None:
     query = select(Dispatch).join(ExportContract, ExportContract.id == Dispatch.contract_id)
     scope = party_filter(principal)
     if scope is False:
@@ -131,7 +132,7 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     contract = await session.get(ExportContract, body.contract_id)
     if contract is None:
         raise not_found("Contract")
-    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may dispatch against it")
     batch = await session.get(BatchNft, body.batch_id)
     if batch is None:

@@ -25,8 +25,9 @@ from triboka_api.api.schemas.supply import (
 )
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
-from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
+from triboka_api.domain.contracts import FIXABLE_STATUSES, FixationResult, fix_price, remove_fixation
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.queries import users_by_id
 from triboka_api.serializers.common import num
@@ -40,7 +41,7 @@ from triboka_api.serializers.contracts import (
 
 router = APIRouter(tags=["fixations"])
 
-FixerDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
+FixerDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
 
 
 class FixationBody(RequestModel):
@@ -52,9 +53,9 @@ class FixationBody(RequestModel):
 
 async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
-):
+) -> FixationResult:
     contract = await load_contract(session, contract_id)
-    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")
     body = parse_body(FixationBody, await read_json(request))
     return await fix_price(
@@ -75,7 +76,7 @@ async def _fix(
 )
 async def create_fixation(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=False)
     return {
         "message": "Fixation created",
@@ -94,7 +95,7 @@ async def create_fixation(
 )
 async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=True)
     return {
         "message": "Fixation created",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,11 +15,12 @@ from triboka_api.api.schemas.reports import MarketSummary, PriceRecorded
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.market import market_summary
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import MarketPrice
 
 router = APIRouter(tags=["market"])
 
-MarketAdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+MarketAdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
 
 
 class PriceBody(RequestModel):
@@ -50,7 +52,7 @@ async def record_price(_: MarketAdminDep, request: Request, session: SessionDep)
         )
         session.add(row)
     else:
-        row.close_usd_per_mt, row.source = body.close_usd_per_mt, body.source
+        row.close_usd_per_mt, row.source = Decimal(str(body.close_usd_per_mt)), body.source
     await session.commit()
     request.app.state.price_provider.invalidate()
     return {

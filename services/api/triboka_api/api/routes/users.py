@@ -22,6 +22,7 @@ from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.audit import AuditEventType
 from triboka_api.domain.accounts import AccountUpdate, apply_update, ensure_may_manage
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import ALL_ROLES, Role
 from triboka_api.models import (
     Company,
     ContractFixation,
@@ -38,8 +39,7 @@ from triboka_api.serializers.users import user_list_item
 
 router = APIRouter(tags=["users"])
 
-ROLES = ("admin", "operator", "exporter", "buyer", "producer", "user")
-AdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
 
 
 class CreateUserBody(RequestModel):
@@ -62,9 +62,9 @@ class UpdateUserBody(RequestModel):
 
 
 def _check_role(principal: Principal, role: str) -> None:
-    if role not in ROLES:
-        raise bad_request(f"role must be one of {', '.join(ROLES)}")
-    if role == "admin" and principal.role != "admin":
+    if role not in ALL_ROLES:
+        raise bad_request(f"role must be one of {', '.join(Role)}")
+    if role == Role.ADMIN and principal.role != Role.ADMIN:
         raise forbidden("Only an admin may grant the admin role")
 
 
