@@ -50,6 +50,8 @@ def test_off_by_default_the_single_instance_stays():
     ]
     secret = get(objects, "Secret", "secrets")
     assert "db-replication-password" not in secret["data"]
+    backup_env = env_of(pod_spec(get(objects, "CronJob", "backup"))["containers"][0])
+    assert "TRIBOKA_BACKUP_DATABASE_REPLICA_HOST" not in backup_env
 
 
 def test_ha_replaces_the_single_instance_with_patroni_members():
@@ -130,8 +132,11 @@ def test_primary_service_follows_the_leader_label_and_keeps_the_database_host():
     # the API, its migrations and the backup keep one database host: the primary Service
     api_config = get(objects, "ConfigMap", "api")["data"]
     assert api_config["TRIBOKA_DATABASE_HOST"] == SCOPE
-    backup_env = env_of(pod_spec(get(objects, "CronJob", "backup"))["containers"][0])
-    assert backup_env["TRIBOKA_BACKUP_DATABASE_HOST"] == SCOPE
+    # the backup dumps from a replica when one answers (the CronJob and the pre-upgrade hook alike)
+    for job in (get(objects, "CronJob", "backup"), by_name(objects, "Job", f"{FULLNAME}-backup-pre-upgrade")):
+        backup_env = env_of(pod_spec(job)["containers"][0])
+        assert backup_env["TRIBOKA_BACKUP_DATABASE_HOST"] == SCOPE
+        assert backup_env["TRIBOKA_BACKUP_DATABASE_REPLICA_HOST"] == f"{SCOPE}-replicas"
 
 
 def test_patroni_selects_its_members_by_labels_the_pods_carry():
