@@ -274,6 +274,15 @@ def test_rolling_restart_of_every_member(ha: Ha) -> None:
         lambda load: _upgrade_and_roll(release, "--set-string", "postgresql.config.work_mem=8MB"),
     )
     assert psql(release, leader(release), "SHOW work_mem") == "8MB"
+    # the upgrade's pre-upgrade backup dumped from a replica (the replicas Service), not from the leader
+    hook = release.component("backup") + "-pre-upgrade"
+    sources = [
+        json.loads(line)
+        for line in release.cluster.job_logs(release.namespace, hook).splitlines()
+        if line.startswith("{") and '"event": "source"' in line
+    ]
+    record("postgresql_ha_backup_source", events=sources)
+    assert [event["replica"] for event in sources] == [True], sources
 
 
 def test_image_upgrade_after_a_switchover(ha: Ha) -> None:
