@@ -181,13 +181,7 @@ def under_load(ha: Ha, name: str, disrupt: Callable[[Load], dict]) -> None:
         wait_for(
             lambda: len(flow.created) > writes, 60, "an acknowledged write after the recovery", interval=0.2
         )
-        recovered_at = load.elapsed()
-        wait_for(
-            lambda: load.elapsed() - recovered_at >= AFTER_RECOVERY_S,
-            AFTER_RECOVERY_S + 5,
-            "the load after recovery",
-            interval=0.2,
-        )
+        recovered_at = load.keep_on(AFTER_RECOVERY_S)
     result = load.stop()
 
     listed = ha.https.get("/api/lots", params={"producer_id": ha.producer}, headers=ha.admin_headers)
