@@ -180,6 +180,10 @@ def test_postgresql_config_goes_to_patroni_and_rolls_the_members():
     assert checksum({})[0] == before
 
 
+def test_new_replicas_copy_the_leader_without_waiting_for_a_checkpoint():
+    assert patroni_config(render_chart(HA))["postgresql"]["basebackup"] == [{"checkpoint": "fast"}]
+
+
 def test_pg_hba_lets_only_the_replication_role_replicate():
     hba = patroni_config(render_chart(HA))["postgresql"]["pg_hba"]
     assert "host replication replicator all scram-sha-256" in hba

@@ -195,7 +195,6 @@ def under_load(ha: Ha, name: str, disrupt: Callable[[Load], dict]) -> None:
         leader_after=leader(release),
         write_outage_s=round(gap, 1),
         members_healthy_after_s=round(recovered_at - disrupted_at, 1),
-        requests_failed=len(result.failures),
         acknowledged_writes=len(flow.created),
         acknowledged_writes_missing=len(missing),
         replication_lag_max_bytes=lag.max_bytes,

@@ -68,6 +68,9 @@ bootstrap:
   post_bootstrap: /usr/local/bin/patroni-post-bootstrap
 postgresql:
   listen: 0.0.0.0:5432
+  # a new replica copies the leader at once, not after a spread checkpoint (up to minutes)
+  basebackup:
+    - checkpoint: fast
   pg_hba:
     - local all all scram-sha-256
     - host replication {{ $ha.replicationUsername }} all scram-sha-256
