@@ -454,7 +454,7 @@ def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, pat
                     "listen": f"127.0.0.1:{port}",
                     "connect_address": f"127.0.0.1:{port}",
                     "pg_hba": ["local all all scram-sha-256", "host all all all scram-sha-256"],
-                    "parameters": {"unix_socket_directories": "/var/run/postgresql"},
+                    "parameters": {"unix_socket_directories": "/tmp"},
                 },
             }
         )
@@ -480,8 +480,6 @@ def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, pat
             "no-new-privileges",
             "--tmpfs",
             "/tmp:rw,mode=1777",
-            "--tmpfs",
-            "/var/run/postgresql:rw,mode=1777",
             "--tmpfs",
             "/var/lib/postgresql/data:rw,mode=1777",
             "--volume",
