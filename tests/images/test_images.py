@@ -401,6 +401,8 @@ def test_redis_image_refuses_to_start_without_a_password():
 
 
 LOCAL_KUBECONFIG = Path(os.environ.get("KUBECONFIG", "/var/lib/triboka-cluster/kubeconfig"))
+PATRONI_MEMBER = "member-0"
+PAUSE_IMAGE = "localhost/triboka/pause:v1.37.2"  # the local cluster's sandbox image (k8s/local-cluster)
 
 
 @pytest.fixture
@@ -418,6 +420,23 @@ def patroni_namespace() -> Iterator[tuple[str, str]]:
             f"the cluster of {LOCAL_KUBECONFIG} does not answer ({error!r}): Patroni keeps its state in it"
         )
     context = k8s_config.list_kube_config_contexts(str(LOCAL_KUBECONFIG))[1]["name"]
+    # Patroni keeps each member's state on its pod (labels, an annotation): the member gets one, a pause container
+    member = k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name=PATRONI_MEMBER),
+        spec=k8s.V1PodSpec(
+            automount_service_account_token=False,
+            containers=[k8s.V1Container(name="pause", image=PAUSE_IMAGE, image_pull_policy="Never")],
+        ),
+    )
+    deadline = time.monotonic() + 30
+    while True:  # the namespace's default ServiceAccount appears a moment after the namespace
+        try:
+            api.create_namespaced_pod(namespace, member)
+            break
+        except k8s.ApiException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     yield namespace, context
     api.delete_namespace(namespace)
 
@@ -464,7 +483,7 @@ def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, pat
         image,
         env={
             "KUBECONFIG": "/etc/patroni/kubeconfig",
-            "PATRONI_NAME": "member-0",
+            "PATRONI_NAME": PATRONI_MEMBER,
             "PATRONI_SCOPE": "image-test",
             "PATRONI_SUPERUSER_USERNAME": "triboka",
             "PATRONI_SUPERUSER_PASSWORD": "image-test-superuser",
