@@ -26,12 +26,16 @@ def dump_source(primary: DatabaseSource, replica_host: str | None) -> DatabaseSo
         with psycopg.connect(
             **replica.connect_kwargs(), connect_timeout=REPLICA_CONNECT_TIMEOUT_SECONDS
         ) as conn:
-            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+            row = conn.execute("SELECT pg_is_in_recovery(), host(inet_server_addr())").fetchone()
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _primary(primary, replica, f"it does not answer ({reason})")
     if not row or row[0] is not True:
         return _primary(primary, replica, "it is not a replica (not in recovery)")
+    if row[1]:
+        # A Service in front of several replicas balances each connection; the dump's snapshot exists on one
+        # member only, so every connection of the run goes to the address that answered.
+        replica = replica.model_copy(update={"host": row[1]})
     log.info(
         "dumping from the replica %s",
         replica.describe(),
