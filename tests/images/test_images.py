@@ -484,6 +484,7 @@ def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, pat
         env={
             "KUBECONFIG": "/etc/patroni/kubeconfig",
             "PATRONI_NAME": PATRONI_MEMBER,
+            "PATRONI_POSTGRESQL_DATA_DIR": "/tmp/pgdata",
             "PATRONI_SCOPE": "image-test",
             "PATRONI_SUPERUSER_USERNAME": "triboka",
             "PATRONI_SUPERUSER_PASSWORD": "image-test-superuser",
@@ -499,8 +500,6 @@ def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, pat
             "no-new-privileges",
             "--tmpfs",
             "/tmp:rw,mode=1777",
-            "--tmpfs",
-            "/var/lib/postgresql/data:rw,mode=1777",
             "--volume",
             f"{config}:/etc/patroni/patroni.yml:ro",
             "--volume",
