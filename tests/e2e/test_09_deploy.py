@@ -35,7 +35,7 @@ down_revision = "{head}"
 
 def upgrade() -> None:
     op.create_table("e2e_broken_marker", sa.Column("id", sa.Integer, primary_key=True))
-    op.add_column("lots", sa.Column("e2e_broken", sa.Integer))
+    op.add_column("producer_lots", sa.Column("e2e_broken", sa.Integer))
     op.execute("SELECT 1 / 0")
 
 
@@ -45,7 +45,7 @@ def downgrade() -> None:
 
 
 def _schema(release: Release) -> dict[str, str]:
-    """What a migration would change: the Alembic revision, the tables and the columns of lots."""
+    """What a migration would change: the Alembic revision, the tables and the columns of producer_lots."""
     return {
         "revision": release.psql("SELECT version_num FROM alembic_version"),
         "tables": release.psql(
@@ -54,7 +54,7 @@ def _schema(release: Release) -> dict[str, str]:
         ),
         "lots": release.psql(
             "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns"
-            " WHERE table_name = 'lots'"
+            " WHERE table_name = 'producer_lots'"
         ),
     }
 
@@ -86,7 +86,7 @@ def _broken_deploy_under_load(
 ) -> str:
     """Deploy under load; the deploy fails and rolls back with no failed request. Returns the deploy's log."""
     revision = release.revision()
-    api_images = sorted(release.deployment_images("api"))
+    api_images = sorted(set(release.deployment_images("api")))  # the HPA may run 2 or 3 of them
     outcome: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def change() -> float:
@@ -109,7 +109,7 @@ def _broken_deploy_under_load(
     )
     assert status["info"]["status"] == "deployed", status["info"]
     assert release.revision() > revision + 1
-    assert sorted(release.deployment_images("api")) == api_images
+    assert sorted(set(release.deployment_images("api"))) == api_images
     assert result.failed == 0, summary
     assert result.sent >= MIN_REQUESTS, summary
     return log
