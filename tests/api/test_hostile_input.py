@@ -217,6 +217,22 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "delivery_date": Moment("2025-12-01"),
         },
         ("PUT", "/api/contracts/{contract_id}/status"): {"status": Text("active", 20)},
+        ("PUT", "/api/contracts/{contract_id}"): {
+            "product_type": Text("Cacao", 100),
+            "product_grade": Text("A", 50),
+            "total_volume_mt": Num(100, "positive"),
+            "differential_usd": Num(-150, "any"),
+            "start_date": Moment("2025-01-01"),
+            "end_date": Moment("2025-12-31"),
+            "delivery_date": Moment("2025-12-01"),
+        },
+        ("POST", "/api/contracts/from-lots"): {
+            "lot_ids": Ids([r["lot_id"]]),
+            "differential_usd": Num(-1500, "any"),
+            "delivery_date": Moment("2026-03-01"),
+            "notes": Text("first purchase"),
+        },
+        ("PUT", "/api/fixations/{fixation_id}"): {"notes": Text("revised")},
         ("POST", "/api/contracts/{contract_id}/fixations"): fixation,
         ("POST", "/api/fixations/contract/{contract_id}"): fixation,
         ("POST", "/api/dispatches"): {

@@ -17,8 +17,10 @@ from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
     audit,
     auth,
+    batch_extras,
     batches,
     companies,
+    contract_extras,
     contracts,
     dashboards,
     dispatches,
@@ -47,7 +49,9 @@ ROUTERS = (
     users,
     companies,
     lots,
+    batch_extras,  # before batches: its fixed paths would match /api/batches/{batch_id}
     batches,
+    contract_extras,
     contracts,
     fixations,
     dispatches,

@@ -42,6 +42,11 @@ def batch_code_base(company_name: str | None, lot_count: int, now_local: datetim
     return f"BATCH-{_prefix(company_name)}-{now_local:%Y%m%d%H%M%S}-{lot_count:03d}"
 
 
+def purchase_code_base(buyer_name: str | None, producer_name: str | None, now_local: datetime) -> str:
+    """`PURCHASE-{first 3 of the caller's company}-{first 3 of the producer company}-{YYYYMMDDHHMMSS}` (S-05)."""
+    return f"PURCHASE-{_prefix(buyer_name)}-{_prefix(producer_name)}-{now_local:%Y%m%d%H%M%S}"
+
+
 async def _lock_allocation(session: AsyncSession, key: str) -> None:
     """Serialize code allocation for `key` until the transaction ends, so the free-code lookup that follows sees
     every code a concurrent request allocated: a transaction-scoped advisory lock on PostgreSQL; on SQLite a write

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import Float, Select, bindparam, cast, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -110,6 +111,13 @@ def _lot_list_statement(filters: tuple[str, ...], offset: bool, limit: bool) -> 
     if limit:
         query = query.limit(bindparam("limit"))
     return query
+
+
+async def lot_items(session: AsyncSession, lot_ids: list[int]) -> list[dict[str, Any]]:
+    """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
+    rows = await (await session.connection()).execute(_LOT_LIST.where(ProducerLot.id.in_(lot_ids)))
+    by_id = {row["id"]: lot_item(row) for row in rows.mappings()}
+    return [by_id[i] for i in lot_ids if i in by_id]
 
 
 def _like_literal(text: str) -> str:
