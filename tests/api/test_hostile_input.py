@@ -257,6 +257,14 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "event_timestamp": Moment("2025-01-02T03:04:05", lenient=True),
         },
         ("PUT", "/api/trace/event/{event_id}"): event,
+        ("POST", "/api/traceability/events"): {
+            "event_type": Text("DRYING", 100),
+            "entity_type": Text("lot", 50),
+            "entity_id": Text(str(r["lot_id"]), 100),
+            "measurements": Json({"moisture_pct": 7.5, "duration_hours": 96}),
+            "location": Text("Chone", 255),
+            "notes": Text("sun dried"),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),

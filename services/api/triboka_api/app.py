@@ -29,6 +29,7 @@ from triboka_api.api.routes import (
     lots,
     market,
     trace,
+    traceability,
     users,
 )
 from triboka_api.auth_cache import ActorCache
@@ -56,6 +57,7 @@ ROUTERS = (
     fixations,
     dispatches,
     trace,
+    traceability,
     dashboards,
     market,
     audit,

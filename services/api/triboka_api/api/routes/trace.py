@@ -17,6 +17,7 @@ from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datet
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import row_id
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.trace_chain import amend_event, record_event
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
 from triboka_api.serializers.trace import event_view, timeline_view
@@ -93,22 +94,41 @@ async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline
     timeline.updated_at = utcnow()
 
 
-@router.post("/api/trace/event", status_code=201)
-async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    data = await read_json(request)
-    body = parse_body(EventBody, data)
-    if body.entity_type not in ENTITY_TYPES:
+async def check_event_entity(
+    session: AsyncSession, principal: Principal, entity_type: str, raw_id: str | int
+) -> str:
+    """C-41's checks of the entity an event is about (S-75 shares them): a known type (400), the trace entity
+    rule (403), and for admins, whom the rule lets through, an existing row (404). Returns the id as stored."""
+    if entity_type not in ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
-    entity_id = str(body.entity_id).strip()
-    if not await trace_entity_allowed(session, principal, body.entity_type, entity_id):
+    entity_id = str(raw_id).strip()
+    if not await trace_entity_allowed(session, principal, entity_type, entity_id):
         raise forbidden("No permission to record events for this entity")
     ident = row_id(entity_id)  # None beyond any row id: no such entity
     if (
         principal.is_admin
         and entity_id.isdigit()
-        and (ident is None or await session.get(ENTITY_MODELS[body.entity_type], ident) is None)
+        and (ident is None or await session.get(ENTITY_MODELS[entity_type], ident) is None)
     ):
-        raise not_found(body.entity_type.capitalize())
+        raise not_found(entity_type.capitalize())
+    return entity_id
+
+
+async def save_event(session: AsyncSession, event: TraceEvent) -> None:
+    """Record `event` as the next link of its entity's hash chain and update the entity's timeline."""
+    await record_event(session, event)
+    await session.commit()
+    timeline = await _timeline(session, event.entity_type, event.entity_id)
+    await _refresh_timeline_stats(session, timeline)
+    await session.commit()
+    await session.refresh(event)
+
+
+@router.post("/api/trace/event", status_code=201)
+async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    data = await read_json(request)
+    body = parse_body(EventBody, data)
+    entity_id = await check_event_entity(session, principal, body.entity_type, body.entity_id)
     event = TraceEvent(
         event_type=body.event_type,
         entity_type=body.entity_type,
@@ -125,12 +145,7 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
         status="active",
         event_timestamp=_lenient_datetime(data.get("event_timestamp")) or utcnow(),
     )
-    session.add(event)
-    await session.commit()
-    timeline = await _timeline(session, body.entity_type, entity_id)
-    await _refresh_timeline_stats(session, timeline)
-    await session.commit()
-    await session.refresh(event)
+    await save_event(session, event)
     return {
         "message": "Event recorded",
         "event": event_view(event, private=True),
@@ -243,11 +258,12 @@ async def update_event(
     if event is None:
         raise not_found("Event")
     body = parse_body(EventUpdateBody, await read_json(request))
-    for field in body.model_fields_set:
-        value = getattr(body, field)
-        if value is not None or field in {"description", "location"}:
-            setattr(event, field, value)
-    event.updated_at = utcnow()
+    changes: dict[str, Any] = {
+        field: value
+        for field in body.model_fields_set
+        if (value := getattr(body, field)) is not None or field in {"description", "location"}
+    }
+    await amend_event(session, event, changes | {"updated_at": utcnow()})
     await session.commit()
     await session.refresh(event)
     return {"message": "Event updated", "event": event_view(event, private=True)}
