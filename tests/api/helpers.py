@@ -388,6 +388,21 @@ JWT_ROUTES = [  # every core route behind a JWT (§3.2), plus the market write e
     ("GET", "/api/dashboard/buyer"),
     ("GET", "/api/analytics/dashboard"),
     ("POST", "/api/market/prices"),
+    # second tier (issue 14)
+    ("PUT", "/api/contracts/1"),
+    ("DELETE", "/api/contracts/1"),
+    ("POST", "/api/contracts/from-lots"),
+    ("PUT", "/api/fixations/1"),
+    ("GET", "/api/purchases"),
+    ("GET", "/api/batches/available"),
+    ("GET", "/api/batches/search?q=B"),
+    ("GET", "/api/batches/1/traceability"),
+    ("GET", "/api/blockchain/status"),
+    ("GET", "/api/blockchain/transactions"),
+    ("POST", "/api/traceability/events"),
+    ("GET", "/api/traceability/events"),
+    ("GET", "/api/traceability/timeline/lot/1"),
+    ("GET", "/api/traceability/validate-chain/lot/1"),
 ]
 
 MUTATING_ROUTES = [route for route in JWT_ROUTES if route[0] != "GET"]

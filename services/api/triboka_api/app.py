@@ -19,6 +19,7 @@ from triboka_api.api.routes import (
     auth,
     batch_extras,
     batches,
+    blockchain,
     companies,
     contract_extras,
     contracts,
@@ -60,6 +61,7 @@ ROUTERS = (
     traceability,
     dashboards,
     market,
+    blockchain,
     audit,
 )
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.routes.dashboards import AVAILABLE_BATCH_STATUSES
 from triboka_api.api.routes.lots import lot_items
 from triboka_api.domain.access import batch_visible_to, of_company
 from triboka_api.models import BatchNft, ProducerLot
@@ -22,8 +23,6 @@ from triboka_api.serializers.batches import batch_available_item, batch_base, ba
 from triboka_api.serializers.lots import lot_chain_link, lot_purchase_item
 
 router = APIRouter(tags=["batches"])
-
-AVAILABLE_BATCH_STATUSES = ("active", "created")
 
 
 class BatchTraceabilityOut(BaseModel):
