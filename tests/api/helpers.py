@@ -403,6 +403,18 @@ JWT_ROUTES = [  # every core route behind a JWT (§3.2), plus the market write e
     ("GET", "/api/traceability/events"),
     ("GET", "/api/traceability/timeline/lot/1"),
     ("GET", "/api/traceability/validate-chain/lot/1"),
+    ("GET", "/api/analytics/esg"),
+    ("GET", "/api/analytics/dashboard/overview"),
+    ("GET", "/api/analytics/reports/supply-chain"),
+    ("GET", "/api/analytics/reports/financial"),
+    ("GET", "/api/analytics/reports/quality"),
+    ("GET", "/api/analytics/real-time"),
+    ("GET", "/api/analytics/contracts"),
+    ("GET", "/api/analytics/fixations"),
+    ("GET", "/api/analytics/market/trends?period=7d"),
+    ("POST", "/api/analytics/reports/generate"),
+    ("GET", "/api/analytics/cache/stats"),
+    ("POST", "/api/analytics/cache/clear"),
 ]
 
 MUTATING_ROUTES = [route for route in JWT_ROUTES if route[0] != "GET"]

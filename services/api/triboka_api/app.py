@@ -9,12 +9,15 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from triboka_api import __version__
+from triboka_api.analytics_cache import create_cache
+from triboka_api.api.analytics_invalidation import AnalyticsInvalidationMiddleware
 from triboka_api.api.body_limit import BodyLimitMiddleware
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
+    analytics,
     audit,
     auth,
     batch_extras,
@@ -60,6 +63,7 @@ ROUTERS = (
     trace,
     traceability,
     dashboards,
+    analytics,
     market,
     blockchain,
     audit,
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with connect_redis(settings.redis_url) as redis:
                 app.state.redis = redis
                 app.state.rate_limits = RateLimits.from_settings(settings, redis)
+                app.state.analytics_cache = create_cache(redis, settings.analytics_cache_seconds)
                 yield
         finally:
             await engine.dispose()
@@ -110,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.add_middleware(AnalyticsInvalidationMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:
