@@ -415,6 +415,11 @@ JWT_ROUTES = [  # every core route behind a JWT (§3.2), plus the market write e
     ("POST", "/api/analytics/reports/generate"),
     ("GET", "/api/analytics/cache/stats"),
     ("POST", "/api/analytics/cache/clear"),
+    ("POST", "/api/performance/cache/clear"),
+    ("GET", "/api/performance/cache/stats"),
+    ("GET", "/api/performance/metrics"),
+    ("POST", "/api/performance/optimize/queries"),
+    ("POST", "/api/performance/optimize/apply"),
 ]
 
 MUTATING_ROUTES = [route for route in JWT_ROUTES if route[0] != "GET"]

@@ -266,7 +266,11 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "notes": Text("sun dried"),
         },
         ("POST", "/api/analytics/reports/generate"): {"report_type": Text("quality"), "period": Text("30d")},
-        ("POST", "/api/analytics/cache/clear"): {},  # reads no field: only the oversized body applies
+        # these read no field: only the oversized body applies
+        ("POST", "/api/analytics/cache/clear"): {},
+        ("POST", "/api/performance/cache/clear"): {},
+        ("POST", "/api/performance/optimize/queries"): {},
+        ("POST", "/api/performance/optimize/apply"): {},
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),

@@ -32,6 +32,7 @@ from triboka_api.api.routes import (
     health,
     lots,
     market,
+    performance,
     trace,
     traceability,
     users,
@@ -66,6 +67,7 @@ ROUTERS = (
     analytics,
     market,
     blockchain,
+    performance,
     audit,
 )
 
