@@ -252,6 +252,15 @@ async def test_cache_serves_until_a_write_and_clears(settings, world, admin, cac
         assert stats == {"total_keys": 0, "expired_keys_cleaned": 0}
         before = (await _get(client, chain.exporter, "/api/analytics/contracts"))["metrics"]
         assert (await _get(client, admin, "/api/analytics/cache/stats"))["total_keys"] == 1
+        # generating a report is a POST that writes nothing: the cache stays
+        generated = await client.post(
+            "/api/analytics/reports/generate", json={"report_type": "quality"}, headers=chain.exporter.headers
+        )
+        assert_ok(generated)
+        assert (await _get(client, admin, "/api/analytics/cache/stats")) == {
+            "total_keys": 1,
+            "expired_keys_cleaned": 0,
+        }
         # a change behind the API's back is not seen while the figure is cached ...
         await world.update(ExportContract, chain.contract["id"], total_volume_mt=500)
         assert (await _get(client, chain.exporter, "/api/analytics/contracts"))["metrics"] == before

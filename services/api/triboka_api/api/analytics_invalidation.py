@@ -8,13 +8,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triboka_api.api.deps import MUTATING_METHODS
 
+# POSTs that only compute (reports, index suggestions): they must not throw the cached figures away
+READ_ONLY_POSTS = frozenset({"/api/analytics/reports/generate", "/api/performance/optimize/queries"})
+
 
 class AnalyticsInvalidationMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in MUTATING_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in MUTATING_METHODS
+            or scope["path"] in READ_ONLY_POSTS
+        ):
             await self.app(scope, receive, send)
             return
         status = 500
