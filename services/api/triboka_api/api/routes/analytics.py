@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.analytics_cache import AnalyticsCache
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -72,6 +73,18 @@ async def _health(request: Request, session: SessionDep) -> dict[str, Any]:
     }
 
 
+async def _scoped(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    name: str,
+    report: Callable[[AsyncSession, analytics.Scope], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """`report` for the caller's scope, through the cache."""
+    scope = analytics.scope_of(principal)
+    return await _cached(request, f"{name}:{scope.key}", lambda: report(session, scope))
+
+
 def _period(start_date: str | None, end_date: str | None, days: int) -> analytics.Period:
     return analytics.period_of(
         parse_datetime_param("start_date", start_date), parse_datetime_param("end_date", end_date), days
@@ -80,8 +93,7 @@ def _period(start_date: str | None, end_date: str | None, days: int) -> analytic
 
 @router.get("/api/analytics/esg")
 async def esg(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    scope = analytics.scope_of(principal)
-    return await _cached(request, f"esg:{scope.key}", lambda: analytics.esg(session, scope))
+    return await _scoped(request, principal, session, "esg", analytics.esg)
 
 
 @router.get("/api/analytics/dashboard/overview")
@@ -99,10 +111,7 @@ async def overview(
 
 @router.get("/api/analytics/reports/supply-chain")
 async def supply_chain(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    scope = analytics.scope_of(principal)
-    return await _cached(
-        request, f"supply-chain:{scope.key}", lambda: analytics.supply_chain_report(session, scope)
-    )
+    return await _scoped(request, principal, session, "supply-chain", analytics.supply_chain_report)
 
 
 @router.get("/api/analytics/reports/financial")
@@ -121,8 +130,7 @@ async def financial(
 
 @router.get("/api/analytics/reports/quality")
 async def quality(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    scope = analytics.scope_of(principal)
-    return await _cached(request, f"quality:{scope.key}", lambda: analytics.quality_report(session, scope))
+    return await _scoped(request, principal, session, "quality", analytics.quality_report)
 
 
 @router.get("/api/analytics/real-time")
@@ -134,18 +142,12 @@ async def real_time(principal: PrincipalDep, request: Request, session: SessionD
 
 @router.get("/api/analytics/contracts")
 async def contract_metrics(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    scope = analytics.scope_of(principal)
-    return await _cached(
-        request, f"contracts:{scope.key}", lambda: analytics.contract_metrics(session, scope)
-    )
+    return await _scoped(request, principal, session, "contracts", analytics.contract_metrics)
 
 
 @router.get("/api/analytics/fixations")
 async def fixation_metrics(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    scope = analytics.scope_of(principal)
-    return await _cached(
-        request, f"fixations:{scope.key}", lambda: analytics.fixation_metrics(session, scope)
-    )
+    return await _scoped(request, principal, session, "fixations", analytics.fixation_metrics)
 
 
 @router.get("/api/analytics/market/trends")

@@ -114,6 +114,11 @@ async def check_event_entity(
     return entity_id
 
 
+def authored_event(principal: Principal, **content: Any) -> TraceEvent:
+    """A new active event recorded by the caller (C-41, S-75)."""
+    return TraceEvent(actor_id=principal.id, actor_name=principal.actor.name, status="active", **content)
+
+
 async def save_event(session: AsyncSession, event: TraceEvent) -> None:
     """Record `event` as the next link of its entity's hash chain and update the entity's timeline."""
     await record_event(session, event)
@@ -129,20 +134,18 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     data = await read_json(request)
     body = parse_body(EventBody, data)
     entity_id = await check_event_entity(session, principal, body.entity_type, body.entity_id)
-    event = TraceEvent(
+    event = authored_event(
+        principal,
         event_type=body.event_type,
         entity_type=body.entity_type,
         entity_id=entity_id,
         title=body.title,
         description=body.description,
         location=body.location,
-        actor_id=principal.id,
-        actor_name=principal.actor.name,
         event_data=body.event_data,
         measurements=body.measurements,
         tags=body.tags,
         is_public=body.is_public,
-        status="active",
         event_timestamp=_lenient_datetime(data.get("event_timestamp")) or utcnow(),
     )
     await save_event(session, event)

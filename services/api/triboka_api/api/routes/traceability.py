@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.documented import json_body
 from triboka_api.api.errors import bad_request, forbidden
-from triboka_api.api.routes.trace import ENTITY_TYPES, check_event_entity, save_event
+from triboka_api.api.routes.trace import ENTITY_TYPES, authored_event, check_event_entity, save_event
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.legacy_trace import check_new_event, measurement_issues
@@ -113,20 +113,18 @@ async def create_legacy_event(
     body = parse_body(LegacyEventBody, await read_json(request))
     entity_id = await check_event_entity(session, principal, body.entity_type, body.entity_id)
     check_new_event(body.event_type, body.measurements)
-    event = TraceEvent(
+    event = authored_event(
+        principal,
         event_type=body.event_type,
         entity_type=body.entity_type,
         entity_id=entity_id,
         title=body.event_type,
         description=body.notes,
         location=body.location,
-        actor_id=principal.id,
-        actor_name=principal.actor.name,
         event_data={},
         measurements=body.measurements,
         tags=[],
         is_public=True,
-        status="active",
     )
     await save_event(session, event)
     return {"message": "Event recorded", "event": legacy_view(event, private=True)}
