@@ -23,7 +23,7 @@ LAYERS = (
     ),
     (
         "our code: middleware, logging, metrics",
-        ("observability.py", "logging_setup.py", "prometheus_client/"),
+        ("observability.py", "jsonlog.py", "prometheus_client/"),
     ),
     ("our code: other", ("triboka_api/",)),
     ("Python logging", ("logging/__init__.py",)),

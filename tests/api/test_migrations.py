@@ -54,15 +54,21 @@ def _run(settings: Settings, *statements: str) -> list[list[Any]]:
     return asyncio.run(go())
 
 
-@pytest.fixture
-def at_0001(backend: str, tmp_path: Path, pg_database_factory) -> Settings:
-    """An empty database migrated to 0001 only, then seeded: a user with the highest id, rows that reference it."""
+def migrated_to(revision: str, backend: str, tmp_path: Path, pg_database_factory) -> Settings:
+    """A new, empty database of the backend, migrated to `revision`."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        url = f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
     else:
         url = pg_url_for(pg_database_factory("triboka_migration"), "postgresql+asyncpg")
     settings = Settings(database_url=url)
-    command.upgrade(alembic_config(settings), "0001")
+    command.upgrade(alembic_config(settings), revision)
+    return settings
+
+
+@pytest.fixture
+def at_0001(backend: str, tmp_path: Path, pg_database_factory) -> Settings:
+    """An empty database migrated to 0001 only, then seeded: a user with the highest id, rows that reference it."""
+    settings = migrated_to("0001", backend, tmp_path, pg_database_factory)
     _run(settings, *SEED)
     if (
         backend == "postgresql"

@@ -23,11 +23,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from triboka_api.logging_setup import request_id_var
+from triboka_api.jsonlog import request_id_var
 from triboka_api.models import AuditRecord, utcnow
 
 logger = logging.getLogger("triboka_api.audit")
@@ -137,7 +137,7 @@ class AuditQuery:
 
 async def find_events(session: AsyncSession, query: AuditQuery) -> tuple[int, list[AuditRecord]]:
     """The total number of matching events and the requested page of them."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query.event_types:
         conditions.append(AuditRecord.event_type.in_(query.event_types))
     if query.user_id is not None:

@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event, exc
+from sqlalchemy.engine import AdaptedConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from triboka_api.settings import Settings
 
@@ -34,7 +37,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
-def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+def _refuse_closed_connection(
+    dbapi_connection: AdaptedConnection, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
     """Pessimistic disconnect handling without a round trip: a pooled connection the server has closed (a restarted
     database) is replaced at checkout. SQLAlchemy's `pool_pre_ping` would do the same with a BEGIN/ping/ROLLBACK
     per request (three round trips); a connection that dies unnoticed still fails one request and invalidates the
@@ -43,7 +48,7 @@ def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
         raise exc.DisconnectionError("connection closed by the server")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

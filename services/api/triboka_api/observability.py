@@ -10,7 +10,7 @@ import uuid
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triboka_api.logging_setup import request_id_var
+from triboka_api.jsonlog import request_id_var
 
 access_log = logging.getLogger("triboka_api.access")
 
@@ -35,7 +35,7 @@ _UNMATCHED_ROUTE = "<unmatched>"
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _VALID_REQUEST_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex

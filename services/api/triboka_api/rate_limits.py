@@ -69,7 +69,7 @@ def lockout_seconds(failures: int) -> int:
     """How long an account waits after `failures` consecutive failed logins (0: not locked)."""
     if failures < LOCKOUT_AFTER:
         return 0
-    return min(2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX_SECONDS)
+    return min(1 << (failures - LOCKOUT_AFTER), LOCKOUT_MAX_SECONDS)  # 2**n, typed int (n >= 0)
 
 
 def client_key(ip: str | None) -> str:
@@ -146,7 +146,8 @@ class RateLimits:
                     implementation="redispy",
                     key_prefix=KEY_PREFIX,
                     wrap_exceptions=True,
-                    connection_pool=redis.connection_pool,
+                    # limits types its storage options as scalars, but hands them to redis-py, which takes a pool
+                    connection_pool=redis.connection_pool,  # type: ignore[arg-type]
                 )
             )
             if redis is not None

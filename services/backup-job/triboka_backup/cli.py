@@ -14,9 +14,9 @@ from triboka_backup.backup import create_backup
 from triboka_backup.database_url import SqliteSource, parse_database_url
 from triboka_backup.engines import Engine, engine_for
 from triboka_backup.errors import BackupError, ConfigError, ExitCode, PruneRefusedError, VerifyError
+from triboka_backup.jsonlog import setup_logging
 from triboka_backup.listing import render
 from triboka_backup.lock import RunLock
-from triboka_backup.logs import setup_logging
 from triboka_backup.markers import LAST_RUN, RunRecord, read_record, record_run
 from triboka_backup.prune import apply_plan, make_plan
 from triboka_backup.restore import compare_counts, resolve, restore, summary

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from triboka_backup.crypto import Decryptor, Encryptor
 from triboka_backup.errors import StorageError, VerifyError
@@ -74,12 +74,18 @@ class SealedWriter:
         self.size += len(data)
 
 
-def read_chunks(stream: BinaryIO) -> Iterator[bytes]:
+class ReadStream(Protocol):
+    """What a stored file is read through: a local file, or an S3 object's streaming body."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def read_chunks(stream: ReadStream) -> Iterator[bytes]:
     while chunk := stream.read(READ_SIZE):
         yield chunk
 
 
-def hash_stream(stream: BinaryIO) -> tuple[int, str]:
+def hash_stream(stream: ReadStream) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     for chunk in read_chunks(stream):
@@ -88,7 +94,7 @@ def hash_stream(stream: BinaryIO) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def verified_chunks(chunks: Iterable[bytes], entry: FileEntry, where: str) -> Iterator[bytes]:
+def verified_chunks(chunks: Iterable[bytes], entry: FileEntry, where: str) -> Generator[bytes, None, None]:
     """The stored bytes, hashed on the way, with the last chunk held back until size and SHA-256 match.
 
     A consumer therefore never sees the end of a file that fails its check: a restore that needs the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from triboka_backup.retention import RetentionPolicy
 from triboka_backup.verify import Entry, retention_of
@@ -10,7 +11,7 @@ from triboka_backup.verify import Entry, retention_of
 
 def render(entries: list[Entry], policy: RetentionPolicy, as_json: bool) -> str:
     decisions = retention_of(entries, policy)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in entries:
         decision = decisions.get(entry.backup_id)
         rows.append(

@@ -9,10 +9,6 @@ from triboka_backup.filesio import SealedWriter
 
 
 def archive(directory: Path, writer: SealedWriter) -> None:
+    # a SealedWriter has the write() a "w|" stream needs, but typeshed wants a whole file object
     with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
         tar.add(directory, arcname="static")
-
-
-def extract(archive_path: Path, target: Path) -> None:
-    with tarfile.open(archive_path, mode="r") as tar:
-        tar.extractall(target, filter="data")

@@ -25,9 +25,10 @@ def _collect(stream: IO[bytes], tail: collections.deque[str]) -> None:
 
 
 def _start(
-    cmd: list[str], env: dict[str, str], **pipes: int
+    cmd: list[str], env: dict[str, str], *, stdin: int | None = None, stdout: int | None = None
 ) -> tuple[subprocess.Popen[bytes], threading.Thread, collections.deque[str]]:
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, **pipes)  # noqa: S603 - fixed argv, no shell
+    # fixed argv, no shell
+    proc = subprocess.Popen(cmd, env=env, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)  # noqa: S603
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
     assert proc.stderr is not None
     reader = threading.Thread(target=_collect, args=(proc.stderr, tail), daemon=True)

@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """The API answered with a 4xx; `message` is its `error` (or `msg`) text."""
 
-    def __init__(self, status: int, message: str, body: object = None) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
+    def __init__(self, status_code: int, message: str, body: object = None) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code  # named as the API's own ApiError names it
         self.message = message
         self.body = body
 
@@ -60,8 +60,8 @@ def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClien
 def _error_text(body: object, fallback: str) -> str:
     if isinstance(body, dict):
         for key in ("error", "msg", "message"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(text := body.get(key), str):
+                return text
     return fallback
 
 

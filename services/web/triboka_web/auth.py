@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends
 from pydantic import BaseModel, ConfigDict
@@ -81,12 +82,13 @@ CurrentUser = Annotated[SessionUser, Depends(require_user)]
 OptionalUser = Annotated[SessionUser | None, Depends(session_user)]
 
 
-def allowed_to(action: Action) -> Any:
-    """The signed-in user, as a parameter type that lets through only roles offered `action` (else 403)."""
+def allowed_to(action: Action) -> Callable[[SessionUser], SessionUser]:
+    """A dependency giving the signed-in user, letting through only roles offered `action` (else 403); used as
+    `Annotated[SessionUser, Depends(allowed_to(action))]`."""
 
     def guard(user: CurrentUser) -> SessionUser:
         if not user.can(action):
             raise ForbiddenError
         return user
 
-    return Annotated[SessionUser, Depends(guard)]
+    return guard

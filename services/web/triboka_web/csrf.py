@@ -33,7 +33,7 @@ async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     expected = request.session.get(SESSION_KEY)
-    sent = request.headers.get(HEADER)
+    sent: object = request.headers.get(HEADER)  # a form field may also be an upload: only a str is checked
     if sent is None:
         sent = (await request.form()).get(FORM_FIELD)
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 from fastapi import FastAPI
@@ -25,6 +27,7 @@ from triboka_web.flash import flash
 from triboka_web.forms import wait_message
 from triboka_web.i18n import _
 from triboka_web.templating import render
+from triboka_web.urls import path_for
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
 
 def _login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return RedirectResponse(f"{path_for(request, 'login_page')}?next={quote(target)}", status_code=303)
 
 
 async def on_http_exception(request: Request, exc: HTTPException) -> Response:
@@ -112,14 +115,23 @@ class UnexpectedErrorMiddleware:
             await error_page(Request(scope), 500)(scope, receive, send)
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _on(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[Response]]) -> None:
+    """Starlette types every handler as taking any Exception, but calls each only with the type it is
+    registered for: the cast states that pairing, which its signature cannot."""
+    app.add_exception_handler(kind, cast(Callable[[Request, Exception], Awaitable[Response]], handler))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(HTTPException, on_http_exception)
-    app.add_exception_handler(LoginRequiredError, on_login_required)
-    app.add_exception_handler(ApiAuthError, on_expired_token)
-    app.add_exception_handler(ForbiddenError, on_forbidden)
-    app.add_exception_handler(ApiForbiddenError, on_forbidden)
-    app.add_exception_handler(CsrfError, on_csrf)
-    app.add_exception_handler(ApiNotFoundError, on_not_found)
-    app.add_exception_handler(ApiRateLimitedError, on_rate_limited)
-    app.add_exception_handler(ApiError, on_api_error)
-    app.add_exception_handler(ApiUnavailableError, on_api_unavailable)
+    _on(app, HTTPException, on_http_exception)
+    _on(app, LoginRequiredError, on_login_required)
+    _on(app, ApiAuthError, on_expired_token)
+    _on(app, ForbiddenError, on_forbidden)
+    _on(app, ApiForbiddenError, on_forbidden)
+    _on(app, CsrfError, on_csrf)
+    _on(app, ApiNotFoundError, on_not_found)
+    _on(app, ApiRateLimitedError, on_rate_limited)
+    _on(app, ApiError, on_api_error)
+    _on(app, ApiUnavailableError, on_api_unavailable)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
+from gettext import NullTranslations
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -25,7 +26,7 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
 
 
 @cache
-def translations(locale: str) -> Translations:
+def translations(locale: str) -> NullTranslations:  # Babel's catalog, or a null one for a locale without
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
 
 

@@ -61,5 +61,6 @@ class MetricsMiddleware:
 def serve_multiprocess_metrics(host: str, port: int) -> None:
     """Expose the metrics of every worker from this (the supervisor) process, in a daemon thread."""
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    # prometheus_client leaves this constructor unannotated
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     start_http_server(port, addr=host, registry=registry)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import ActorCache
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
@@ -21,7 +22,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 @asynccontextmanager
@@ -43,7 +45,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_passwords(request: Request) -> PasswordHashing:
-    return request.app.state.passwords
+    passwords: PasswordHashing = request.app.state.passwords
+    return passwords
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
@@ -91,7 +94,7 @@ def reject_impersonation(request: Request) -> None:
         raise forbidden("Impersonation tokens are read-only")
 
 
-def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     allowed = frozenset(roles)
 
     async def guard(principal: PrincipalDep) -> Principal:

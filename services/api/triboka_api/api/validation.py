@@ -27,7 +27,7 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, allow_inf_nan=False)
 
 
-def _to_utc_naive(value: Any) -> Any:
+def _to_utc_naive(value: Any) -> Any:  # a str is parsed; anything else goes on to pydantic's own check
     return parse_iso_datetime(value) if isinstance(value, str) else value
 
 
@@ -56,7 +56,7 @@ def parse_datetime_param(name: str, value: str | None) -> datetime | None:
     if value is None or value == "":
         return None
     try:
-        parsed = _to_utc_naive(value)
+        parsed = parse_iso_datetime(value)
         check_moment(name, parsed)
     except ValueError as exc:  # OutOfBoundsError is a ValueError too
         raise bad_request(f"Invalid date for '{name}'") from exc

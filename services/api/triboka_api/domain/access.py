@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from typing import Literal
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
 from triboka_api.domain.principal import Principal
-from triboka_api.domain.roles import PARTY_ROLES
+from triboka_api.domain.roles import PARTY_ROLES, Role
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -31,7 +33,7 @@ def is_own_company(principal: Principal, company_id: int | None) -> bool:
     return own is not None and own == company_id
 
 
-def of_company(column: ColumnElement[int | None], company_id: int | None) -> ColumnElement[bool]:
+def of_company(column: SQLColumnExpression[int | None], company_id: int | None) -> ColumnElement[bool]:
     """`column = company_id`, and nothing for a company-less caller: SQLAlchemy renders `== None` as IS NULL,
     which would make every company-less user one company (Δ 73)."""
     return column == company_id if company_id is not None else false()
@@ -68,11 +70,11 @@ def contract_visible_to(principal: Principal, contract: ExportContract, producer
     role, company = principal.role, party_company(principal)
     if company is None:
         return False
-    if role == "exporter":
+    if role == Role.EXPORTER:
         return contract.exporter_company_id == company
-    if role == "buyer":
+    if role == Role.BUYER:
         return contract.buyer_company_id == company
-    if role == "producer":
+    if role == Role.PRODUCER:
         return producer_linked
     return False
 
@@ -116,11 +118,11 @@ async def batch_visible_to(session: AsyncSession, principal: Principal, batch: B
     company = party_company(principal)
     if company is None:
         return False
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return company in (batch.creator_company_id, batch.current_owner_company_id)
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return batch.current_owner_company_id == company
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return await batch_contains_company_lot(session, batch.id, company)
     return False
 
@@ -132,11 +134,11 @@ async def lot_trace_visible_to(session: AsyncSession, principal: Principal, lot:
     company = party_company(principal)
     if company is None:
         return False
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return lot.producer_company_id == company
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return lot.purchased_by_company_id == company
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return bool(
             await session.scalar(
                 select(
@@ -208,7 +210,7 @@ async def trace_entity_allowed(
     return False
 
 
-def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
+def party_filter(principal: Principal) -> ColumnElement[bool] | Literal[False] | None:
     """Rows of contracts where the caller's company is a party (C-31, C-35).
 
     None means no restriction (admin and operator); False means nothing (a company-less user or an unknown role).

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract, utcnow
+from triboka_api.queries import rows_changed
 
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
 CONTRACT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -81,16 +82,17 @@ async def fix_price(
     table = ExportContract.__table__
     # Rounded to cents in SQL: SQLite keeps NUMERIC as binary floats (0.1 + 0.2 > 0.3), PostgreSQL is exact anyway.
     fixed = func.round(table.c.fixed_volume_mt + quantity, 2)
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(table)
         .where(
             table.c.id == contract.id,
             table.c.status.in_(FIXABLE_STATUSES),
             fixed <= table.c.total_volume_mt,
         )
-        .values(fixed_volume_mt=fixed, updated_at=utcnow())
+        .values(fixed_volume_mt=fixed, updated_at=utcnow()),
     )
-    if result.rowcount != 1:
+    if result != 1:
         await session.rollback()
         await session.refresh(contract)
         _check_fixable(contract, quantity)

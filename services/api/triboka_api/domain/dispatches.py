@@ -33,4 +33,4 @@ async def available_mt(session: AsyncSession, batch: BatchNft) -> Decimal:
             Dispatch.batch_id == batch.id, Dispatch.status != "cancelled"
         )
     )
-    return (batch.total_weight_kg or Decimal(0)) / 1000 - Decimal(dispatched)
+    return (batch.total_weight_kg or Decimal(0)) / 1000 - Decimal(dispatched or 0)

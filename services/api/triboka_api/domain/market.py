@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,7 +136,7 @@ BUSINESS_LOGIC = {
 }
 
 
-async def market_summary(session: AsyncSession, provider: PriceProvider) -> dict:
+async def market_summary(session: AsyncSession, provider: PriceProvider) -> dict[str, Any]:
     quote = await provider.quote(session)
     if quote is None:
         spot, change, source = FALLBACK_SPOT, 0.0, "fallback (no market data recorded)"
@@ -156,8 +156,10 @@ async def market_summary(session: AsyncSession, provider: PriceProvider) -> dict
             )
         )
     ).all()
-    prices = [float(price) / (float(weight) / 1000) for price, weight in lots]
-    lot_mt = sum(float(weight) / 1000 for _, weight in lots)
+    # (price, metric tons) of each lot; the query excludes NULL prices and weights
+    sold = [(float(price), float(weight) / 1000) for price, weight in lots if price is not None and weight]
+    prices = [price / mt for price, mt in sold]
+    lot_mt = sum(mt for _, mt in sold)
     average = statistics.fmean(prices) if prices else spot + NO_LOTS_DIFFERENTIAL
     active_count, active_volume = (
         await session.execute(

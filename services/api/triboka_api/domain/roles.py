@@ -15,6 +15,8 @@ class Role(StrEnum):
     USER = "user"
 
 
+# every role, for membership tests on stored strings (`str in Role` raises TypeError before Python 3.12)
+ALL_ROLES = frozenset(Role)
 # privileged across the API (Δ §9 #8)
 ADMIN_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 # the roles that act for a company (§3.1)

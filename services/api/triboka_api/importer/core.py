@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from triboka_api.domain.roles import Role
 from triboka_api.domain.trace_chain import seal_pending
 from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
 from triboka_api.importer.convert import (
@@ -53,6 +53,7 @@ from triboka_api.models import (
     TraceTimeline,
     User,
     UserProfile,
+    utcnow,
 )
 
 # Second-tier tables of §6 (deal rooms, DID/KYC): this release has no table for them; their rows are kept.
@@ -176,7 +177,7 @@ class SqliteImporter:
             "api_key": r.get("api_key") or None,
             "blockchain_address": r.get("blockchain_address"),
             "is_active": as_bool(r.get("is_active")),
-            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+            "created_at": as_datetime(r.get("created_at")) or utcnow(),
         }
 
     def user(self, r: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +186,7 @@ class SqliteImporter:
         name = (
             r.get("name") or " ".join(p for p in (r.get("first_name"), r.get("last_name")) if p) or r["email"]
         )
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "email": r["email"].strip(),
@@ -193,7 +194,7 @@ class SqliteImporter:
             "last_name": r.get("last_name"),
             "name": name,
             "password_hash": r.get("password_hash") or None,
-            "role": r.get("role") or "user",
+            "role": r.get("role") or Role.USER,
             "company_id": self.ref("companies", r.get("company_id")),
             "active": as_bool(r.get("active")),
             "keycloak_id": r.get("keycloak_id") or None,
@@ -209,7 +210,7 @@ class SqliteImporter:
             "product_type": r.get("product_type"),
             "business_type": r.get("business_type"),
             "additional_data": as_json(r.get("additional_data"), None),
-            "updated_at": as_datetime(r.get("updated_at")) or datetime.now(),
+            "updated_at": as_datetime(r.get("updated_at")) or utcnow(),
         }
 
     def contract(self, r: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +218,7 @@ class SqliteImporter:
             raise RowSkipped("contract without contract_code")
         total = as_decimal(r.get("total_volume_mt")) or Decimal(0)
         fixed = min(max(as_decimal(r.get("fixed_volume_mt")) or Decimal(0), Decimal(0)), total)
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "contract_code": r["contract_code"],
@@ -240,7 +241,7 @@ class SqliteImporter:
         }
 
     def fixation(self, r: dict[str, Any]) -> dict[str, Any]:
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "export_contract_id": self.ref("export_contracts", r.get("export_contract_id"), required=True),
@@ -258,7 +259,7 @@ class SqliteImporter:
     def lot(self, r: dict[str, Any]) -> dict[str, Any]:
         if not r.get("lot_code"):
             raise RowSkipped("lot without lot_code")
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "lot_code": r["lot_code"],
@@ -307,12 +308,12 @@ class SqliteImporter:
             "current_owner_company_id": self.ref("companies", r.get("current_owner_company_id")),
             "blockchain_batch_id": r.get("blockchain_batch_id"),
             "status": r.get("status") or "created",
-            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+            "created_at": as_datetime(r.get("created_at")) or utcnow(),
             "_members": members,
         }
 
     def dispatch(self, r: dict[str, Any]) -> dict[str, Any]:
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         documents = as_json(r.get("documents"), [])
         return {
             "id": r["id"],
@@ -342,7 +343,7 @@ class SqliteImporter:
         }
 
     def deal(self, r: dict[str, Any]) -> dict[str, Any]:
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "deal_code": r["deal_code"],
@@ -367,7 +368,7 @@ class SqliteImporter:
             "role_in_deal": r.get("role_in_deal") or "observer",
             "permissions": as_json(r.get("permissions"), None),
             "status": r.get("status") or "invited",
-            "invited_at": as_datetime(r.get("invited_at")) or datetime.now(),
+            "invited_at": as_datetime(r.get("invited_at")) or utcnow(),
         }
 
     def deal_trace_link(self, r: dict[str, Any]) -> dict[str, Any]:
@@ -377,11 +378,11 @@ class SqliteImporter:
             "lote_ids": as_json(r.get("lote_ids"), []),
             "batch_ids": as_json(r.get("batch_ids"), []),
             "events": as_json(r.get("events"), []),
-            "created_at": as_datetime(r.get("created_at")) or datetime.now(),
+            "created_at": as_datetime(r.get("created_at")) or utcnow(),
         }
 
     def trace_event(self, r: dict[str, Any]) -> dict[str, Any]:
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "event_type": r["event_type"],
@@ -407,7 +408,7 @@ class SqliteImporter:
         }
 
     def trace_timeline(self, r: dict[str, Any]) -> dict[str, Any]:
-        created = as_datetime(r.get("created_at")) or datetime.now()
+        created = as_datetime(r.get("created_at")) or utcnow()
         return {
             "id": r["id"],
             "entity_type": r["entity_type"],

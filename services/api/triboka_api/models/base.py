@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, Numeric, String
+from sqlalchemy import JSON, DateTime, MetaData, Numeric, String, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -55,6 +55,10 @@ updated_ts = Annotated[datetime, mapped_column(DateTime, default=utcnow, onupdat
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JsonValue, list[Any]: JsonValue}
+    if TYPE_CHECKING:
+        # every model maps a Table (declarative, never a join or select), so Core code may insert/update through
+        # `Model.__table__`; SQLAlchemy types it as the wider FromClause
+        __table__: ClassVar[Table]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every table is AUTOINCREMENT on SQLite: without it SQLite hands a deleted row's id (the highest) out

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from triboka_api.models import BatchNft, ProducerLot
 from triboka_api.serializers.common import company_name, company_ref, iso, num
 from triboka_api.serializers.lots import contribution, lot_detail_core
 
 
-def batch_base(batch: BatchNft) -> dict:
+def batch_base(batch: BatchNft) -> dict[str, Any]:
     """`batch.to_dict` of the contract (C-22 and nested views)."""
     return {
         "id": batch.id,
@@ -23,7 +25,7 @@ def batch_base(batch: BatchNft) -> dict:
     }
 
 
-def batch_list_item(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict:
+def batch_list_item(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict[str, Any]:
     """C-23 item: the base object plus company refs and source lot summaries."""
     return {
         **batch_base(batch),
@@ -43,7 +45,7 @@ def batch_list_item(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict:
     }
 
 
-def batch_detail(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict:
+def batch_detail(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict[str, Any]:
     """C-24: the base object plus detailed source lots (no `sub_batches`)."""
     return {
         **batch_base(batch),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from triboka_api.models import Company
 
@@ -24,10 +25,10 @@ def company_name(company: Company | None) -> str | None:
     return company.name if company is not None else None
 
 
-def company_ref(company: Company | None, *, with_type: bool = False) -> dict | None:
+def company_ref(company: Company | None, *, with_type: bool = False) -> dict[str, Any] | None:
     if company is None:
         return None
-    ref: dict = {"id": company.id, "name": company.name}
+    ref: dict[str, Any] = {"id": company.id, "name": company.name}
     if with_type:
         ref["company_type"] = company.company_type
     return ref

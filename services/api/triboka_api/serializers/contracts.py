@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.serializers.common import company_name, iso, num
 
 
-def contract_terms(contract: ExportContract) -> dict:
+def contract_terms(contract: ExportContract) -> dict[str, Any]:
     """The fields every contract view shares."""
     return {
         "id": contract.id,
@@ -23,7 +25,7 @@ def contract_terms(contract: ExportContract) -> dict:
     }
 
 
-def contract_base(contract: ExportContract) -> dict:
+def contract_base(contract: ExportContract) -> dict[str, Any]:
     """`contract.to_dict` of the contract (C-26, C-28 and nested views)."""
     return contract_terms(contract) | {
         "buyer_company_id": contract.buyer_company_id,
@@ -33,7 +35,7 @@ def contract_base(contract: ExportContract) -> dict:
     }
 
 
-def contract_list_item(contract: ExportContract) -> dict:
+def contract_list_item(contract: ExportContract) -> dict[str, Any]:
     """C-25 item: company names and the pending volume."""
     return contract_terms(contract) | {
         "buyer_company": company_name(contract.buyer_company),
@@ -42,7 +44,7 @@ def contract_list_item(contract: ExportContract) -> dict:
     }
 
 
-def contract_ref(contract: ExportContract) -> dict:
+def contract_ref(contract: ExportContract) -> dict[str, Any]:
     return {
         "id": contract.id,
         "contract_code": contract.contract_code,
@@ -51,7 +53,7 @@ def contract_ref(contract: ExportContract) -> dict:
     }
 
 
-def fixation_base(fixation: ContractFixation) -> dict:
+def fixation_base(fixation: ContractFixation) -> dict[str, Any]:
     """`fixation.to_dict` of the contract."""
     return {
         "id": fixation.id,
@@ -67,7 +69,7 @@ def fixation_base(fixation: ContractFixation) -> dict:
     }
 
 
-def user_object(user: User | None) -> dict | None:
+def user_object(user: User | None) -> dict[str, Any] | None:
     """`user.to_dict` (embedded as `created_by` in fixation and dispatch views)."""
     if user is None:
         return None
@@ -85,7 +87,7 @@ def user_object(user: User | None) -> dict | None:
     }
 
 
-def contract_summary(contract: ExportContract) -> dict:
+def contract_summary(contract: ExportContract) -> dict[str, Any]:
     return {
         "total_volume": num(contract.total_volume_mt),
         "fixed_volume": num(contract.fixed_volume_mt),

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from triboka_api.models import Dispatch
 from triboka_api.serializers.batches import batch_base
 from triboka_api.serializers.common import iso, num, num0
 from triboka_api.serializers.contracts import contract_base, user_object
 
 
-def dispatch_base(dispatch: Dispatch) -> dict:
+def dispatch_base(dispatch: Dispatch) -> dict[str, Any]:
     """`dispatch.to_dict` of the contract: costs read 0 when unset, documents a list."""
     return {
         "id": dispatch.id,
@@ -36,7 +38,7 @@ def dispatch_base(dispatch: Dispatch) -> dict:
     }
 
 
-def dispatch_full(dispatch: Dispatch) -> dict:
+def dispatch_full(dispatch: Dispatch) -> dict[str, Any]:
     """C-35 / C-37: the base object with its contract, batch and creator."""
     return {
         **dispatch_base(dispatch),

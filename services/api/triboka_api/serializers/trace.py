@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from triboka_api.models import TraceEvent, TraceTimeline
 from triboka_api.serializers.common import iso
 
 
-def event_view(event: TraceEvent, *, private: bool) -> dict:
+def event_view(event: TraceEvent, *, private: bool) -> dict[str, Any]:
     """The public view (`to_dict()`), plus the private fields when `private` (`to_dict(include_private=True)`)."""
     view = {
         "id": event.id,
@@ -32,7 +34,7 @@ def event_view(event: TraceEvent, *, private: bool) -> dict:
     return view
 
 
-def timeline_view(timeline: TraceTimeline, events: list[TraceEvent], *, private: bool) -> dict:
+def timeline_view(timeline: TraceTimeline, events: list[TraceEvent], *, private: bool) -> dict[str, Any]:
     return {
         "id": timeline.id,
         "entity_type": timeline.entity_type,

@@ -8,9 +8,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Query
+from psycopg.conninfo import make_conninfo
 
 from triboka_backup.database_url import PostgresSource
 from triboka_backup.engines.outcome import DumpOutcome
@@ -51,7 +54,8 @@ class PostgresEngine:
 
     def _connect(self, error: type[BackupError], autocommit: bool = False) -> psycopg.Connection:
         try:
-            return psycopg.connect(**self.source.connect_kwargs(), autocommit=autocommit, connect_timeout=15)
+            conninfo = make_conninfo("", **self.source.connect_kwargs())
+            return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=15)
         except psycopg.Error as exc:
             raise error(f"cannot connect to {self.describe()}: {str(exc).strip()}") from None
 
@@ -158,7 +162,7 @@ def _checked(writer: SealedWriter) -> Callable[[bytes], None]:
 
 def _count_table(conn: psycopg.Connection, schema: str, table: str) -> int:
     query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-    return conn.execute(query).fetchone()[0]  # type: ignore[index]
+    return int(_first_value(conn, query))
 
 
 def _count_rows(conn: psycopg.Connection) -> dict[str, int]:
@@ -170,11 +174,19 @@ def _count_rows(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def _schema_revision(conn: psycopg.Connection) -> str | None:
-    if conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()[0] is None:  # type: ignore[index]
+    if _first_value(conn, "SELECT to_regclass('public.alembic_version')") is None:
         return None
     rows = conn.execute("SELECT version_num FROM public.alembic_version ORDER BY 1").fetchall()
     return ",".join(row[0] for row in rows) or None
 
 
 def _is_empty(conn: psycopg.Connection) -> bool:
-    return conn.execute(USER_RELATIONS).fetchone()[0] == 0  # type: ignore[index]
+    return int(_first_value(conn, USER_RELATIONS)) == 0
+
+
+def _first_value(conn: psycopg.Connection, query: Query) -> Any:
+    """The first column of a query that always returns one row (count, to_regclass)."""
+    row = conn.execute(query).fetchone()
+    if row is None:
+        raise BackupError(f"no row from {query!r}")
+    return row[0]

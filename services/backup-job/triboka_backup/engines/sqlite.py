@@ -87,7 +87,8 @@ class SqliteEngine:
         if not self.source.path.exists():
             return True
         with contextlib.closing(sqlite3.connect(f"file:{self.source.path}?mode=ro", uri=True)) as conn:
-            return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            (objects,) = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return int(objects) == 0
 
 
 def _online_copy(source: Path, target: Path) -> None:

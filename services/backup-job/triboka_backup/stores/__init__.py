@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from triboka_backup.errors import ConfigError
+from triboka_backup.filesio import ReadStream
 from triboka_backup.manifest import Manifest
 
 BACKUP_ID = re.compile(r"^\d{8}T\d{6}\.\d{3}Z$")
@@ -37,7 +38,7 @@ class Store(Protocol):
 
     def sizes(self, backup_id: str) -> dict[str, int]: ...
 
-    def open(self, backup_id: str, name: str) -> AbstractContextManager[BinaryIO]: ...
+    def open(self, backup_id: str, name: str) -> AbstractContextManager[ReadStream]: ...
 
     def publish(self, folder: Path, backup_id: str) -> None: ...
 

@@ -8,10 +8,9 @@ import shutil
 import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO
 
 from triboka_backup.errors import StorageError
-from triboka_backup.filesio import fsync_dir
+from triboka_backup.filesio import ReadStream, fsync_dir
 from triboka_backup.manifest import MANIFEST_NAME, Manifest, parse_manifest
 
 log = logging.getLogger("triboka_backup")
@@ -51,7 +50,7 @@ class DirStore:
         folder = self.root / backup_id
         return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
 
-    def open(self, backup_id: str, name: str) -> AbstractContextManager[BinaryIO]:
+    def open(self, backup_id: str, name: str) -> AbstractContextManager[ReadStream]:
         return (self.root / backup_id / name).open("rb")
 
     def staging(self, backup_id: str) -> Path:

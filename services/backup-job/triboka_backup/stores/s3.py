@@ -12,17 +12,21 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from triboka_backup.errors import ConfigError, StorageError
+from triboka_backup.filesio import ReadStream
 from triboka_backup.manifest import MANIFEST_NAME, Manifest, parse_manifest
 from triboka_backup.stores import files_of
+
+if TYPE_CHECKING:  # the stubs (types-boto3[s3]) are a development dependency, not in the image
+    from types_boto3_s3 import S3Client
+    from types_boto3_s3.type_defs import CompletedPartTypeDef
 
 log = logging.getLogger("triboka_backup")
 S3_FAILURES = (BotoCoreError, ClientError, OSError, ValueError)
@@ -31,7 +35,7 @@ REFUSED_OVERWRITE = {"PreconditionFailed", "ConditionalRequestConflict"}
 MAX_PARTS = 10_000
 
 
-def make_client(endpoint_url: str, access_key: str | None, secret_key: str | None, region: str) -> BaseClient:
+def make_client(endpoint_url: str, access_key: str | None, secret_key: str | None, region: str) -> S3Client:
     parts = urlsplit(endpoint_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"S3 endpoint must be http(s)://host[:port], got {endpoint_url!r}")
@@ -58,7 +62,7 @@ def _read_exactly(stream: BinaryIO, size: int, key: str) -> bytes:
 
 
 class S3Store:
-    def __init__(self, client: BaseClient, bucket: str, prefix: str, part_size: int) -> None:
+    def __init__(self, client: S3Client, bucket: str, prefix: str, part_size: int) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
@@ -92,7 +96,7 @@ class S3Store:
         return {key[start:]: size for key, size in self._objects(f"{backup_id}/").items()}
 
     @contextmanager
-    def open(self, backup_id: str, name: str) -> Iterator[BinaryIO]:
+    def open(self, backup_id: str, name: str) -> Iterator[ReadStream]:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.key(backup_id, name))["Body"]
         except S3_FAILURES as exc:
@@ -125,7 +129,7 @@ class S3Store:
         upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
         completed = False
         try:
-            parts = []
+            parts: list[CompletedPartTypeDef] = []
             for number, offset in enumerate(range(0, length, part_size), start=1):
                 body = _read_exactly(stream, min(part_size, length - offset), key)
                 answer = self.client.upload_part(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.api_client import ApiClient
-from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import BatchForm, submit_form
@@ -20,9 +20,10 @@ from triboka_web.pagination import paginate
 from triboka_web.roles import Action
 from triboka_web.templating import render
 from triboka_web.trace_events import record_step
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
-CreateBatchUser = allowed_to(Action.CREATE_BATCH)
+CreateBatchUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_BATCH))]
 
 
 @router.get("/batches")
@@ -72,7 +73,7 @@ async def create_batch(request: Request, api: Api, user: CreateBatchUser) -> Res
             api, "lot", lot_id, "batching", _("Added to batch %(code)s") % {"code": batch["batch_code"]}
         )
     flash(request, _("Batch %(code)s created.") % {"code": batch["batch_code"]})
-    return RedirectResponse(f"/batches/{batch['id']}", status_code=303)
+    return redirect_to(request, "batch_detail", batch_id=batch["id"])
 
 
 @router.get("/batches/{batch_id}")

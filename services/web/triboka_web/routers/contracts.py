@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.actions import apply_status_change, run_action
@@ -21,10 +21,14 @@ from triboka_web.i18n import _, fmt_number
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
-CreateContractUser = allowed_to(Action.CREATE_CONTRACT)
-CreateFixationUser = allowed_to(Action.CREATE_FIXATION)
+CreateContractUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_CONTRACT))]
+CreateFixationUser = Annotated[SessionUser, Depends(allowed_to(Action.CREATE_FIXATION))]
+# the side an exporter or buyer signs for: its choices on the form, and the field it fills
+_OWN_SIDE: dict[str, str] = {Role.EXPORTER: "exporters", Role.BUYER: "buyers"}
+_OWN_COMPANY_FIELD: dict[str, str] = {Role.EXPORTER: "exporter_company_id", Role.BUYER: "buyer_company_id"}
 
 CONTRACT_FILTERS = ("status", "product_type", "buyer_id", "exporter_id")
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
@@ -78,7 +82,7 @@ async def contract_detail(request: Request, contract_id: int, user: CurrentUser,
 @router.post("/contract/{contract_id}/status")
 async def change_status(request: Request, contract_id: int, user: CurrentUser, api: Api) -> Response:
     await apply_status_change(request, api, f"/api/contracts/{contract_id}/status")
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)
 
 
 async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[dict[str, Any]]]:
@@ -88,7 +92,7 @@ async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[
         "buyers": [c for c in companies if c.get("company_type") == "buyer"],
         "exporters": [c for c in companies if c.get("company_type") == "exporter"],
     }
-    own_side = {Role.EXPORTER: "exporters", Role.BUYER: "buyers"}.get(user.role)
+    own_side = _OWN_SIDE.get(user.role)
     if own_side:
         sides[own_side] = [c for c in companies if c["id"] == user.company_id]
     return sides
@@ -103,7 +107,7 @@ async def _contract_form(
 
 @router.get("/create_contract")
 async def create_contract_page(request: Request, api: Api, user: CreateContractUser) -> Response:
-    own = {Role.EXPORTER: "exporter_company_id", Role.BUYER: "buyer_company_id"}.get(user.role)
+    own = _OWN_COMPANY_FIELD.get(user.role)
     return await _contract_form(request, api, user, {own: user.company_id} if own else {}, {})
 
 
@@ -119,7 +123,7 @@ async def create_contract(request: Request, api: Api, user: CreateContractUser) 
         return outcome
     contract = outcome[1]["contract"]
     flash(request, _("Contract %(code)s created.") % {"code": contract["contract_code"]})
-    return RedirectResponse(f"/contract/{contract['id']}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract["id"])
 
 
 async def _spot_price(api: ApiClient) -> float | None:
@@ -127,22 +131,29 @@ async def _spot_price(api: ApiClient) -> float | None:
         market = await api.get("/api/market/cacao-prices")
     except ApiUnavailableError:
         return None
-    return market["spot"]["price"]
+    price: float | None = market["spot"]["price"]
+    return price
+
+
+def _render_fixation_form(
+    request: Request, contract: dict[str, Any], values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    context = {"contract": contract, "values": values, "errors": errors}
+    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
 
 
 async def _fixation_form(
     request: Request, api: ApiClient, contract_id: int, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    contract = await api.get(f"/api/contracts/{contract_id}")
-    context = {"contract": contract, "values": values, "errors": errors}
-    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+    return _render_fixation_form(request, await api.get(f"/api/contracts/{contract_id}"), values, errors)
 
 
 @router.get("/create_fixation/{contract_id}")
 async def create_fixation_page(
     request: Request, contract_id: int, api: Api, user: CreateFixationUser
 ) -> Response:
-    return await _fixation_form(request, api, contract_id, {"spot_price_usd": await _spot_price(api)}, {})
+    spot, contract = await asyncio.gather(_spot_price(api), api.get(f"/api/contracts/{contract_id}"))
+    return _render_fixation_form(request, contract, {"spot_price_usd": spot}, {})
 
 
 @router.post("/create_fixation/{contract_id}")
@@ -164,7 +175,7 @@ async def create_fixation(request: Request, contract_id: int, api: Api, user: Cr
             "pending": fmt_number(answer["contract_pending_volume_mt"]),
         },
     )
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)
 
 
 @router.post("/contract/{contract_id}/fixations/{fixation_id}/delete")
@@ -172,4 +183,4 @@ async def delete_fixation(
     request: Request, contract_id: int, fixation_id: int, user: CurrentUser, api: Api
 ) -> Response:
     await run_action(request, api.delete(f"/api/fixations/{fixation_id}"), _("Fixation deleted."))
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)

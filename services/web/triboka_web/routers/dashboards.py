@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
 from triboka_web import charts
-from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.i18n import _
 from triboka_web.labels import translated_labels
@@ -18,14 +18,14 @@ from triboka_web.roles import Action, Role
 from triboka_web.templating import render
 
 router = APIRouter()
-BuyerDashboardUser = allowed_to(Action.BUYER_DASHBOARD)
-ExporterDashboardUser = allowed_to(Action.EXPORTER_DASHBOARD)
-ProducerDashboardUser = allowed_to(Action.PRODUCER_DASHBOARD)
+BuyerDashboardUser = Annotated[SessionUser, Depends(allowed_to(Action.BUYER_DASHBOARD))]
+ExporterDashboardUser = Annotated[SessionUser, Depends(allowed_to(Action.EXPORTER_DASHBOARD))]
+ProducerDashboardUser = Annotated[SessionUser, Depends(allowed_to(Action.PRODUCER_DASHBOARD))]
 
-ROLE_BOARDS = {
-    Role.PRODUCER: ("/producer", Action.PRODUCER_DASHBOARD),
-    Role.EXPORTER: ("/exporter", Action.EXPORTER_DASHBOARD),
-    Role.BUYER: ("/buyer", Action.BUYER_DASHBOARD),
+ROLE_BOARDS: dict[str, tuple[str, Action]] = {
+    Role.PRODUCER: ("producer_board", Action.PRODUCER_DASHBOARD),
+    Role.EXPORTER: ("exporter_board", Action.EXPORTER_DASHBOARD),
+    Role.BUYER: ("buyer_board", Action.BUYER_DASHBOARD),
 }
 
 

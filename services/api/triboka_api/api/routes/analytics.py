@@ -17,8 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.analytics_cache import AnalyticsCache
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
-from triboka_api.api.documented import json_body
 from triboka_api.api.errors import bad_request
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.analytics import (
+    AnalyticsCacheStats,
+    ContractMetrics,
+    EsgReport,
+    FinancialReport,
+    FixationMetrics,
+    GeneratedReport,
+    MarketTrend,
+    Overview,
+    QualityReport,
+    RealTime,
+    SupplyChainReport,
+)
+from triboka_api.api.schemas.common import Message
 from triboka_api.api.validation import parse_datetime_param, read_json
 from triboka_api.domain import analytics
 from triboka_api.domain.principal import Principal
@@ -35,15 +49,6 @@ SLOW_DATABASE_MS = 500.0
 class GenerateReportBody(BaseModel):
     report_type: str
     period: str | None = "30d"
-
-
-class CacheStatsOut(BaseModel):
-    total_keys: int
-    expired_keys_cleaned: int
-
-
-class MessageOut(BaseModel):
-    message: str
 
 
 def _cache(request: Request) -> AnalyticsCache:
@@ -91,12 +96,12 @@ def _period(start_date: str | None, end_date: str | None, days: int) -> analytic
     )
 
 
-@router.get("/api/analytics/esg")
+@router.get("/api/analytics/esg", **documented(EsgReport))
 async def esg(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     return await _scoped(request, principal, session, "esg", analytics.esg)
 
 
-@router.get("/api/analytics/dashboard/overview")
+@router.get("/api/analytics/dashboard/overview", **documented(Overview, 400))
 async def overview(
     principal: PrincipalDep,
     request: Request,
@@ -109,12 +114,12 @@ async def overview(
     return await analytics.overview(session, scope, principal, period, health)
 
 
-@router.get("/api/analytics/reports/supply-chain")
+@router.get("/api/analytics/reports/supply-chain", **documented(SupplyChainReport))
 async def supply_chain(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     return await _scoped(request, principal, session, "supply-chain", analytics.supply_chain_report)
 
 
-@router.get("/api/analytics/reports/financial")
+@router.get("/api/analytics/reports/financial", **documented(FinancialReport, 400))
 async def financial(
     principal: PrincipalDep,
     request: Request,
@@ -128,29 +133,29 @@ async def financial(
     return await _cached(request, key, lambda: analytics.financial_report(session, scope, period))
 
 
-@router.get("/api/analytics/reports/quality")
+@router.get("/api/analytics/reports/quality", **documented(QualityReport))
 async def quality(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     return await _scoped(request, principal, session, "quality", analytics.quality_report)
 
 
-@router.get("/api/analytics/real-time")
+@router.get("/api/analytics/real-time", **documented(RealTime))
 async def real_time(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     """Never cached: it is the figures of now."""
     health = await _health(request, session)
     return await analytics.real_time(session, analytics.scope_of(principal), principal, health)
 
 
-@router.get("/api/analytics/contracts")
+@router.get("/api/analytics/contracts", **documented(ContractMetrics))
 async def contract_metrics(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     return await _scoped(request, principal, session, "contracts", analytics.contract_metrics)
 
 
-@router.get("/api/analytics/fixations")
+@router.get("/api/analytics/fixations", **documented(FixationMetrics))
 async def fixation_metrics(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     return await _scoped(request, principal, session, "fixations", analytics.fixation_metrics)
 
 
-@router.get("/api/analytics/market/trends")
+@router.get("/api/analytics/market/trends", **documented(MarketTrend, 400))
 async def market_trends(
     _: PrincipalDep, request: Request, session: SessionDep, period: str = "7d"
 ) -> dict[str, Any]:
@@ -160,7 +165,11 @@ async def market_trends(
     return await _cached(request, f"trends:{period}", lambda: analytics.market_trend(session, days))
 
 
-@router.post("/api/analytics/reports/generate", openapi_extra=json_body(GenerateReportBody))
+@router.post(
+    "/api/analytics/reports/generate",
+    openapi_extra=json_body(GenerateReportBody),
+    **documented(GeneratedReport, 400),
+)
 async def generate_report(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     """A report of any `report_type` for the last `period` (`30d` by default): `performance` is the overview."""
     data = await read_json(request)
@@ -182,14 +191,14 @@ async def generate_report(principal: PrincipalDep, request: Request, session: Se
     return report | {"report_type": report_type, "period": period.view(), "generated_at": analytics.now_iso()}
 
 
-@router.get("/api/analytics/cache/stats", response_model=CacheStatsOut)
+@router.get("/api/analytics/cache/stats", **documented(AnalyticsCacheStats))
 async def cache_stats(_: CacheAdminDep, request: Request) -> dict[str, Any]:
     """Keys of the current generation, after deleting those of old generations and expired ones."""
     stats = await _cache(request).stats()
     return {"total_keys": stats.total_keys, "expired_keys_cleaned": stats.expired_keys_cleaned}
 
 
-@router.post("/api/analytics/cache/clear", response_model=MessageOut)
+@router.post("/api/analytics/cache/clear", **documented(Message))
 async def cache_clear(_: CacheAdminDep, request: Request) -> dict[str, Any]:
     cleared = await _cache(request).clear()
     return {"message": f"Analytics cache cleared ({cleared} keys)"}

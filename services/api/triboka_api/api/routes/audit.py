@@ -9,13 +9,16 @@ from fastapi import APIRouter, Depends, Query
 
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import bad_request
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.reports import AuditPage
 from triboka_api.api.validation import parse_datetime_param
 from triboka_api.audit import AuditEventType, AuditQuery, event_fields, find_events
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 
 router = APIRouter(tags=["audit"])
 
-AuditReaderDep = Annotated[Principal, Depends(require_roles("admin"))]
+AuditReaderDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one would overflow the database driver, not match
 EVENT_TYPES = frozenset(event_type.value for event_type in AuditEventType)
 
@@ -29,7 +32,7 @@ def _event_types(value: str | None) -> tuple[str, ...]:
     return names
 
 
-@router.get("/api/audit")
+@router.get("/api/audit", **documented(AuditPage, 400))
 async def list_audit_events(
     _: AuditReaderDep,
     session: SessionDep,

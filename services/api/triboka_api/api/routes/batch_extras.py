@@ -9,14 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.routes.dashboards import AVAILABLE_BATCH_STATUSES
+from triboka_api.api.openapi import documented
 from triboka_api.api.routes.lots import lot_items
+from triboka_api.api.schemas.extras import (
+    AvailableBatch,
+    BatchSearchItem,
+    BatchTraceability,
+    PurchasedLotItem,
+)
 from triboka_api.domain.access import batch_visible_to, of_company
+from triboka_api.domain.dashboards import AVAILABLE_BATCH_STATUSES
 from triboka_api.models import BatchNft, ProducerLot
 from triboka_api.queries import lots_by_id
 from triboka_api.serializers.batches import batch_available_item, batch_base, batch_search_item
@@ -25,13 +31,7 @@ from triboka_api.serializers.lots import lot_chain_link, lot_purchase_item
 router = APIRouter(tags=["batches"])
 
 
-class BatchTraceabilityOut(BaseModel):
-    batch: dict[str, Any]
-    source_lots: list[dict[str, Any]]
-    traceability_chain: list[dict[str, Any]]
-
-
-@router.get("/api/purchases", tags=["lots"], response_model=list[dict[str, Any]])
+@router.get("/api/purchases", tags=["lots"], **documented(list[PurchasedLotItem], 404))
 async def purchases(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Lots bought by the caller's company (any role that has a company, as the first generation)."""
     if principal.company_id is None:
@@ -44,7 +44,7 @@ async def purchases(principal: PrincipalDep, session: SessionDep) -> list[dict[s
     return [lot_purchase_item(lot) for lot in lots.unique()]
 
 
-@router.get("/api/batches/available", response_model=list[dict[str, Any]])
+@router.get("/api/batches/available", **documented(list[AvailableBatch]))
 async def available_batches(_: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     batches = await session.scalars(
         select(BatchNft).where(BatchNft.status.in_(AVAILABLE_BATCH_STATUSES)).order_by(BatchNft.id.desc())
@@ -52,7 +52,7 @@ async def available_batches(_: PrincipalDep, session: SessionDep) -> list[dict[s
     return [batch_available_item(b) for b in batches.unique()]
 
 
-@router.get("/api/batches/search", response_model=list[dict[str, Any]])
+@router.get("/api/batches/search", **documented(list[BatchSearchItem], 400))
 async def search_batches(
     _: PrincipalDep, session: SessionDep, q: str | None = None, code: str | None = None
 ) -> list[dict[str, Any]]:
@@ -66,7 +66,7 @@ async def search_batches(
     return [batch_search_item(b) for b in batches.unique()]
 
 
-@router.get("/api/batches/{batch_id}/traceability", response_model=BatchTraceabilityOut)
+@router.get("/api/batches/{batch_id}/traceability", **documented(BatchTraceability, 403, 404))
 async def batch_traceability(batch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     batch = await session.get(BatchNft, batch_id)
     if batch is None:

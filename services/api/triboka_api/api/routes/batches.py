@@ -6,22 +6,34 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import exists, or_, select, update
+from pydantic import Field
+from sqlalchemy import Select, exists, or_, select, update
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.validation import read_json, require_fields
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.supply import BatchCreated, BatchDetail, BatchListItem
+from triboka_api.api.validation import RequestModel, read_json, require_fields
 from triboka_api.domain.access import batch_visible_to, is_own_company, of_company
 from triboka_api.domain.codes import batch_code_base, commit_unique, free_code
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchLot, BatchNft, Company, ProducerLot, utcnow
-from triboka_api.queries import lots_by_id
+from triboka_api.queries import lots_by_id, rows_changed
 from triboka_api.serializers.batches import batch_base, batch_detail, batch_list_item
 
 router = APIRouter(tags=["batches"])
 
-BatcherDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
+BatcherDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
+
+
+class CreateBatchBody(RequestModel):
+    """The body `create_batch` checks by hand (required fields first, then the ids, as the contract orders)."""
+
+    source_lot_ids: list[int] = Field(min_length=1)
+    batch_type: str
+    location: str
 
 
 def _lot_ids(value: Any) -> list[int]:
@@ -33,7 +45,7 @@ def _lot_ids(value: Any) -> list[int]:
         raise bad_request("source_lot_ids must contain lot ids") from exc
 
 
-@router.post("/api/batches")
+@router.post("/api/batches", openapi_extra=json_body(CreateBatchBody), **documented(BatchCreated, 400, 404))
 async def create_batch(principal: BatcherDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     require_fields(data, ["source_lot_ids", "batch_type", "location"])
@@ -43,7 +55,7 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     if len(lots) != len(lot_ids):
         raise not_found("One or more lots")
     ordered = [lots[i] for i in lot_ids]
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         for lot in ordered:
             if not is_own_company(principal, lot.purchased_by_company_id):
                 raise forbidden(f"Lot {lot.lot_code} was not purchased by your company")
@@ -74,12 +86,13 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
         )
         session.add(batch)
         await session.flush()
-        moved = await session.execute(
+        moved = await rows_changed(
+            session,
             update(ProducerLot)
             .where(ProducerLot.id.in_(lot_ids), ProducerLot.status == LOT_PURCHASED)
-            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow())
+            .values(status=LOT_BATCHED, batch_id=batch.id, updated_at=utcnow()),
         )
-        if moved.rowcount != len(set(lot_ids)):
+        if moved != len(set(lot_ids)):
             await session.rollback()
             raise bad_request("A lot changed status meanwhile, please retry")
         return batch
@@ -89,20 +102,20 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     return {"message": "Batch created", "batch": batch_base(batch)}
 
 
-def _scope(principal: Principal, query):
+def _scope(principal: Principal, query: Select[BatchNft]) -> Select[BatchNft] | None:
     company = principal.company_id
     if principal.is_admin:
         return query
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         return query.where(
             or_(
                 of_company(BatchNft.creator_company_id, company),
                 of_company(BatchNft.current_owner_company_id, company),
             )
         )
-    if principal.role == "buyer":
+    if principal.role == Role.BUYER:
         return query.where(of_company(BatchNft.current_owner_company_id, company))
-    if principal.role == "producer":
+    if principal.role == Role.PRODUCER:
         return query.where(
             exists()
             .where(BatchLot.batch_id == BatchNft.id)
@@ -112,7 +125,7 @@ def _scope(principal: Principal, query):
     return None
 
 
-@router.get("/api/batches")
+@router.get("/api/batches", **documented(list[BatchListItem]))
 async def list_batches(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     query = _scope(principal, select(BatchNft).order_by(BatchNft.id))
     if query is None:
@@ -122,7 +135,7 @@ async def list_batches(principal: PrincipalDep, session: SessionDep) -> list[dic
     return [batch_list_item(b, lots) for b in batches]
 
 
-@router.get("/api/batches/{batch_id}")
+@router.get("/api/batches/{batch_id}", **documented(BatchDetail, 403, 404))
 async def get_batch(batch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     batch = await session.get(BatchNft, batch_id)
     if batch is None:

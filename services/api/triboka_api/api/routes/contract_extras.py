@@ -6,13 +6,16 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
-from triboka_api.api.documented import json_body
 from triboka_api.api.errors import bad_request, forbidden
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.routes.contracts import load_contract
 from triboka_api.api.routes.fixations import load_fixation
+from triboka_api.api.schemas.common import Message
+from triboka_api.api.schemas.extras import FixationChanged, PurchaseContractsCreated
+from triboka_api.api.schemas.supply import ContractChanged
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import fixation_deletable_by
 from triboka_api.domain.contract_drafts import DraftChanges, apply_changes, check_draft_access, delete_draft
@@ -50,38 +53,10 @@ class FixationNotesBody(RequestModel):
     notes: str | None = None
 
 
-class MessageOut(BaseModel):
-    message: str
-
-
-class ContractOut(BaseModel):
-    message: str
-    contract: dict[str, Any]
-
-
-class FixationOut(BaseModel):
-    message: str
-    fixation: dict[str, Any]
-
-
-class PurchaseContractOut(BaseModel):
-    contract_id: int
-    contract_code: str
-    producer: str
-    volume_mt: float
-    lot_count: int
-
-
-class FromLotsOut(BaseModel):
-    message: str
-    contracts: list[PurchaseContractOut]
-
-
 @router.post(
     "/api/contracts/from-lots",
-    status_code=201,
-    response_model=FromLotsOut,
     openapi_extra=json_body(FromLotsBody),
+    **documented(PurchaseContractsCreated, 400, 404, 409, status=201),
 )
 async def contracts_from_lots(
     principal: PurchaserDep, request: Request, session: SessionDep
@@ -120,7 +95,9 @@ async def contracts_from_lots(
 
 
 @router.put(
-    "/api/contracts/{contract_id}", response_model=ContractOut, openapi_extra=json_body(UpdateContractBody)
+    "/api/contracts/{contract_id}",
+    openapi_extra=json_body(UpdateContractBody),
+    **documented(ContractChanged, 400, 403, 404),
 )
 async def update_contract(
     contract_id: int, principal: PrincipalDep, request: Request, session: SessionDep
@@ -134,7 +111,7 @@ async def update_contract(
     return {"message": "Contract updated", "contract": contract_base(contract)}
 
 
-@router.delete("/api/contracts/{contract_id}", response_model=MessageOut)
+@router.delete("/api/contracts/{contract_id}", **documented(Message, 400, 403, 404, 409))
 async def delete_contract(contract_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     contract = await load_contract(session, contract_id)
     check_draft_access(principal, contract, "delete")
@@ -143,7 +120,9 @@ async def delete_contract(contract_id: int, principal: PrincipalDep, session: Se
 
 
 @router.put(
-    "/api/fixations/{fixation_id}", response_model=FixationOut, openapi_extra=json_body(FixationNotesBody)
+    "/api/fixations/{fixation_id}",
+    openapi_extra=json_body(FixationNotesBody),
+    **documented(FixationChanged, 400, 403, 404),
 )
 async def update_fixation_notes(
     fixation_id: int, principal: PrincipalDep, request: Request, session: SessionDep

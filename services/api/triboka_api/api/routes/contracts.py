@@ -10,6 +10,8 @@ from sqlalchemy import exists, select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.supply import ContractChanged, ContractCreated, ContractDetail, ContractListItem
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json, require_fields
 from triboka_api.domain.access import (
     contract_visible_to,
@@ -19,13 +21,14 @@ from triboka_api.domain.access import (
     producer_linked_to_contract,
 )
 from triboka_api.domain.contracts import check_transition
+from triboka_api.domain.roles import Role
 from triboka_api.models import Company, ContractFixation, ExportContract, ProducerLot, utcnow
 from triboka_api.serializers.common import company_name, iso, num
 from triboka_api.serializers.contracts import contract_base, contract_list_item, contract_terms, fixation_base
 
 router = APIRouter(tags=["contracts"])
 
-CONTRACT_CREATORS = frozenset({"admin", "operator", "exporter", "buyer"})
+CONTRACT_CREATORS = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
 
 
 class CreateContractBody(RequestModel):
@@ -41,7 +44,7 @@ class CreateContractBody(RequestModel):
     delivery_date: IsoDatetime | None = None
 
 
-@router.get("/api/contracts")
+@router.get("/api/contracts", **documented(list[ContractListItem]))
 async def list_contracts(
     principal: PrincipalDep,
     session: SessionDep,
@@ -52,11 +55,11 @@ async def list_contracts(
 ) -> list[dict[str, Any]]:
     query = select(ExportContract).order_by(ExportContract.id)
     company = principal.company_id
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         query = query.where(of_company(ExportContract.exporter_company_id, company))
-    elif principal.role == "buyer":
+    elif principal.role == Role.BUYER:
         query = query.where(of_company(ExportContract.buyer_company_id, company))
-    elif principal.role == "producer":
+    elif principal.role == Role.PRODUCER:
         query = query.where(
             exists().where(
                 ProducerLot.export_contract_id == ExportContract.id,
@@ -76,7 +79,11 @@ async def list_contracts(
     return [contract_list_item(c) for c in (await session.scalars(query)).unique()]
 
 
-@router.post("/api/contracts", status_code=201)
+@router.post(
+    "/api/contracts",
+    openapi_extra=json_body(CreateContractBody),
+    **documented(ContractCreated, 400, status=201),
+)
 async def create_contract(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in CONTRACT_CREATORS:
         raise forbidden("Your role may not create contracts")
@@ -88,9 +95,9 @@ async def create_contract(principal: PrincipalDep, request: Request, session: Se
         raise bad_request("Buyer company not found")
     if await session.get(Company, body.exporter_company_id) is None:
         raise bad_request("Exporter company not found")
-    if principal.role == "exporter" and not is_own_company(principal, body.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, body.exporter_company_id):
         raise forbidden("Exporters may only create contracts as the exporter side")
-    if principal.role == "buyer" and not is_own_company(principal, body.buyer_company_id):
+    if principal.role == Role.BUYER and not is_own_company(principal, body.buyer_company_id):
         raise forbidden("Buyers may only create contracts as the buyer side")
     if body.end_date <= body.start_date:
         raise bad_request("end_date must be after start_date")
@@ -129,10 +136,10 @@ async def load_contract(session: SessionDep, contract_id: int) -> ExportContract
     return contract
 
 
-@router.get("/api/contracts/{contract_id}")
+@router.get("/api/contracts/{contract_id}", **documented(ContractDetail, 403, 404))
 async def get_contract(contract_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     contract = await load_contract(session, contract_id)
-    linked = principal.role == "producer" and await producer_linked_to_contract(
+    linked = principal.role == Role.PRODUCER and await producer_linked_to_contract(
         session, principal.company_id, contract.id
     )
     if not contract_visible_to(principal, contract, linked):
@@ -146,7 +153,7 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
         select(ProducerLot).where(ProducerLot.export_contract_id == contract.id).order_by(ProducerLot.id)
     )
 
-    def party(company: Company | None) -> dict | None:
+    def party(company: Company | None) -> dict[str, Any] | None:
         return (
             None
             if company is None
@@ -191,7 +198,17 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
     }
 
 
-@router.put("/api/contracts/{contract_id}/status")
+class StatusBody(RequestModel):
+    """The body `change_contract_status` checks by hand, after the party check."""
+
+    status: str
+
+
+@router.put(
+    "/api/contracts/{contract_id}/status",
+    openapi_extra=json_body(StatusBody),
+    **documented(ContractChanged, 400, 404),
+)
 async def change_contract_status(
     contract_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

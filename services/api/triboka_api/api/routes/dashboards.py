@@ -5,22 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import and_, func, select, true
-from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
-from triboka_api.domain.access import of_company
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.dashboards import (
+    AnalyticsSummary,
+    BuyerDashboard,
+    ExporterDashboard,
+    ProducerDashboard,
+)
+from triboka_api.domain import dashboards
 from triboka_api.domain.principal import Principal
-from triboka_api.models import BatchNft, Company, ContractFixation, ExportContract, ProducerLot
+from triboka_api.domain.roles import Role
+from triboka_api.models import ProducerLot
 from triboka_api.queries import lots_by_id
 from triboka_api.serializers.common import certification_list, company_name, iso, num
 
 router = APIRouter(tags=["dashboards"])
 
-ProducerDashDep = Annotated[Principal, Depends(require_roles("producer", "admin"))]
-ExporterDashDep = Annotated[Principal, Depends(require_roles("exporter", "admin"))]
-BuyerDashDep = Annotated[Principal, Depends(require_roles("buyer", "admin"))]
-BLOCKCHAIN_STATUS = {
+ProducerDashDep = Annotated[Principal, Depends(require_roles(Role.PRODUCER, Role.ADMIN))]
+ExporterDashDep = Annotated[Principal, Depends(require_roles(Role.EXPORTER, Role.ADMIN))]
+BuyerDashDep = Annotated[Principal, Depends(require_roles(Role.BUYER, Role.ADMIN))]
+BLOCKCHAIN_STATUS: dict[str, Any] = {
     "connected": False,
     "network": None,
     "chain_id": None,
@@ -30,43 +36,19 @@ BLOCKCHAIN_STATUS = {
     "contracts": [],
     "simulation_mode": False,
 }
-AVAILABLE_BATCH_STATUSES = ("created", "active")
 
 
-def _sum(column):
-    return func.coalesce(func.sum(column), 0)
-
-
-@router.get("/api/dashboard/producer")
+@router.get("/api/dashboard/producer", **documented(ProducerDashboard))
 async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) -> dict[str, Any]:
-    company = principal.company_id
-    mine = of_company(ProducerLot.producer_company_id, company)
-    total, available, purchased, weight, revenue = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(ProducerLot.status == "available"),
-                func.count().filter(ProducerLot.status == "purchased"),
-                _sum(ProducerLot.weight_kg),
-                _sum(ProducerLot.purchase_price_usd),
-            ).where(mine)
-        )
-    ).one()
-    rows = await session.execute(
-        select(ProducerLot, Company.name)
-        .outerjoin(ExportContract, ExportContract.id == ProducerLot.export_contract_id)
-        .outerjoin(Company, Company.id == ExportContract.exporter_company_id)
-        .where(mine)
-        .order_by(ProducerLot.id)
-        .limit(20)
-    )
+    figures = await dashboards.producer_figures(session, principal.company_id)
+    rows = await dashboards.producer_lots_with_exporter(session, principal.company_id)
     return {
         "metrics": {
-            "total_lots": total,
-            "available_lots": available,
-            "purchased_lots": purchased,
-            "total_weight_kg": float(weight),
-            "total_revenue_usd": float(revenue),
+            "total_lots": figures.total,
+            "available_lots": figures.available,
+            "purchased_lots": figures.purchased,
+            "total_weight_kg": figures.weight_kg,
+            "total_revenue_usd": figures.revenue_usd,
         },
         "lots": [
             {
@@ -84,7 +66,7 @@ async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) ->
                 "certifications": certification_list(lot.certifications),
                 "exporter_name": exporter,
             }
-            for lot, exporter in rows.unique()
+            for lot, exporter in rows
         ],
     }
 
@@ -93,37 +75,17 @@ def _producer_name(lot: ProducerLot) -> str | None:
     return company_name(lot.producer_company) or lot.producer_name
 
 
-@router.get("/api/dashboard/exporter")
+@router.get("/api/dashboard/exporter", **documented(ExporterDashboard))
 async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) -> dict[str, Any]:
-    company = principal.company_id
-    bought = and_(of_company(ProducerLot.purchased_by_company_id, company), ProducerLot.status == "purchased")
-    own_batches = of_company(BatchNft.creator_company_id, company)
-    # the five figures in one round trip
-    purchased_count, purchased_weight, available_count, batch_count, batch_weight = (
-        await session.execute(
-            select(
-                select(func.count()).where(bought).scalar_subquery(),
-                select(_sum(ProducerLot.weight_kg)).where(bought).scalar_subquery(),
-                select(func.count()).where(ProducerLot.status == "available").scalar_subquery(),
-                select(func.count()).select_from(BatchNft).where(own_batches).scalar_subquery(),
-                select(_sum(BatchNft.total_weight_kg)).where(own_batches).scalar_subquery(),
-            )
-        )
-    ).one()
-    available = await session.scalars(
-        select(ProducerLot).where(ProducerLot.status == "available").order_by(ProducerLot.id).limit(20)
-    )
-    purchased = await session.scalars(select(ProducerLot).where(bought).order_by(ProducerLot.id).limit(20))
-    batches = await session.scalars(
-        select(BatchNft).where(own_batches).order_by(BatchNft.id.desc()).limit(10)
-    )
+    figures = await dashboards.exporter_figures(session, principal.company_id)
+    lists = await dashboards.exporter_lists(session, principal.company_id)
     return {
         "metrics": {
-            "total_purchased_lots": purchased_count,
-            "total_weight_purchased_kg": float(purchased_weight),
-            "total_batches": batch_count,
-            "total_batch_weight_kg": float(batch_weight),
-            "available_lots_count": available_count,
+            "total_purchased_lots": figures.purchased_lots,
+            "total_weight_purchased_kg": figures.purchased_weight_kg,
+            "total_batches": figures.batches,
+            "total_batch_weight_kg": figures.batch_weight_kg,
+            "available_lots_count": figures.available_lots,
         },
         "available_lots": [
             {
@@ -138,7 +100,7 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
                 "certifications": certification_list(lot.certifications),
                 "status": lot.status,
             }
-            for lot in available.unique()
+            for lot in lists.available
         ],
         "purchased_lots": [
             {
@@ -151,7 +113,7 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
                 "quality_grade": lot.quality_grade,
                 "status": lot.status,
             }
-            for lot in purchased.unique()
+            for lot in lists.purchased
         ],
         "batches": [
             {
@@ -161,30 +123,14 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
                 "status": b.status,
                 "created_at": iso(b.created_at),
             }
-            for b in batches.unique()
+            for b in lists.batches
         ],
     }
 
 
-@router.get("/api/dashboard/buyer")
+@router.get("/api/dashboard/buyer", **documented(BuyerDashboard))
 async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any]:
-    open_batch = BatchNft.status.in_(AVAILABLE_BATCH_STATUSES)
-    count, weight = (
-        await session.execute(select(func.count(), _sum(BatchNft.total_weight_kg)).where(open_batch))
-    ).one()
-    batches = (
-        (
-            await session.scalars(
-                select(BatchNft)
-                .where(open_batch)
-                .options(selectinload(BatchNft.members))
-                .order_by(BatchNft.id.desc())
-                .limit(20)
-            )
-        )
-        .unique()
-        .all()
-    )
+    batches = await dashboards.open_batches(session)
     lots = await lots_by_id(session, (i for b in batches for i in b.source_lot_ids))
     items = []
     for batch in batches:
@@ -206,104 +152,55 @@ async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any
                 "location": batch.location or "N/A",
             }
         )
+    figures = await dashboards.buyer_figures(session)
     return {
-        "metrics": {"available_batches": count, "total_weight_available_kg": float(weight)},
+        "metrics": {
+            "available_batches": figures.available_batches,
+            "total_weight_available_kg": figures.weight_kg,
+        },
         "batches": items,
     }
 
 
-async def _contract_metrics(session: SessionDep, scope) -> tuple[int, int, float, float]:
-    total, active, volume, fixed = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(ExportContract.status == "active"),
-                _sum(ExportContract.total_volume_mt),
-                _sum(ExportContract.fixed_volume_mt),
-            ).where(scope)
-        )
-    ).one()
-    return total, active, float(volume), float(fixed)
-
-
-@router.get("/api/analytics/dashboard")
+@router.get("/api/analytics/dashboard", **documented(AnalyticsSummary))
 async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
     if principal.is_admin:
-        total, active, volume, fixed = await _contract_metrics(session, true())
-        lots_total, lots_available = (
-            await session.execute(
-                select(func.count(), func.count().filter(ProducerLot.status == "available"))
-            )
-        ).one()
+        contracts = await dashboards.all_contract_figures(session)
+        counts = await dashboards.platform_counts(session)
         return {
-            "total_contracts": total,
-            "active_contracts": active,
-            "total_volume_mt": volume,
-            "fixed_volume_mt": fixed,
-            "total_lots": lots_total,
-            "available_lots": lots_available,
-            "total_companies": await session.scalar(select(func.count(Company.id))),
+            **_contract_totals(contracts, "total_contracts"),
+            "total_lots": counts.lots,
+            "available_lots": counts.available_lots,
+            "total_companies": counts.companies,
             "blockchain_status": BLOCKCHAIN_STATUS,
         }
-    if principal.role == "exporter":
-        total, active, volume, fixed = await _contract_metrics(
-            session, of_company(ExportContract.exporter_company_id, company)
-        )
-        fixations = await session.scalar(
-            select(func.count(ContractFixation.id))
-            .join(ExportContract, ExportContract.id == ContractFixation.export_contract_id)
-            .where(of_company(ExportContract.exporter_company_id, company))
-        )
-        # "Purchase" contracts of the from-lots flow store the producer in the exporter column (§9 #11).
-        producers = (
-            select(ExportContract.exporter_company_id)
-            .where(
-                of_company(ExportContract.buyer_company_id, company),
-                ExportContract.status.in_(("active", "completed")),
-            )
-            .distinct()
-        )
-        producer_count = await session.scalar(select(func.count()).select_from(producers.subquery()))
-        lots_with_contract = await session.scalar(
-            select(func.count()).where(
-                ProducerLot.status == "available", ProducerLot.producer_company_id.in_(producers)
-            )
-        )
+    if principal.role == Role.EXPORTER:
+        contracts = await dashboards.exporter_contract_figures(session, company)
+        reach = await dashboards.exporter_reach(session, company)
         return {
-            "my_contracts": total,
-            "active_contracts": active,
-            "total_volume_mt": volume,
-            "fixed_volume_mt": fixed,
-            "my_fixations": fixations,
-            "available_lots_with_contract": lots_with_contract,
-            "producers_with_contract": producer_count,
+            **_contract_totals(contracts, "my_contracts"),
+            "my_fixations": reach.fixations,
+            "available_lots_with_contract": reach.available_lots_with_contract,
+            "producers_with_contract": reach.producers_with_contract,
         }
-    if principal.role == "buyer":
-        total, active, volume, fixed = await _contract_metrics(
-            session, of_company(ExportContract.buyer_company_id, company)
-        )
+    if principal.role == Role.BUYER:
+        return _contract_totals(await dashboards.buyer_contract_figures(session, company), "my_contracts")
+    if principal.role == Role.PRODUCER:
+        mine = await dashboards.producer_counts(session, company)
         return {
-            "my_contracts": total,
-            "active_contracts": active,
-            "total_volume_mt": volume,
-            "fixed_volume_mt": fixed,
-        }
-    if principal.role == "producer":
-        mine, available, weight, assigned = (
-            await session.execute(
-                select(
-                    func.count(),
-                    func.count().filter(ProducerLot.status == "available"),
-                    _sum(ProducerLot.weight_kg),
-                    func.count(ProducerLot.export_contract_id),
-                ).where(of_company(ProducerLot.producer_company_id, company))
-            )
-        ).one()
-        return {
-            "my_lots": mine,
-            "available_lots": available,
-            "total_weight_kg": float(weight),
-            "assigned_lots": assigned,
+            "my_lots": mine.lots,
+            "available_lots": mine.available,
+            "total_weight_kg": mine.weight_kg,
+            "assigned_lots": mine.assigned,
         }
     return {}
+
+
+def _contract_totals(figures: dashboards.ContractFigures, count_key: str) -> dict[str, Any]:
+    return {
+        count_key: figures.total,
+        "active_contracts": figures.active,
+        "total_volume_mt": figures.volume_mt,
+        "fixed_volume_mt": figures.fixed_mt,
+    }

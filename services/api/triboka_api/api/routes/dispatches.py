@@ -6,23 +6,27 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.pagination import paginate, pagination
+from triboka_api.api.schemas.common import Message
+from triboka_api.api.schemas.supply import DispatchChanged, DispatchList, DispatchStats, DispatchView
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
 from triboka_api.domain.dispatches import available_mt, transition_error
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchNft, Dispatch, ExportContract, utcnow
 from triboka_api.serializers.dispatches import dispatch_base, dispatch_full
 
 router = APIRouter(tags=["dispatches"])
 
-DISPATCH_CREATORS = frozenset({"admin", "operator", "exporter"})
+DISPATCH_CREATORS = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER})
 
 
 class CreateDispatchBody(RequestModel):
@@ -60,7 +64,7 @@ class UpdateDispatchBody(RequestModel):
     status: str | None = None
 
 
-def _scoped(principal: Principal):
+def _scoped(principal: Principal) -> Select[Dispatch] | None:
     query = select(Dispatch).join(ExportContract, ExportContract.id == Dispatch.contract_id)
     scope = party_filter(principal)
     if scope is False:
@@ -68,7 +72,7 @@ def _scoped(principal: Principal):
     return query if scope is None else query.where(scope)
 
 
-@router.get("/api/dispatches")
+@router.get("/api/dispatches", **documented(DispatchList))
 async def list_dispatches(
     principal: PrincipalDep,
     session: SessionDep,
@@ -114,7 +118,11 @@ async def list_dispatches(
     }
 
 
-@router.post("/api/dispatches", status_code=201)
+@router.post(
+    "/api/dispatches",
+    openapi_extra=json_body(CreateDispatchBody),
+    **documented(DispatchChanged, 400, 404, status=201),
+)
 async def create_dispatch(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in DISPATCH_CREATORS:
         raise forbidden("Your role may not create dispatches")
@@ -124,7 +132,7 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     contract = await session.get(ExportContract, body.contract_id)
     if contract is None:
         raise not_found("Contract")
-    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may dispatch against it")
     batch = await session.get(BatchNft, body.batch_id)
     if batch is None:
@@ -168,7 +176,7 @@ async def _load(
     return dispatch
 
 
-@router.get("/api/dispatches/stats")
+@router.get("/api/dispatches/stats", **documented(DispatchStats))
 async def dispatch_stats(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     query = _scoped(principal)
     if query is None:
@@ -204,12 +212,16 @@ async def dispatch_stats(principal: PrincipalDep, session: SessionDep) -> dict[s
     }
 
 
-@router.get("/api/dispatches/{dispatch_id}")
+@router.get("/api/dispatches/{dispatch_id}", **documented(DispatchView, 403, 404))
 async def get_dispatch(dispatch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     return {"dispatch": dispatch_full(await _load(session, principal, dispatch_id))}
 
 
-@router.put("/api/dispatches/{dispatch_id}")
+@router.put(
+    "/api/dispatches/{dispatch_id}",
+    openapi_extra=json_body(UpdateDispatchBody),
+    **documented(DispatchChanged, 400, 404),
+)
 async def update_dispatch(
     dispatch_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -230,7 +242,7 @@ async def update_dispatch(
     return {"message": "Dispatch updated", "dispatch": dispatch_base(dispatch)}
 
 
-@router.delete("/api/dispatches/{dispatch_id}")
+@router.delete("/api/dispatches/{dispatch_id}", **documented(Message, 400, 403, 404))
 async def delete_dispatch(dispatch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, str]:
     dispatch = await _load(session, principal, dispatch_id, planned_only=True)
     await session.delete(dispatch)

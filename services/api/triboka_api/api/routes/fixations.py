@@ -12,12 +12,22 @@ from sqlalchemy.orm import joinedload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
+from triboka_api.api.schemas.supply import (
+    FixationCreated,
+    FixationDeleted,
+    FixationList,
+    FixationSummary,
+    FixationView,
+    FixationWithSummary,
+)
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
-from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
+from triboka_api.domain.contracts import FIXABLE_STATUSES, FixationResult, fix_price, remove_fixation
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import ContractFixation, ExportContract, User
 from triboka_api.queries import users_by_id
 from triboka_api.serializers.common import num
@@ -31,7 +41,7 @@ from triboka_api.serializers.contracts import (
 
 router = APIRouter(tags=["fixations"])
 
-FixerDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
+FixerDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
 
 
 class FixationBody(RequestModel):
@@ -43,9 +53,9 @@ class FixationBody(RequestModel):
 
 async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
-):
+) -> FixationResult:
     contract = await load_contract(session, contract_id)
-    if principal.role == "exporter" and not is_own_company(principal, contract.exporter_company_id):
+    if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")
     body = parse_body(FixationBody, await read_json(request))
     return await fix_price(
@@ -59,10 +69,14 @@ async def _fix(
     )
 
 
-@router.post("/api/contracts/{contract_id}/fixations", status_code=201)
+@router.post(
+    "/api/contracts/{contract_id}/fixations",
+    openapi_extra=json_body(FixationBody),
+    **documented(FixationCreated, 400, 404, status=201),
+)
 async def create_fixation(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=False)
     return {
         "message": "Fixation created",
@@ -74,10 +88,14 @@ async def create_fixation(
     }
 
 
-@router.post("/api/fixations/contract/{contract_id}", status_code=201)
+@router.post(
+    "/api/fixations/contract/{contract_id}",
+    openapi_extra=json_body(FixationBody),
+    **documented(FixationWithSummary, 400, 404, status=201),
+)
 async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     result = await _fix(principal, contract_id, request, session, accept_date=True)
     return {
         "message": "Fixation created",
@@ -86,7 +104,7 @@ async def create_fixation_blueprint(
     }
 
 
-@router.get("/api/fixations")
+@router.get("/api/fixations", **documented(FixationList))
 async def list_fixations(
     principal: PrincipalDep,
     session: SessionDep,
@@ -145,7 +163,7 @@ async def load_fixation(session: SessionDep, fixation_id: int) -> ContractFixati
     return fixation
 
 
-@router.get("/api/fixations/contract/{contract_id}/summary")
+@router.get("/api/fixations/contract/{contract_id}/summary", **documented(FixationSummary, 403, 404))
 async def fixation_summary(contract_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     contract = await load_contract(session, contract_id)
     if not is_contract_party(principal, contract):
@@ -183,7 +201,7 @@ async def fixation_summary(contract_id: int, principal: PrincipalDep, session: S
     }
 
 
-@router.get("/api/fixations/{fixation_id}")
+@router.get("/api/fixations/{fixation_id}", **documented(FixationView, 403, 404))
 async def get_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await load_fixation(session, fixation_id)
     if not is_contract_party(principal, fixation.contract):
@@ -198,7 +216,7 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
     }
 
 
-@router.delete("/api/fixations/{fixation_id}")
+@router.delete("/api/fixations/{fixation_id}", **documented(FixationDeleted, 400, 404))
 async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await load_fixation(session, fixation_id)
     if not fixation_deletable_by(principal, fixation):  # † §3.2: operator too

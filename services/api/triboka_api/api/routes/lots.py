@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import Float, Select, bindparam, cast, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy import RowMapping, select, update
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.responses import json_list
+from triboka_api.api.schemas.lots import (
+    LotAvailable,
+    LotCreated,
+    LotIntegrationView,
+    LotItem,
+    LotPurchased,
+    LotSearchItem,
+    LotsForBatch,
+    LotTraceability,
+    LotUpdated,
+)
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
-from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
+from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement, lots_by_id_statement
+from triboka_api.domain.lot_trace import lot_batches, lot_timeline
+from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
-from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
-from triboka_api.serializers.common import certification_list, company_name, iso, num
+from triboka_api.domain.roles import Role
+from triboka_api.models import Company, ExportContract, ProducerLot, utcnow
+from triboka_api.queries import rows_changed
+from triboka_api.serializers.common import company_name, iso, num
+from triboka_api.serializers.lots import LotItem as LotRow
 from triboka_api.serializers.lots import (
     contribution,
     lot_available_item,
@@ -34,9 +49,9 @@ from triboka_api.serializers.lots import (
 
 router = APIRouter(tags=["lots"])
 
-LotWriterDep = Annotated[Principal, Depends(require_roles("admin", "operator", "producer"))]
-LotBuyerDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
-MARKETPLACE_ROLES = frozenset({"admin", "operator", "exporter", "buyer"})
+LotWriterDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.PRODUCER))]
+LotBuyerDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
+MARKETPLACE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
 
 
 class CreateLotBody(RequestModel):
@@ -62,74 +77,7 @@ class UpdateLotBody(RequestModel):
     certifications: Certifications | None = None
 
 
-_lots = ProducerLot.__table__
-_producer = Company.__table__.alias("producer_company")
-_buyer = Company.__table__.alias("buyer_company")
-_LOT_LIST_NUMBERS = {"weight_kg", "moisture_content", "purchase_price_usd"}
-# the hot list selects its NUMERIC columns as floats (as JSON shows them, §1.5): no Decimal per value
-_LOT_LIST = select(
-    *(
-        cast(c, Float).label(c.name) if c.name in _LOT_LIST_NUMBERS else c
-        for c in _lots.c
-        if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at"}
-    ),
-    _producer.c.name.label("producer_company"),
-    _buyer.c.name.label("purchased_by"),
-    User.__table__.c.email.label("created_by"),
-).select_from(
-    _lots.outerjoin(_producer, _producer.c.id == _lots.c.producer_company_id)
-    .outerjoin(_buyer, _buyer.c.id == _lots.c.purchased_by_company_id)
-    .outerjoin(User.__table__, User.__table__.c.id == _lots.c.created_by_user_id)
-)
-
-
-def _harvest_order(query: Select) -> Select:
-    return query.order_by(ProducerLot.harvest_date.desc().nulls_last(), ProducerLot.id.desc())
-
-
-_LIKE_ESCAPE = "/"
-# C-13's filters, each a condition on a bound value of the same name; `company_scope` is a producer's own company
-_LOT_FILTERS = {
-    "company_scope": ProducerLot.producer_company_id == bindparam("company_scope"),
-    "status": ProducerLot.status == bindparam("status"),
-    "location": ProducerLot.location.icontains(bindparam("location"), escape=_LIKE_ESCAPE),
-    "quality_grade": ProducerLot.quality_grade == bindparam("quality_grade"),
-    "producer_id": ProducerLot.producer_company_id == bindparam("producer_id"),
-    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight"),
-    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight"),
-    "certifications": ProducerLot.certifications.icontains(bindparam("certifications"), escape=_LIKE_ESCAPE),
-}
-
-
-@lru_cache(maxsize=512)
-def _lot_list_statement(filters: tuple[str, ...], offset: bool, limit: bool) -> Select:
-    """The list statement of one combination of filters, built once: SQLAlchemy then finds its compiled SQL
-    without rebuilding and re-hashing the statement on every request; the values are bound per request."""
-    query = _harvest_order(_LOT_LIST.where(*(_LOT_FILTERS[name] for name in filters)))
-    if offset:
-        query = query.offset(bindparam("offset"))
-    if limit:
-        query = query.limit(bindparam("limit"))
-    return query
-
-
-async def lot_items(session: AsyncSession, lot_ids: list[int]) -> list[dict[str, Any]]:
-    """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
-    rows = await (await session.connection()).execute(_LOT_LIST.where(ProducerLot.id.in_(lot_ids)))
-    by_id = {row["id"]: lot_item(row) for row in rows.mappings()}
-    return [by_id[i] for i in lot_ids if i in by_id]
-
-
-def _like_literal(text: str) -> str:
-    """A value matched as typed inside LIKE: its wildcards are escaped."""
-    return (
-        text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE)
-        .replace("%", f"{_LIKE_ESCAPE}%")
-        .replace("_", f"{_LIKE_ESCAPE}_")
-    )
-
-
-@router.get("/api/lots", response_model=list[dict[str, Any]])
+@router.get("/api/lots", **documented(list[LotItem]))
 async def list_lots(
     principal: PrincipalDep,
     session: SessionDep,
@@ -145,35 +93,54 @@ async def list_lots(
 ) -> Response:
     """Role-scoped lots with AND-combined filters. `limit`/`offset` are an optional extension; without them
     the whole list is returned, as the contract says."""
-    given = {
+    given: dict[str, str | int | float | None] = {
         "status": status or None,
-        "location": _like_literal(location) if location else None,
+        "location": like_literal(location) if location else None,
         "quality_grade": quality_grade or None,
         "producer_id": producer_id,
         "min_weight": min_weight,
         "max_weight": max_weight,
-        "certifications": _like_literal(certifications) if certifications else None,
+        "certifications": like_literal(certifications) if certifications else None,
         "offset": offset or None,
         "limit": limit,
     }
-    values = {name: value for name, value in given.items() if value is not None}
-    if principal.role == "producer":
-        values["company_scope"] = principal.company_id  # a producer without a company: = NULL matches nothing
-    elif principal.role not in MARKETPLACE_ROLES:
+    scope = _lot_scope(principal)
+    if scope is None:
         return json_list([])
-    statement = _lot_list_statement(
-        tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
-    )
+    values = {name: value for name, value in given.items() if value is not None} | scope
+    return json_list([lot_item(row) for row in await _lot_rows(session, values)])
+
+
+def _lot_scope(principal: Principal) -> dict[str, Any] | None:
+    """C-13's role scoping as bound values: a producer sees its company's lots (without a company, `= NULL`
+    matches nothing), the marketplace roles every lot, any other role none (None)."""
+    if principal.role == Role.PRODUCER:
+        return {"company_scope": principal.company_id}
+    return {} if principal.role in MARKETPLACE_ROLES else None
+
+
+async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[RowMapping]:
+    statement = lot_list_statement(values)
     rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
-    return json_list([lot_item(row) for row in rows.mappings()])
+    mapped: Sequence[RowMapping] = rows.mappings().all()
+    return mapped
 
 
-@router.post("/api/lots", status_code=201)
+async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[LotRow]:
+    """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
+    rows = await (await session.connection()).execute(lots_by_id_statement(lot_ids))
+    by_id = {row["id"]: lot_item(row) for row in rows.mappings()}
+    return [by_id[i] for i in lot_ids if i in by_id]
+
+
+@router.post(
+    "/api/lots", openapi_extra=json_body(CreateLotBody), **documented(LotCreated, 400, 404, status=201)
+)
 async def create_lot(principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
     body = parse_body(CreateLotBody, await read_json(request))
     if body.weight_kg <= 0:
         raise bad_request("weight_kg must be greater than 0")
-    if principal.role == "producer" and not is_own_company(principal, body.producer_company_id):
+    if principal.role == Role.PRODUCER and not is_own_company(principal, body.producer_company_id):
         raise forbidden("Producers may only register lots for their own company")
     company = await session.get(Company, body.producer_company_id)
     if company is None:
@@ -204,7 +171,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
 
 
-@router.put("/api/lots/{lot_id}")
+@router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody), **documented(LotUpdated, 400, 404))
 async def update_lot(
     lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -212,7 +179,7 @@ async def update_lot(
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:
         raise not_found("Lot")
-    if principal.role == "producer" and not is_own_company(principal, lot.producer_company_id):
+    if principal.role == Role.PRODUCER and not is_own_company(principal, lot.producer_company_id):
         raise forbidden("Not your lot")
     if lot.status != LOT_AVAILABLE:
         raise bad_request(f"Only available lots can be edited (status: {lot.status})")
@@ -232,7 +199,9 @@ async def update_lot(
     }
 
 
-@router.post("/api/lots/{lot_id}/purchase")
+@router.post(
+    "/api/lots/{lot_id}/purchase", openapi_extra=json_body(PurchaseBody), **documented(LotPurchased, 400, 404)
+)
 async def purchase_lot(
     lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -244,9 +213,12 @@ async def purchase_lot(
     body = parse_body(PurchaseBody, await read_json(request))
     if body.purchase_price_usd <= 0:
         raise bad_request("purchase_price_usd must be greater than 0")
-    if principal.role == "exporter" and principal.company_id is None:  # Δ 73: no purchase for "company NULL"
+    if (
+        principal.role == Role.EXPORTER and principal.company_id is None
+    ):  # Δ 73: no purchase for "company NULL"
         raise bad_request("Purchasing a lot requires a user with a company")
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(ProducerLot)
         .where(ProducerLot.id == lot_id, ProducerLot.status == LOT_AVAILABLE)
         .values(
@@ -255,9 +227,9 @@ async def purchase_lot(
             purchase_date=utcnow(),
             purchased_by_company_id=principal.company_id,
             updated_at=utcnow(),
-        )
+        ),
     )
-    if result.rowcount != 1:
+    if result != 1:
         await session.rollback()
         raise bad_request("Lot is no longer available")
     await session.commit()
@@ -286,17 +258,17 @@ async def _available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return [lot_available_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available")
+@router.get("/api/lots/available", **documented(list[LotAvailable]))
 async def available_lots(_: LotBuyerDep, session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/public/lots/available")
+@router.get("/api/public/lots/available", **documented(list[LotAvailable]))
 async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/lots/id/{code}")
+@router.get("/api/lots/id/{code}", **documented(LotIntegrationView, 404))
 async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     row = (
         await session.execute(
@@ -312,7 +284,7 @@ async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     return lot_integration_view(row[0], row[1])
 
 
-@router.get("/api/lots/search")
+@router.get("/api/lots/search", **documented(list[LotSearchItem], 400))
 async def search_lots(
     _: PrincipalDep, session: SessionDep, q: str | None = None, code: str | None = None
 ) -> list[dict[str, Any]]:
@@ -327,40 +299,39 @@ async def search_lots(
     return [lot_search_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available-for-batch")
+@router.get("/api/lots/available-for-batch", **documented(LotsForBatch))
 async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) -> dict[str, Any]:
     query = select(ProducerLot).where(ProducerLot.status == LOT_PURCHASED)
-    if principal.role == "exporter":
+    if principal.role == Role.EXPORTER:
         query = query.where(of_company(ProducerLot.purchased_by_company_id, principal.company_id))
-    lots = [lot_for_batch_item(lot) for lot in await session.scalars(_harvest_order(query))]
+    lots = [lot_for_batch_item(lot) for lot in await session.scalars(harvest_order(query))]
     return {"success": True, "count": len(lots), "lots": lots}
 
 
-@router.get("/api/lots/{lot_id}/traceability")
+@router.get("/api/lots/{lot_id}", **documented(LotItem, 404))
+async def get_lot(lot_id: int, principal: PrincipalDep, session: SessionDep) -> LotRow:
+    """Δ 150: one item of C-13 by id, visible to whoever sees it in `GET /api/lots`; an invisible lot is
+    404 like a missing one, so ids of other producers' lots are not revealed."""
+    scope = _lot_scope(principal)
+    rows = [] if scope is None else await _lot_rows(session, scope | {"lot_id": lot_id})
+    if not rows:
+        raise not_found("Lot")
+    return lot_item(rows[0])
+
+
+@router.get("/api/lots/{lot_id}/traceability", **documented(LotTraceability, 403, 404))
 async def lot_traceability(lot_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:
         raise not_found("Lot")
     if not await lot_trace_visible_to(session, principal, lot):
         raise forbidden("No access to this lot's traceability")
-    batches = (
-        (
-            await session.scalars(
-                select(BatchNft)
-                .join(BatchLot, BatchLot.batch_id == BatchNft.id)
-                .where(BatchLot.lot_id == lot.id)
-                .options(selectinload(BatchNft.members))
-                .order_by(BatchNft.id)
-            )
-        )
-        .unique()
-        .all()
-    )
+    batches = await lot_batches(session, lot.id)
     contract_exporter = None
     if lot.export_contract_id is not None:
         contract = await session.get(ExportContract, lot.export_contract_id)
         contract_exporter = company_name(contract.exporter_company) if contract else None
-    timeline = _lot_timeline(lot, batches, contract_exporter)
+    timeline = lot_timeline(lot, batches, contract_exporter)
     return {
         "lot": {
             **lot_detail_core(lot),
@@ -387,74 +358,3 @@ async def lot_traceability(lot_id: int, principal: PrincipalDep, session: Sessio
         "blockchain": None,
         "traceability_complete": bool(timeline),
     }
-
-
-def _event(
-    event: str, when: datetime | None, actor: str | None, description: str, icon: str, color: str
-) -> dict:
-    return {
-        "event": event,
-        "timestamp": iso(when),
-        "actor": actor,
-        "description": description,
-        "tx_hash": None,
-        "block_number": None,
-        "icon": icon,
-        "color": color,
-    }
-
-
-def _lot_timeline(lot: ProducerLot, batches: list[BatchNft], contract_exporter: str | None) -> list[dict]:
-    """The derived (not stored) timeline of C-20, newest first."""
-    producer = company_name(lot.producer_company)
-    items = [
-        _event(
-            "Lote registrado",
-            lot.created_at,
-            producer,
-            f"Lote {lot.lot_code} registrado en {lot.farm_name or 'finca'}",
-            "seedling",
-            "success",
-        )
-    ]
-    if certification_list(lot.certifications):
-        items.append(
-            _event(
-                "Certificaciones verificadas",
-                lot.created_at,
-                producer,
-                f"Certificaciones: {', '.join(certification_list(lot.certifications))}",
-                "certificate",
-                "info",
-            )
-        )
-    if lot.status in (LOT_PURCHASED, LOT_BATCHED) and lot.purchase_date is not None:
-        buyer = company_name(lot.purchased_by_company) or contract_exporter or "Exportador"
-        items.append(
-            _event(
-                "Lote comprado",
-                lot.purchase_date,
-                buyer,
-                f"Compra del lote por {buyer}",
-                "handshake",
-                "primary",
-            )
-        )
-    for batch in batches:
-        items.append(
-            _event(
-                "Agregado a lote de exportación",
-                batch.created_at,
-                company_name(batch.creator_company),
-                f"Incluido en el lote {batch.batch_code}",
-                "boxes",
-                "warning",
-            )
-        )
-    # Newest first; at equal timestamps the later step first, so the timeline always ends with the creation.
-    order = sorted(
-        range(len(items)),
-        key=lambda i: (items[i]["timestamp"] is not None, items[i]["timestamp"] or "", i),
-        reverse=True,
-    )
-    return [items[i] for i in order]

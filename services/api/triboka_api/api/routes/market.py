@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -9,14 +10,17 @@ from pydantic import Field
 from sqlalchemy import select
 
 from triboka_api.api.deps import SessionDep, require_roles
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.reports import MarketSummary, PriceRecorded
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.market import market_summary
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import MarketPrice
 
 router = APIRouter(tags=["market"])
 
-MarketAdminDep = Annotated[Principal, Depends(require_roles("admin", "operator"))]
+MarketAdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
 
 
 class PriceBody(RequestModel):
@@ -25,12 +29,14 @@ class PriceBody(RequestModel):
     source: str = Field(default="manual", max_length=100)
 
 
-@router.get("/api/market/cacao-prices")
+@router.get("/api/market/cacao-prices", **documented(MarketSummary))
 async def cacao_prices(request: Request, session: SessionDep) -> dict[str, Any]:
     return await market_summary(session, request.app.state.price_provider)
 
 
-@router.post("/api/market/prices", status_code=201)
+@router.post(
+    "/api/market/prices", openapi_extra=json_body(PriceBody), **documented(PriceRecorded, 400, status=201)
+)
 async def record_price(_: MarketAdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
     """Record (or correct) one daily close in USD per metric ton."""
     body = parse_body(PriceBody, await read_json(request))
@@ -46,7 +52,7 @@ async def record_price(_: MarketAdminDep, request: Request, session: SessionDep)
         )
         session.add(row)
     else:
-        row.close_usd_per_mt, row.source = body.close_usd_per_mt, body.source
+        row.close_usd_per_mt, row.source = Decimal(str(body.close_usd_per_mt)), body.source
     await session.commit()
     request.app.state.price_provider.invalidate()
     return {

@@ -17,6 +17,9 @@ from triboka_api import metrics_summary
 from triboka_api.analytics_cache import PREFIX as ANALYTICS_PREFIX
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import ApiError
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.analytics import IndexSuggestions, RedisCacheStats, ServiceMetrics
+from triboka_api.api.schemas.common import Message
 from triboka_api.domain.indexes import missing_indexes
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
@@ -54,7 +57,7 @@ def _pattern(key: bytes) -> str:
     return ":".join(parts[:2]) + ":*" if len(parts) > 2 else f"{parts[0]}:*" if len(parts) == 2 else "*"
 
 
-@router.post("/api/performance/cache/clear")
+@router.post("/api/performance/cache/clear", **documented(Message))
 async def clear_cache(_: OpsDep, request: Request) -> dict[str, str]:
     """Deletes the caches kept in Redis (Δ: not FLUSHDB, which would also reset rate limits and lockouts)."""
     client = _redis(request)
@@ -69,7 +72,7 @@ async def clear_cache(_: OpsDep, request: Request) -> dict[str, str]:
     return {"message": f"Cache cleared ({deleted} keys)"}
 
 
-@router.get("/api/performance/cache/stats")
+@router.get("/api/performance/cache/stats", **documented(RedisCacheStats))
 async def cache_stats(_: OpsDep, request: Request) -> dict[str, Any]:
     client = _redis(request)
     try:
@@ -94,12 +97,12 @@ async def cache_stats(_: OpsDep, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/performance/metrics")
+@router.get("/api/performance/metrics", **documented(ServiceMetrics))
 async def metrics(_: OpsDep) -> dict[str, Any]:
     return metrics_summary.summary() | {"timestamp": utcnow().isoformat()}
 
 
-@router.post("/api/performance/optimize/queries")
+@router.post("/api/performance/optimize/queries", **documented(IndexSuggestions))
 async def optimize_queries(_: AdminDep, session: SessionDep) -> dict[str, Any]:
     """Foreign keys without a covering index, with the statement a migration would add."""
     connection = await session.connection()
@@ -120,6 +123,7 @@ async def optimize_queries(_: AdminDep, session: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.post("/api/performance/optimize/apply", status_code=410, responses={410: {"description": APPLY_GONE}})
+# no success to document (the OpenAPI document's every operation has one): kept out of it, like a removed route
+@router.post("/api/performance/optimize/apply", status_code=410, include_in_schema=False)
 async def optimize_apply(_: AdminDep) -> JSONResponse:
     return JSONResponse({"error": APPLY_GONE}, status_code=410)

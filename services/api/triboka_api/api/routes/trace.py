@@ -13,10 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.trace import (
+    EventChanged,
+    EventList,
+    EventRecorded,
+    EventView,
+    Timeline,
+    Verification,
+)
+from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain.access import trace_entity_allowed
-from triboka_api.domain.bounds import row_id
+from triboka_api.domain.bounds import parse_iso_datetime, row_id
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.domain.trace_chain import amend_event, record_event
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
@@ -27,7 +37,7 @@ router = APIRouter(tags=["trace"])
 ENTITY_TYPES = ("lot", "batch", "contract", "deal")
 PUBLIC_ENTITY_TYPES = ("lot", "batch", "contract")
 ENTITY_MODELS = {"lot": ProducerLot, "batch": BatchNft, "contract": ExportContract, "deal": Deal}
-AdminOnlyDep = Annotated[Principal, Depends(require_roles("admin"))]
+AdminOnlyDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
 def _lenient_datetime(value: Any) -> datetime | None:
@@ -129,7 +139,9 @@ async def save_event(session: AsyncSession, event: TraceEvent) -> None:
     await session.refresh(event)
 
 
-@router.post("/api/trace/event", status_code=201)
+@router.post(
+    "/api/trace/event", openapi_extra=json_body(EventBody), **documented(EventRecorded, 400, 404, status=201)
+)
 async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     body = parse_body(EventBody, data)
@@ -156,7 +168,7 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     }
 
 
-@router.get("/api/trace/events")
+@router.get("/api/trace/events", **documented(EventList))
 async def list_events(
     principal: PrincipalDep,
     session: SessionDep,
@@ -170,9 +182,9 @@ async def list_events(
     limit: Annotated[int, Query(ge=0)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    private = principal.role == "admin" and (include_private or "").lower() == "true"
+    private = principal.role == Role.ADMIN and (include_private or "").lower() == "true"
     query = select(TraceEvent)
-    if principal.role != "admin":
+    if principal.role != Role.ADMIN:
         query = query.where(TraceEvent.is_public.is_(True))
     for column, value in (
         (TraceEvent.entity_type, entity_type),
@@ -196,27 +208,29 @@ async def list_events(
     }
 
 
-async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str, *, public_only: bool):
+async def _entity_events(
+    session: AsyncSession, entity_type: str, entity_id: str, *, public_only: bool
+) -> list[TraceEvent]:
     query = select(TraceEvent).where(TraceEvent.entity_type == entity_type, TraceEvent.entity_id == entity_id)
     if public_only:
         query = query.where(TraceEvent.is_public.is_(True))
     return list(await session.scalars(query.order_by(TraceEvent.event_timestamp, TraceEvent.id)))
 
 
-@router.get("/api/trace/timeline/{entity_type}/{entity_id}")
+@router.get("/api/trace/timeline/{entity_type}/{entity_id}", **documented(Timeline, 400, 403))
 async def get_timeline(
     entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
-) -> dict:
+) -> dict[str, Any]:
     if entity_type not in ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
     if not await trace_entity_allowed(session, principal, entity_type, entity_id):
         raise forbidden("No access to this entity's timeline")
     timeline = await _timeline(session, entity_type, entity_id)
     events = await _entity_events(session, entity_type, entity_id, public_only=False)
-    return timeline_view(timeline, events, private=principal.role == "admin")
+    return timeline_view(timeline, events, private=principal.role == Role.ADMIN)
 
 
-@router.get("/api/public/trace/verify/{entity_type}/{entity_id}")
+@router.get("/api/public/trace/verify/{entity_type}/{entity_id}", **documented(Verification, 400, 404))
 async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -> dict[str, Any]:
     if entity_type not in PUBLIC_ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(PUBLIC_ENTITY_TYPES)}")
@@ -239,21 +253,25 @@ async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -
     }
 
 
-@router.get("/api/trace/event/{event_id}")
+@router.get("/api/trace/event/{event_id}", **documented(EventView, 403, 404))
 async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     event = await session.get(TraceEvent, event_id)
     if event is None:
         raise not_found("Event")
     if (
         not event.is_public
-        and principal.role != "admin"
+        and principal.role != Role.ADMIN
         and not await trace_entity_allowed(session, principal, event.entity_type, event.entity_id)
     ):
         raise forbidden("No access to this event")
-    return {"event": event_view(event, private=principal.role == "admin")}
+    return {"event": event_view(event, private=principal.role == Role.ADMIN)}
 
 
-@router.put("/api/trace/event/{event_id}")
+@router.put(
+    "/api/trace/event/{event_id}",
+    openapi_extra=json_body(EventUpdateBody),
+    **documented(EventChanged, 400, 404),
+)
 async def update_event(
     event_id: int, _: AdminOnlyDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

@@ -9,13 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import func, select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
-from triboka_api.api.documented import json_body
 from triboka_api.api.errors import bad_request, forbidden
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.routes.trace import ENTITY_TYPES, authored_event, check_event_entity, save_event
+from triboka_api.api.schemas.extras import (
+    ChainValidation,
+    LegacyEventPage,
+    LegacyEventRecorded,
+    LegacyTimeline,
+)
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.legacy_trace import check_new_event, measurement_issues
@@ -37,33 +43,6 @@ class LegacyEventBody(RequestModel):
     measurements: dict[str, Any] = Field(default_factory=dict)
     location: str | None = None
     notes: str | None = None
-
-
-class LegacyEventOut(BaseModel):
-    message: str
-    event: dict[str, Any]
-
-
-class LegacyEventsOut(BaseModel):
-    events: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-
-
-class LegacyTimelineOut(BaseModel):
-    entity_type: str
-    entity_id: str
-    timeline: list[dict[str, Any]]
-    total_events: int
-
-
-class ChainValidationOut(BaseModel):
-    entity_type: str
-    entity_id: str
-    is_valid: bool
-    validation_details: list[dict[str, Any]]
-    blockchain_verification: bool
 
 
 def legacy_view(event: TraceEvent, *, private: bool) -> dict[str, Any]:
@@ -103,9 +82,8 @@ async def _readable_entity(
 
 @router.post(
     "/api/traceability/events",
-    status_code=201,
-    response_model=LegacyEventOut,
     openapi_extra=json_body(LegacyEventBody),
+    **documented(LegacyEventRecorded, 400, 404, status=201),
 )
 async def create_legacy_event(
     principal: PrincipalDep, request: Request, session: SessionDep
@@ -130,7 +108,7 @@ async def create_legacy_event(
     return {"message": "Event recorded", "event": legacy_view(event, private=True)}
 
 
-@router.get("/api/traceability/events", response_model=LegacyEventsOut)
+@router.get("/api/traceability/events", **documented(LegacyEventPage))
 async def list_legacy_events(
     principal: PrincipalDep,
     session: SessionDep,
@@ -164,7 +142,7 @@ async def list_legacy_events(
     }
 
 
-@router.get("/api/traceability/timeline/{entity_type}/{entity_id}", response_model=LegacyTimelineOut)
+@router.get("/api/traceability/timeline/{entity_type}/{entity_id}", **documented(LegacyTimeline, 400, 403))
 async def legacy_timeline(
     entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -185,7 +163,9 @@ async def legacy_timeline(
     }
 
 
-@router.get("/api/traceability/validate-chain/{entity_type}/{entity_id}", response_model=ChainValidationOut)
+@router.get(
+    "/api/traceability/validate-chain/{entity_type}/{entity_id}", **documented(ChainValidation, 400, 403)
+)
 async def validate_chain(
     entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:

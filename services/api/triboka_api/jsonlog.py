@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -28,7 +28,7 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def logging_config(level: str) -> dict:
+def logging_config(level: str) -> dict[str, Any]:
     """A `logging.config.dictConfig` dict, also handed to uvicorn so its own lines are JSON too."""
     return {
         "version": 1,
@@ -45,7 +45,3 @@ def logging_config(level: str) -> dict:
             "alembic": {"level": "WARNING"},
         },
     }
-
-
-def configure_logging(level: str) -> None:
-    logging.config.dictConfig(logging_config(level))
