@@ -16,7 +16,7 @@ from triboka_api.observability import IN_FLIGHT, LATENCY, POOL_CHECKED_OUT, REQU
 def _registry() -> CollectorRegistry:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return registry
     return REGISTRY
 
@@ -43,8 +43,8 @@ def summary() -> dict[str, Any]:
     for labels, value in samples[f"{LATENCY._name}_sum"]:
         endpoints[f"{labels['method']} {labels['route']}"]["latency_seconds_sum"] += value
     for entry in endpoints.values():
-        total = entry.pop("latency_seconds_sum")
-        entry["avg_latency_ms"] = round(total / entry["requests"] * 1000, 2) if entry["requests"] else 0.0
+        seconds = entry.pop("latency_seconds_sum")
+        entry["avg_latency_ms"] = round(seconds / entry["requests"] * 1000, 2) if entry["requests"] else 0.0
 
     def total(name: str) -> float:
         return sum(value for _, value in samples.get(name, []))

@@ -252,7 +252,8 @@ async def esg(session: AsyncSession, scope: Scope) -> dict[str, Any]:
         or 0
     )
     certified_pct = _pct(certs["certified"], certs["lots"])
-    strengths, improvements = [], []
+    strengths: list[str] = []
+    improvements: list[str] = []
     for label, value in (("certified lots", certified_pct), ("traceability coverage", trace["coverage_pct"])):
         (strengths if value >= 75 else improvements).append(f"{label}: {value} %")
     pct = certs["pct"]
@@ -499,7 +500,7 @@ async def quality_report(session: AsyncSession, scope: Scope, period: Period | N
             .where(where, TraceEvent.event_type.in_(MEASURED_EVENT_TYPES))
         )
     ).all()
-    alerts = [
+    alerts: list[dict[str, Any]] = [
         {
             "type": "moisture",
             "lot_id": int(entity_id),

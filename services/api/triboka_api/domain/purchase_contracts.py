@@ -20,7 +20,7 @@ from triboka_api.domain.contracts import to_cents
 from triboka_api.domain.errors import NotFoundError, RuleViolationError
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
 from triboka_api.models import Company, ExportContract, ProducerLot, utcnow
-from triboka_api.queries import lots_by_id
+from triboka_api.queries import lots_by_id, rows_changed
 
 KG_PER_MT = Decimal(1000)
 
@@ -97,7 +97,8 @@ async def purchase_from_lots(
             session.add(contract)
             await session.flush()
             ids = [lot.id for lot in group]
-            moved = await session.execute(
+            moved = await rows_changed(
+                session,
                 update(ProducerLot)
                 .where(ProducerLot.id.in_(ids), ProducerLot.status == LOT_AVAILABLE)
                 .values(
@@ -106,9 +107,9 @@ async def purchase_from_lots(
                     purchased_by_company_id=buyer.id,
                     purchase_date=now,
                     updated_at=now,
-                )
+                ),
             )
-            if moved.rowcount != len(ids):
+            if moved != len(ids):
                 await session.rollback()
                 raise RuleViolationError("A lot changed status meanwhile, please retry")
             made.append(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.codes import hold_lock
@@ -46,7 +46,7 @@ SEALED_COLUMNS = (
     "event_timestamp",
     "chain_seq",
 )
-_events: Table = TraceEvent.__table__  # type: ignore[assignment]
+_events = TraceEvent.__table__
 # named, not `select(_events)`: the back-fill migration must not read columns that later releases add
 _SEALED = [_events.c[name] for name in SEALED_COLUMNS]
 _LINKS = [_events.c.previous_hash, _events.c.event_hash]
@@ -56,7 +56,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def event_hash(row: Mapping[str, Any], previous_hash: str | None) -> str:
+def event_hash(row: Mapping[Any, Any], previous_hash: str | None) -> str:
     """SHA-256 (hex) of the canonical JSON (sorted keys, no spaces, UTF-8) of the sealed columns and the link."""
     content = {name: _plain(row[name]) for name in SEALED_COLUMNS}
     canonical = json.dumps(
@@ -87,7 +87,7 @@ def _chain_tail(connection: Connection, entity_type: str, entity_id: str) -> tup
     return (0, None) if last is None else (last.chain_seq, last.event_hash)
 
 
-def _write_seal(connection: Connection, row: Mapping[str, Any], seq: int, previous: str | None) -> str:
+def _write_seal(connection: Connection, row: Mapping[Any, Any], seq: int, previous: str | None) -> str:
     sealed = dict(row) | {"chain_seq": seq}
     digest = event_hash(sealed, previous)
     connection.execute(

@@ -60,7 +60,7 @@ def batch_detail(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict[str, Any
     }
 
 
-def batch_available_item(batch: BatchNft) -> dict:
+def batch_available_item(batch: BatchNft) -> dict[str, Any]:
     """S-08 item: no prices or sales are recorded for batches, hence the zeros (as the first generation)."""
     quantity = num(batch.total_weight_kg)
     return {
@@ -77,7 +77,7 @@ def batch_available_item(batch: BatchNft) -> dict:
     }
 
 
-def batch_search_item(batch: BatchNft) -> dict:
+def batch_search_item(batch: BatchNft) -> dict[str, Any]:
     """S-09 item."""
     return {
         "id": batch.id,

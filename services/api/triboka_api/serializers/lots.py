@@ -176,7 +176,7 @@ def contribution(weight: Decimal | None, total: Decimal | None) -> float:
     return round(float(weight) / float(total) * 100, 2)
 
 
-def lot_purchase_item(lot: ProducerLot) -> dict:
+def lot_purchase_item(lot: ProducerLot) -> dict[str, Any]:
     """S-07 item: `certifications` as the stored string, as the first generation returned it."""
     return {
         "id": lot.id,
@@ -197,7 +197,7 @@ def lot_purchase_item(lot: ProducerLot) -> dict:
     }
 
 
-def lot_chain_link(lot: ProducerLot) -> dict:
+def lot_chain_link(lot: ProducerLot) -> dict[str, Any]:
     """S-10 `traceability_chain` item."""
     return {
         "lot_id": lot.id,

@@ -18,7 +18,10 @@ router = APIRouter()
 
 
 async def _generate(api: ApiClient, report_type: str, period: str) -> dict[str, Any]:
-    return await api.post("/api/analytics/reports/generate", {"report_type": report_type, "period": period})
+    report: dict[str, Any] = await api.post(
+        "/api/analytics/reports/generate", {"report_type": report_type, "period": period}
+    )
+    return report
 
 
 def _choice(value: str, options: dict[str, str], default: str) -> str:

@@ -52,14 +52,15 @@ class GenerateReportBody(BaseModel):
 
 
 def _cache(request: Request) -> AnalyticsCache:
-    return request.app.state.analytics_cache
+    cache: AnalyticsCache = request.app.state.analytics_cache
+    return cache
 
 
 async def _cached(
     request: Request, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
 ) -> dict[str, Any]:
     cache = _cache(request)
-    found = await cache.get(key)
+    found: dict[str, Any] | None = await cache.get(key)
     if found is not None:
         return found
     value = await compute()
