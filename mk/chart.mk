@@ -14,6 +14,8 @@ CHECKOV_REQUIREMENTS := tests/chart/checkov-requirements.txt
 CHART_RENDER := var/chart/default-render.yaml
 # the in-chart Redis is off by default; checkov also sees its objects through this scenario
 CHART_RENDER_REDIS := var/chart/redis-render.yaml
+# and the replicated PostgreSQL (postgresql.ha: Patroni's StatefulSet, RBAC, Services)
+CHART_RENDER_HA := var/chart/postgresql-ha-render.yaml
 RELEASE ?= triboka
 NAMESPACE ?= triboka
 # the local cluster's kubeconfig (k8s/local-cluster/up)
@@ -36,11 +38,12 @@ chart-lint: chart-helm ## helm lint --strict the chart with each ci/*-values.yam
 	  echo "helm lint --strict: ok with $$f"; \
 	done
 
-chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on the default and the in-chart Redis renders (exceptions and reasons: .checkov.yaml)
+chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on the default, the in-chart Redis and the replicated PostgreSQL renders (exceptions and reasons: .checkov.yaml)
 	@mkdir -p $(dir $(CHART_RENDER))
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) > $(CHART_RENDER)
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/redis-values.yaml > $(CHART_RENDER_REDIS)
-	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --quiet
+	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/postgresql-ha-values.yaml > $(CHART_RENDER_HA)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --file $(CHART_RENDER_HA) --quiet
 
 chart-promtool: ## build promtool from the Prometheus Go module and link /var/cache/triboka/bin/promtool (unless PROMTOOL names another)
 	@if [ "$(PROMTOOL)" = "$(PROMTOOL_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-tool promtool; else test -x "$(PROMTOOL)"; fi
@@ -62,7 +65,7 @@ kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load t
 	$(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
 
 local-deploy: images chart-helm ## (after `make cluster-up`) import the images into the local cluster, install the chart with k8s/values/local.yaml, run helm test
-	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-redis:7.0
+	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-postgres-ha:15 triboka-redis:7.0
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
 	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
 	  --wait --timeout 10m

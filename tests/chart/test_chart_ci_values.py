@@ -37,6 +37,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
         "service-monitor-values.yaml",
         "redis-values.yaml",
         "redis-external-values.yaml",
+        "postgresql-ha-values.yaml",
     }
 
 

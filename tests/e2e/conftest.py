@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,41 +89,65 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsBundle:
     return make_bundle(HOST, tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="session")
-def release(cluster: Cluster, tls: TlsBundle, request: pytest.FixtureRequest) -> Iterator[Release]:
-    """`helm install --wait` of the chart (in-chart PostgreSQL, ingress with TLS) in a new namespace, removed at
-    the end. E2E_NAMESPACE=<namespace> reuses a release left by E2E_KEEP_RELEASE=1 (development only)."""
-    reuse = os.environ.get("E2E_NAMESPACE")
-    namespace = reuse or f"triboka-e2e-{secrets.token_hex(3)}"
-    release = Release(cluster, RELEASE_NAME, namespace, HOST, [cluster.provisioning.values_file, E2E_VALUES])
-    tls_secret = k8s.V1Secret(
-        metadata=k8s.V1ObjectMeta(name=TLS_SECRET),
-        type="kubernetes.io/tls",
-        string_data={"tls.crt": tls.cert_pem.decode(), "tls.key": tls.key_pem.decode()},
+@contextmanager
+def installed_release(
+    cluster: Cluster,
+    host: str,
+    tls: TlsBundle,
+    tls_secret: str,
+    values_files: list[Path],
+    request: pytest.FixtureRequest,
+    report: str = "install",
+) -> Iterator[Release]:
+    """`helm install --wait` of the chart in a new namespace with the TLS secret of `host`; on leaving, the
+    diagnostics when a test failed, then the release and its namespace removed (unless E2E_KEEP_RELEASE=1)."""
+    namespace = f"triboka-e2e-{secrets.token_hex(3)}"
+    release = Release(
+        cluster, RELEASE_NAME, namespace, host, [cluster.provisioning.values_file, *values_files]
     )
-    if reuse:
-        cluster.core.replace_namespaced_secret(TLS_SECRET, namespace, tls_secret)
-        record("install", namespace=namespace, reused=True)
-        yield release
-        return
     cluster.core.create_namespace(
         k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels={"triboka.test/e2e": "true"}))
     )
     try:
-        cluster.core.create_namespaced_secret(namespace, tls_secret)
+        cluster.core.create_namespaced_secret(namespace, _tls_secret(tls_secret, tls))
         seconds = release.install()
-        record("install", namespace=namespace, helm_install_wait_s=round(seconds, 1))
+        record(report, namespace=namespace, helm_install_wait_s=round(seconds, 1))
         yield release
     finally:
-        if request.session.testsfailed or not REPORT.get("install"):
-            release.dump_diagnostics(ARTIFACTS / "diagnostics")
+        if request.session.testsfailed or not REPORT.get(report):
+            release.dump_diagnostics(
+                ARTIFACTS / ("diagnostics" if report == "install" else f"diagnostics-{report}")
+            )
         if os.environ.get("E2E_KEEP_RELEASE") == "1":
             print(f"\nE2E_KEEP_RELEASE=1: release {RELEASE_NAME} kept in namespace {namespace}")
         else:
-            _remove(release)
+            _remove(release, report)
 
 
-def _remove(release: Release) -> None:
+def _tls_secret(name: str, tls: TlsBundle) -> k8s.V1Secret:
+    return k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=name),
+        type="kubernetes.io/tls",
+        string_data={"tls.crt": tls.cert_pem.decode(), "tls.key": tls.key_pem.decode()},
+    )
+
+
+@pytest.fixture(scope="session")
+def release(cluster: Cluster, tls: TlsBundle, request: pytest.FixtureRequest) -> Iterator[Release]:
+    """The chart (in-chart PostgreSQL, ingress with TLS) installed in a new namespace, removed at the end.
+    E2E_NAMESPACE=<namespace> reuses a release left by E2E_KEEP_RELEASE=1 (development only)."""
+    reuse = os.environ.get("E2E_NAMESPACE")
+    if not reuse:
+        with installed_release(cluster, HOST, tls, TLS_SECRET, [E2E_VALUES], request) as release:
+            yield release
+        return
+    release = Release(cluster, RELEASE_NAME, reuse, HOST, [cluster.provisioning.values_file, E2E_VALUES])
+    cluster.core.replace_namespaced_secret(TLS_SECRET, reuse, _tls_secret(TLS_SECRET, tls))
+    record("install", namespace=reuse, reused=True)
+    yield release
+
+
+def _remove(release: Release, report: str) -> None:
     started = time.monotonic()
     release.cluster.helm(
         "uninstall", release.name, "-n", release.namespace, "--wait", "--timeout", "3m", check=False
@@ -137,9 +162,7 @@ def _remove(release: Release) -> None:
         return False
 
     wait_for(gone, 240, f"namespace {release.namespace} to be deleted", interval=2)
-    REPORT.setdefault("install", {})["uninstall_and_namespace_delete_s"] = round(
-        time.monotonic() - started, 1
-    )
+    REPORT.setdefault(report, {})["uninstall_and_namespace_delete_s"] = round(time.monotonic() - started, 1)
 
 
 @pytest.fixture(scope="session")
@@ -178,17 +201,21 @@ def admin_headers(https: httpx.Client, admin: Account) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def companies(release: Release) -> dict[str, int]:
     """Companies have no API endpoint: `triboka-api create-company` in an API pod, as an operator would."""
-    ids = {}
-    for name, kind, country in (
-        (EXPORTER_COMPANY, "exporter", "Ecuador"),
-        (BUYER_COMPANY, "buyer", "Switzerland"),
-        (PRODUCER_COMPANY, "producer", "Ecuador"),
-    ):
-        result = release.exec_api(
-            "triboka-api", "create-company", "--name", name, "--type", kind, "--country", country
+    return {
+        name: create_company(release, name, kind, country)
+        for name, kind, country in (
+            (EXPORTER_COMPANY, "exporter", "Ecuador"),
+            (BUYER_COMPANY, "buyer", "Switzerland"),
+            (PRODUCER_COMPANY, "producer", "Ecuador"),
         )
-        ids[name] = int(result.check("create-company").stdout.strip().splitlines()[-1])
-    return ids
+    }
+
+
+def create_company(release: Release, name: str, kind: str, country: str) -> int:
+    result = release.exec_api(
+        "triboka-api", "create-company", "--name", name, "--type", kind, "--country", country
+    )
+    return int(result.check("create-company").stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="session")
@@ -201,8 +228,10 @@ def accounts(https: httpx.Client, admin: Account, companies: dict[str, int]) -> 
 @pytest.fixture(scope="session")
 def lot_body(companies: dict[str, int]) -> Callable[[], dict[str, Any]]:
     """The body of a new lot of the load producer company (admins may create lots for any producer)."""
-    company = companies[PRODUCER_COMPANY]
+    return lot_body_for(companies[PRODUCER_COMPANY])
 
+
+def lot_body_for(company: int) -> Callable[[], dict[str, Any]]:
     def body() -> dict[str, Any]:
         return {
             "producer_company_id": company,
@@ -262,6 +291,13 @@ class Traffic:
 
 @pytest.fixture(scope="session")
 def traffic(https: httpx.Client, admin_headers: dict[str, str], lot_body) -> Callable[[], Traffic]:
+    return make_traffic(https, admin_headers, lot_body)
+
+
+def make_traffic(
+    https: httpx.Client, admin_headers: dict[str, str], lot_body: Callable[[], dict[str, Any]]
+) -> Callable[[], Traffic]:
+    """The load's request mix against the release `https` talks to; each call a fresh acknowledged-lot list."""
     first = https.post("/api/lots", json=lot_body(), headers=admin_headers)
     assert first.status_code == 201, first.text
     lots = https.get(

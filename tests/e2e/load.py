@@ -129,6 +129,13 @@ class Load:
     def sent(self) -> int:
         return len(self._outcomes)
 
+    def keep_on(self, seconds: float) -> float:
+        """Let the load run `seconds` more (e.g. after a recovery, when no request may fail any more); returns
+        the moment, in seconds of the load, the wait began."""
+        began = self.elapsed()
+        time.sleep(seconds)
+        return began
+
     def successes_since(self, at: float) -> int:
         return sum(1 for o in list(self._outcomes) if o.ok and o.at >= at)
 

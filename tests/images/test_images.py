@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 
 PODMAN = shutil.which("podman")
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +47,7 @@ IMAGES = {
     "web": f"localhost/triboka-web:{TAG}",
     "backup": f"localhost/triboka-backup:{TAG}",
     "postgres": "localhost/triboka-postgres:15",
+    "postgres-ha": "localhost/triboka-postgres-ha:15",
     "redis": "localhost/triboka-redis:7.0",
 }
 # What the chart's securityContext does, in podman's words.
@@ -177,7 +180,7 @@ def test_images_are_non_root_with_oci_labels_and_no_healthcheck():
         assert labels.get("org.opencontainers.image.title") == ref.split("/")[1].split(":")[0]
         assert labels.get("org.opencontainers.image.version")
         assert "Healthcheck" not in config["Config"] or not config["Config"]["Healthcheck"]
-        expected_user = "999:999" if name == "postgres" else "10001:10001"
+        expected_user = "999:999" if name.startswith("postgres") else "10001:10001"
         assert config["Config"]["User"] == expected_user, ref
 
 
@@ -395,3 +398,144 @@ def test_redis_image_refuses_to_start_without_a_password():
     proc = podman("run", "--rm", *RESTRICTED, require_image("redis"), check=False)
     assert proc.returncode != 0
     assert "REDIS_PASSWORD must be set" in proc.stderr
+
+
+LOCAL_KUBECONFIG = Path(os.environ.get("KUBECONFIG", "/var/lib/triboka-cluster/kubeconfig"))
+PATRONI_MEMBER = "member-0"
+PAUSE_IMAGE = "localhost/triboka/pause:v1.37.2"  # the local cluster's sandbox image (k8s/local-cluster)
+
+
+@pytest.fixture
+def patroni_namespace() -> Iterator[tuple[str, str]]:
+    """A throwaway namespace of the local cluster (Patroni's store: it has no other) and the kubeconfig's
+    context; skipped when no cluster answers (`make cluster-up`), deleted at the end with Patroni's ConfigMaps."""
+    if not LOCAL_KUBECONFIG.is_file():
+        pytest.skip(f"no Kubernetes cluster ({LOCAL_KUBECONFIG} missing): Patroni keeps its state in one")
+    api = k8s.CoreV1Api(k8s_config.new_client_from_config(str(LOCAL_KUBECONFIG)))
+    namespace = f"triboka-image-test-{uuid.uuid4().hex[:6]}"
+    try:
+        api.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace)))
+    except Exception as error:  # connection refused, timeout: the cluster is not up
+        pytest.skip(
+            f"the cluster of {LOCAL_KUBECONFIG} does not answer ({error!r}): Patroni keeps its state in it"
+        )
+    context = k8s_config.list_kube_config_contexts(str(LOCAL_KUBECONFIG))[1]["name"]
+    # Patroni keeps each member's state on its pod (labels, an annotation): the member gets one, a pause container
+    member = k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name=PATRONI_MEMBER),
+        spec=k8s.V1PodSpec(
+            automount_service_account_token=False,
+            containers=[k8s.V1Container(name="pause", image=PAUSE_IMAGE, image_pull_policy="Never")],
+        ),
+    )
+    deadline = time.monotonic() + 30
+    while True:  # the namespace's default ServiceAccount appears a moment after the namespace
+        try:
+            api.create_namespaced_pod(namespace, member)
+            break
+        except k8s.ApiException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    yield namespace, context
+    api.delete_namespace(namespace)
+
+
+def test_postgres_ha_image_runs_patroni_and_answers_its_rest_api(containers, patroni_namespace, tmp_path):
+    """The Patroni image as the chart runs it (uid 999, read-only, no capabilities): it bootstraps a one-member
+    cluster in Kubernetes, takes the leader lock, creates the application database (post-bootstrap) and answers
+    /liveness, /readiness and /patroni on its REST API."""
+    image = require_image("postgres-ha")
+    assert podman("run", "--rm", image, "--version").stdout.strip() == "patroni 4.1.5"
+    namespace, context = patroni_namespace
+    rest, port = free_port(), free_port()
+    kubeconfig = tmp_path / "kubeconfig"
+    shutil.copyfile(LOCAL_KUBECONFIG, kubeconfig)
+    os.chown(kubeconfig, 999, 999)  # the image's postgres user, and no one else, reads the credential
+    kubeconfig.chmod(0o600)
+    config = tmp_path / "patroni.yml"
+    config.write_text(
+        json.dumps(
+            {
+                "restapi": {"listen": f"127.0.0.1:{rest}", "connect_address": f"127.0.0.1:{rest}"},
+                "kubernetes": {
+                    "context": context,
+                    "namespace": namespace,
+                    "use_endpoints": False,
+                    "labels": {"app.kubernetes.io/component": "postgresql"},
+                },
+                "bootstrap": {
+                    "dcs": {"ttl": 30, "loop_wait": 2},
+                    "post_bootstrap": "/usr/local/bin/patroni-post-bootstrap",
+                    "initdb": [{"auth-host": "scram-sha-256"}, {"auth-local": "scram-sha-256"}],
+                },
+                "postgresql": {
+                    "listen": f"127.0.0.1:{port}",
+                    "connect_address": f"127.0.0.1:{port}",
+                    "pg_hba": ["local all all scram-sha-256", "host all all all scram-sha-256"],
+                    "parameters": {"unix_socket_directories": "/tmp"},
+                },
+            }
+        )
+    )
+    config.chmod(0o644)
+    name = containers.run(
+        image,
+        env={
+            "KUBECONFIG": "/etc/patroni/kubeconfig",
+            "PATRONI_NAME": PATRONI_MEMBER,
+            "PATRONI_POSTGRESQL_DATA_DIR": "/tmp/pgdata",
+            "PATRONI_SCOPE": "image-test",
+            "PATRONI_SUPERUSER_USERNAME": "triboka",
+            "PATRONI_SUPERUSER_PASSWORD": "image-test-superuser",
+            "PATRONI_REPLICATION_USERNAME": "replicator",
+            "PATRONI_REPLICATION_PASSWORD": "image-test-replicator",
+            "POSTGRES_DB": "triboka",
+        },
+        options=(
+            "--read-only",
+            "--cap-drop",
+            "ALL",
+            "--security-opt",
+            "no-new-privileges",
+            "--tmpfs",
+            "/tmp:rw,mode=1777",
+            "--volume",
+            f"{config}:/etc/patroni/patroni.yml:ro",
+            "--volume",
+            f"{kubeconfig}:/etc/patroni/kubeconfig:ro",
+        ),
+    )
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{rest}/readiness", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"Patroni did not become ready:\n{containers.logs(name)}"
+        time.sleep(0.5)
+    assert httpx.get(f"http://127.0.0.1:{rest}/liveness", timeout=2).status_code == 200
+    status = httpx.get(f"http://127.0.0.1:{rest}/patroni", timeout=2).json()
+    assert (status["role"], status["state"]) == ("primary", "running")
+    assert status["patroni"]["version"] == "4.1.5"
+    assert status["server_version"] // 10000 == 15
+    # the post-bootstrap script created the application's database, reachable with the password only
+    query = [
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        "triboka",
+        "-d",
+        "triboka",
+        "-Atc",
+        "SELECT current_database()",
+    ]
+    proc = podman("exec", "--env", "PGPASSWORD=image-test-superuser", name, *query, check=False)
+    assert proc.stdout.strip() == "triboka", proc.stderr
+    proc = podman("exec", "--env", "PGPASSWORD=wrong", name, *query, check=False)
+    assert proc.returncode != 0
+    assert "password authentication failed" in proc.stderr

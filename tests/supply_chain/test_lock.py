@@ -24,6 +24,8 @@ def workspace(tmp_path: Path) -> Path:
     exports_and_pyprojects = [
         *REPO.glob("services/*/pyproject.toml"),
         *REPO.glob("services/*/requirements.lock"),
+        *REPO.glob("k8s/images/postgres-ha/*.toml"),
+        *REPO.glob("k8s/images/postgres-ha/*.lock"),
     ]
     for relative in [
         "pyproject.toml",
@@ -62,6 +64,15 @@ def test_an_edited_export_fails(workspace):
     check = lock_check(workspace)
     assert check.returncode != 0
     assert "services/api/requirements.lock is out of date" in check.stderr
+
+
+@pytest.mark.parametrize("export", ["requirements.lock", "build.lock"])
+def test_an_edited_export_of_the_patroni_image_fails(workspace, export):
+    path = workspace / "k8s" / "images" / "postgres-ha" / export
+    path.write_text(path.read_text().replace("--hash=sha256:", "--hash=sha256:0", 1))
+    check = lock_check(workspace)
+    assert check.returncode != 0
+    assert f"k8s/images/postgres-ha/{export} is out of date" in check.stderr
 
 
 def test_the_locked_set_follows_the_images_platform(tmp_path):

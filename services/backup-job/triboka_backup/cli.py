@@ -19,6 +19,7 @@ from triboka_backup.listing import render
 from triboka_backup.lock import RunLock
 from triboka_backup.markers import LAST_RUN, RunRecord, read_record, record_run
 from triboka_backup.prune import apply_plan, make_plan
+from triboka_backup.replica import dump_source
 from triboka_backup.restore import compare_counts, resolve, restore, summary
 from triboka_backup.settings import Settings, load_settings
 from triboka_backup.stores import Store, check_backup_id
@@ -119,7 +120,7 @@ def _prune(settings: Settings, dry_run: bool) -> None:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     if settings.static_dir is not None and not settings.static_dir.is_dir():
         raise ConfigError(f"TRIBOKA_BACKUP_STATIC_DIR {settings.static_dir} is not a directory")
-    engine = engine_for(settings.database(), settings.pg_bin_dir)
+    engine = engine_for(dump_source(settings.database(), settings.database_replica_host), settings.pg_bin_dir)
     local, remote = _stores(settings)
     local.ensure_root()
     with RunLock(settings.target_dir, settings.lock_stale_seconds):

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_name: str | None = Field(None, description="PostgreSQL database name")
     database_user: str | None = Field(None, description="PostgreSQL user")
     database_password: SecretStr | None = Field(None, description="PostgreSQL password")
+    database_replica_host: str | None = Field(
+        None, description="a read-only replica to dump from when it answers (else the primary)"
+    )
     pg_bin_dir: Path | None = Field(
         None, description="directory of pg_dump/pg_restore (default /usr/lib/postgresql/<server major>/bin)"
     )

@@ -15,6 +15,10 @@
 {{- $b := .Values.backup -}}
 - name: TRIBOKA_BACKUP_DATABASE_HOST
   value: {{ include "triboka.databaseHost" . | quote }}
+{{- if include "triboka.postgresqlHA.enabled" . }}
+- name: TRIBOKA_BACKUP_DATABASE_REPLICA_HOST
+  value: {{ include "triboka.postgresqlHA.replicasName" . | quote }}
+{{- end }}
 - name: TRIBOKA_BACKUP_DATABASE_PORT
   value: {{ include "triboka.databasePort" . | quote }}
 - name: TRIBOKA_BACKUP_DATABASE_NAME

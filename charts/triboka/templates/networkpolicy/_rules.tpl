@@ -37,6 +37,24 @@
 {{- end }}
 {{- end }}
 
+{{/* Egress to the Kubernetes API server (`networkPolicy.kubernetesApi`): the backup's configuration snapshot,
+     Patroni's store. */}}
+{{- define "triboka.netpol.kubernetesApiEgress" -}}
+{{- $api := .Values.networkPolicy.kubernetesApi -}}
+- ports:
+    {{- range $api.ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with $api.cidrs }}
+  to:
+    {{- range . }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  {{- end }}
+{{- end }}
+
 {{/* Egress of the api to its rate-limit store: the in-chart Redis pods, or the external Redis' port (to
      `networkPolicy.externalRedis`, else any address); nothing without Redis. */}}
 {{- define "triboka.netpol.redisEgress" -}}
