@@ -217,6 +217,22 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "delivery_date": Moment("2025-12-01"),
         },
         ("PUT", "/api/contracts/{contract_id}/status"): {"status": Text("active", 20)},
+        ("PUT", "/api/contracts/{contract_id}"): {
+            "product_type": Text("Cacao", 100),
+            "product_grade": Text("A", 50),
+            "total_volume_mt": Num(100, "positive"),
+            "differential_usd": Num(-150, "any"),
+            "start_date": Moment("2025-01-01"),
+            "end_date": Moment("2025-12-31"),
+            "delivery_date": Moment("2025-12-01"),
+        },
+        ("POST", "/api/contracts/from-lots"): {
+            "lot_ids": Ids([r["lot_id"]]),
+            "differential_usd": Num(-1500, "any"),
+            "delivery_date": Moment("2026-03-01"),
+            "notes": Text("first purchase"),
+        },
+        ("PUT", "/api/fixations/{fixation_id}"): {"notes": Text("revised")},
         ("POST", "/api/contracts/{contract_id}/fixations"): fixation,
         ("POST", "/api/fixations/contract/{contract_id}"): fixation,
         ("POST", "/api/dispatches"): {
@@ -241,6 +257,20 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "event_timestamp": Moment("2025-01-02T03:04:05", lenient=True),
         },
         ("PUT", "/api/trace/event/{event_id}"): event,
+        ("POST", "/api/traceability/events"): {
+            "event_type": Text("DRYING", 100),
+            "entity_type": Text("lot", 50),
+            "entity_id": Text(str(r["lot_id"]), 100),
+            "measurements": Json({"moisture_pct": 7.5, "duration_hours": 96}),
+            "location": Text("Chone", 255),
+            "notes": Text("sun dried"),
+        },
+        ("POST", "/api/analytics/reports/generate"): {"report_type": Text("quality"), "period": Text("30d")},
+        # these read no field: only the oversized body applies
+        ("POST", "/api/analytics/cache/clear"): {},
+        ("POST", "/api/performance/cache/clear"): {},
+        ("POST", "/api/performance/optimize/queries"): {},
+        ("POST", "/api/performance/optimize/apply"): {},
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),

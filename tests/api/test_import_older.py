@@ -188,6 +188,10 @@ async def test_agroweight_lots_and_their_records(client, app, runs) -> None:
     assert events["quality_check"]["actor_name"] == "Luis"
     reused = await client.get("/api/trace/timeline/lot/1", headers=headers)
     assert {e["event_type"] for e in assert_ok(reused)["events"]} == {"harvest", "quality_check", "drying"}
+    # imported events join their lots' hash chains (Δ 128), first-generation and AgroWeight rows alike
+    chain = assert_ok(await client.get("/api/traceability/validate-chain/lot/1", headers=headers))
+    assert chain["is_valid"] is True
+    assert [d["chain_position"] for d in chain["validation_details"]] == [1, 2, 3]
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count(ProducerLot.id))) == 12
         assert await session.scalar(select(func.count(TraceEvent.id))) == 3 + 7 + 7

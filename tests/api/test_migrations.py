@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 from triboka_api.db import create_engine
+from triboka_api.domain.trace_chain import verify_chain
 from triboka_api.migrate import alembic_config
 from triboka_api.settings import Settings
 
@@ -135,3 +136,32 @@ def test_downgrade_and_upgrade_again(at_0001: Settings) -> None:
     assert _run(at_0001, "SELECT count(*) FROM users") == [[(2,)]]
     command.upgrade(config, "head")
     assert _run(at_0001, "SELECT count(*) FROM audit_events") == [[(0,)]]
+
+
+def test_second_tier_back_fills_each_entity_chain_in_recording_order(at_0001: Settings) -> None:
+    """0005: existing events get their positions in id order (not by event time) and valid seals."""
+    config = alembic_config(at_0001)
+    command.upgrade(config, "0003_legacy_rows")
+    _run(
+        at_0001,
+        "INSERT INTO trace_events (id, event_type, entity_type, entity_id, title, status, is_public, "
+        "event_timestamp, created_at, updated_at) VALUES "
+        "(3, 'harvest', 'lot', '1', 'a', 'active', true, '2025-03-01', '2025-03-01', '2025-03-01'), "
+        "(4, 'drying', 'lot', '2', 'b', 'active', true, '2025-01-01', '2025-01-01', '2025-01-01'), "
+        "(6, 'drying', 'lot', '1', 'c', 'active', false, '2025-01-01', '2025-01-01', '2025-01-01')",
+    )
+    command.upgrade(config, "head")
+    rows = _run(at_0001, "SELECT id, chain_seq FROM trace_events ORDER BY id")[0]
+    assert rows == [(3, 1), (4, 1), (6, 2)]
+
+    async def verify(entity_id: str) -> list[bool]:
+        engine = create_engine(at_0001)
+        try:
+            async with engine.connect() as connection:
+                checks = await connection.run_sync(lambda sync: verify_chain(sync, "lot", entity_id))
+        finally:
+            await engine.dispose()
+        return [check.valid for check in checks]
+
+    assert asyncio.run(verify("1")) == [True, True]
+    assert asyncio.run(verify("2")) == [True]

@@ -27,6 +27,7 @@ from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
 from tests.api.conftest import GENEROUS_LIMITS, JWT_SECRET, PASSWORD, Party, World
+from tests.api.redis_server import RedisServer
 from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
@@ -85,13 +86,19 @@ async def callers(world: World) -> dict[str, Party]:
 
 @pytest.fixture(scope="module")
 def live_api(
-    settings: Settings, callers: dict[str, Party], tmp_path_factory: pytest.TempPathFactory
+    settings: Settings,
+    callers: dict[str, Party],
+    redis_server: RedisServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """`triboka-api serve` on a free port over the module's (seeded) database, with its documentation on."""
+    """`triboka-api serve` on a free port over the module's (seeded) database, with its documentation on and a
+    Redis as in production (the Redis operations S-70/S-71 answer 503 without one)."""
     workdir = tmp_path_factory.mktemp("schemathesis")
+    redis_server.flush()  # nothing cached over the other backend's database
     env = {
         **os.environ,
         "TRIBOKA_DATABASE_URL": settings.database_url,
+        "TRIBOKA_REDIS_URL": redis_server.url,
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_API_DOCS": "true",
         "TRIBOKA_USER_CACHE_SECONDS": "0",

@@ -16,6 +16,7 @@ PROTECTED = [
     "/dispatches",
     "/companies",
     "/analytics/dashboard",
+    "/reports",
 ]
 # Pages gated by role, and the roles that may open them (contract §3.2).
 ROLE_PAGES = {

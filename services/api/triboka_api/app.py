@@ -9,6 +9,8 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from triboka_api import __version__
+from triboka_api.analytics_cache import create_cache
+from triboka_api.api.analytics_invalidation import AnalyticsInvalidationMiddleware
 from triboka_api.api.body_limit import BodyLimitMiddleware
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
@@ -16,10 +18,14 @@ from triboka_api.api.openapi import build_openapi, install_docs
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.routes import (
+    analytics,
     audit,
     auth,
+    batch_extras,
     batches,
+    blockchain,
     companies,
+    contract_extras,
     contracts,
     dashboards,
     dispatches,
@@ -27,7 +33,9 @@ from triboka_api.api.routes import (
     health,
     lots,
     market,
+    performance,
     trace,
+    traceability,
     users,
 )
 from triboka_api.auth_cache import ActorCache
@@ -48,13 +56,19 @@ ROUTERS = (
     users,
     companies,
     lots,
+    batch_extras,  # before batches: its fixed paths would match /api/batches/{batch_id}
     batches,
+    contract_extras,
     contracts,
     fixations,
     dispatches,
     trace,
+    traceability,
     dashboards,
+    analytics,
     market,
+    blockchain,
+    performance,
     audit,
 )
 
@@ -77,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with connect_redis(settings.redis_url) as redis:
                 app.state.redis = redis
                 app.state.rate_limits = RateLimits.from_settings(settings, redis)
+                app.state.analytics_cache = create_cache(redis, settings.analytics_cache_seconds)
                 yield
         finally:
             await engine.dispose()
@@ -106,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.add_middleware(AnalyticsInvalidationMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:

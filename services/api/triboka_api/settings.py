@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     password_hash_threads: int = Field(default=2, ge=1, le=64)
     user_cache_seconds: float = Field(default=2.0, ge=0)
     market_cache_seconds: float = Field(default=60.0, ge=0)
+    # how long computed analytics (S-13..S-22) are kept; every successful write starts a new generation anyway
+    analytics_cache_seconds: float = Field(default=60.0, ge=0, le=86_400)
     # request bodies above this are refused with 413 as they arrive (1 MiB: far above any JSON the API takes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
     # the shared store of rate limits and lockouts (and later caches); unset = this process's memory

@@ -221,3 +221,11 @@ def party_filter(principal: Principal) -> ColumnElement[bool] | Literal[False] |
     if company is None:
         return False
     return or_(ExportContract.buyer_company_id == company, ExportContract.exporter_company_id == company)
+
+
+def contract_editable_by(principal: Principal, contract: ExportContract) -> bool:
+    """S-03, S-04: admin/operator, or its creator while still a party of the contract (as C-33's rule for
+    fixations: not after moving company or losing the role)."""
+    if principal.is_admin:
+        return True
+    return contract.created_by_user_id == principal.id and is_contract_party(principal, contract)

@@ -1,7 +1,7 @@
 """Human-readable codes (lots, batches, dispatches) in the first generation's formats, without collisions.
 
 ORIG codes collided within one second (500) or repeated after deletions (§9 #17). Here allocation is
-serialized per code family for the length of the transaction (`_lock_allocation`), and the next free code is
+serialized per code family for the length of the transaction (`hold_lock`), and the next free code is
 chosen from what is stored. Should a race still reach the unique index (e.g. another writer outside this
 service), `commit_unique` rolls back and retries after a short random pause.
 """
@@ -42,9 +42,14 @@ def batch_code_base(company_name: str | None, lot_count: int, now_local: datetim
     return f"BATCH-{_prefix(company_name)}-{now_local:%Y%m%d%H%M%S}-{lot_count:03d}"
 
 
-async def _lock_allocation(session: AsyncSession, key: str) -> None:
-    """Serialize code allocation for `key` until the transaction ends, so the free-code lookup that follows sees
-    every code a concurrent request allocated: a transaction-scoped advisory lock on PostgreSQL; on SQLite a write
+def purchase_code_base(buyer_name: str | None, producer_name: str | None, now_local: datetime) -> str:
+    """`PURCHASE-{first 3 of the caller's company}-{first 3 of the producer company}-{YYYYMMDDHHMMSS}` (S-05)."""
+    return f"PURCHASE-{_prefix(buyer_name)}-{_prefix(producer_name)}-{now_local:%Y%m%d%H%M%S}"
+
+
+async def hold_lock(session: AsyncSession, key: str) -> None:
+    """Serialize writers of `key` until the transaction ends (code allocation here: the free-code lookup that
+    follows sees every code a concurrent request allocated; trace chains too): a transaction-scoped advisory lock on PostgreSQL; on SQLite a write
     statement, which takes the database's write lock for the rest of the transaction."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
@@ -54,7 +59,7 @@ async def _lock_allocation(session: AsyncSession, key: str) -> None:
 
 async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], base: str) -> str:
     """`base`, or `base-2`, `base-3`, ... whichever is the first not yet stored."""
-    await _lock_allocation(session, f"{column.key}:{base}")
+    await hold_lock(session, f"{column.key}:{base}")
     taken = set(
         await session.scalars(
             select(column).where(or_(column == base, column.startswith(f"{base}-", autoescape=True)))
@@ -71,7 +76,7 @@ async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], b
 async def next_dispatch_code(session: AsyncSession, column: InstrumentedAttribute[str], year: int) -> str:
     """`DSP-{year}-{NNN}` with NNN = the highest stored number of that year + 1 (Δ: ORIG used count + 1)."""
     prefix = f"DSP-{year}-"
-    await _lock_allocation(session, prefix)
+    await hold_lock(session, prefix)
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
     numbers = [
         int(m.group(1))

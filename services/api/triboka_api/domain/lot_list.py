@@ -3,7 +3,7 @@ rows (no ORM objects) with the producer's and buyer's names and the creator's e-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -78,3 +78,8 @@ def lot_list_statement(values: Mapping[str, object]) -> Select[Any]:
     return _lot_list_statement(
         tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
     )
+
+
+def lots_by_id_statement(lot_ids: Sequence[int]) -> Select[Any]:
+    """C-13's rows of the given lots, in no particular order (S-10's `source_lots`)."""
+    return _LOT_LIST.where(ProducerLot.id.in_(lot_ids))

@@ -23,6 +23,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from triboka_api.domain.roles import Role
+from triboka_api.domain.trace_chain import seal_pending
 from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
 from triboka_api.importer.convert import (
     RowSkipped,
@@ -497,6 +498,7 @@ class SqliteImporter:
         await self._reset_sequences()
         # After the sequences: AgroWeight rows get new ids, which must not collide with the imported ones.
         await AgroWeightImporter(self).run()
+        await self.conn.run_sync(seal_pending)  # imported trace events join their entities' hash chains
         handled = {spec.name for spec in self.core_tables()} | set(AGROWEIGHT_TABLES)
         for name in self.source.tables:
             if name in handled:

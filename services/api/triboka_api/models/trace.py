@@ -11,7 +11,11 @@ from triboka_api.models.base import Base, created_ts, intpk, str50, str100, str2
 
 class TraceEvent(Base):
     __tablename__ = "trace_events"
-    __table_args__ = (Index("ix_trace_events_entity_time", "entity_type", "entity_id", "event_timestamp"),)
+    __table_args__ = (
+        Index("ix_trace_events_entity_time", "entity_type", "entity_id", "event_timestamp"),
+        # one event per position of an entity's hash chain (domain.trace_chain)
+        Index("ux_trace_events_entity_chain", "entity_type", "entity_id", "chain_seq", unique=True),
+    )
 
     id: Mapped[intpk]
     event_type: Mapped[str] = mapped_column(String(100), index=True)
@@ -32,6 +36,10 @@ class TraceEvent(Base):
     status: Mapped[str50] = mapped_column(default="active")
     is_public: Mapped[bool] = mapped_column(default=True, index=True)
     event_timestamp: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # the entity's hash chain (domain.trace_chain): position, the previous event's seal and this event's
+    chain_seq: Mapped[int | None]
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    event_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_ts]
     updated_at: Mapped[updated_ts]
 

@@ -58,3 +58,34 @@ def batch_detail(batch: BatchNft, lots: dict[int, ProducerLot]) -> dict[str, Any
             if (lot := lots.get(lot_id)) is not None
         ],
     }
+
+
+def batch_available_item(batch: BatchNft) -> dict[str, Any]:
+    """S-08 item: no prices or sales are recorded for batches, hence the zeros (as the first generation)."""
+    quantity = num(batch.total_weight_kg)
+    return {
+        "id": batch.id,
+        "code": batch.batch_code,
+        "quantity": quantity,
+        "available_quantity": quantity,
+        "sold_quantity": 0,
+        "price_per_unit": 0,
+        "total_value": 0,
+        "status": batch.status,
+        "created_at": iso(batch.created_at),
+        "creator_company": company_ref(batch.creator_company, with_type=True),
+    }
+
+
+def batch_search_item(batch: BatchNft) -> dict[str, Any]:
+    """S-09 item."""
+    return {
+        "id": batch.id,
+        "code": batch.batch_code,
+        "total_weight_kg": num(batch.total_weight_kg),
+        "batch_type": batch.batch_type,
+        "location": batch.location,
+        "status": batch.status,
+        "creator_company": company_ref(batch.creator_company, with_type=True),
+        "created_at": iso(batch.created_at),
+    }

@@ -174,3 +174,38 @@ def contribution(weight: Decimal | None, total: Decimal | None) -> float:
     if not total or weight is None:
         return 0.0
     return round(float(weight) / float(total) * 100, 2)
+
+
+def lot_purchase_item(lot: ProducerLot) -> dict[str, Any]:
+    """S-07 item: `certifications` as the stored string, as the first generation returned it."""
+    return {
+        "id": lot.id,
+        "lot_code": lot.lot_code,
+        "product_type": lot.product_type,
+        "weight_kg": num(lot.weight_kg),
+        "quality_grade": lot.quality_grade,
+        "purchase_price_usd": num(lot.purchase_price_usd),
+        "purchase_date": iso(lot.purchase_date),
+        "status": lot.status,
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "certifications": lot.certifications,
+        "batch_id": lot.batch_id,
+        "purchase_tx_hash": lot.purchase_tx_hash,
+        "producer_company": company_ref(lot.producer_company, with_type=True),
+    }
+
+
+def lot_chain_link(lot: ProducerLot) -> dict[str, Any]:
+    """S-10 `traceability_chain` item."""
+    return {
+        "lot_id": lot.id,
+        "lot_code": lot.lot_code,
+        "producer_name": lot.producer_name,
+        "farm_name": lot.farm_name,
+        "location": lot.location,
+        "harvest_date": iso(lot.harvest_date),
+        "certifications": lot.certifications,
+        "blockchain_lot_id": lot.blockchain_lot_id,
+    }

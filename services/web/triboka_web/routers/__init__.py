@@ -10,6 +10,7 @@ from triboka_web.routers import (
     health,
     lots,
     public,
+    reports,
     trace,
 )
 
@@ -24,4 +25,5 @@ ROUTERS = (
     dispatches.router,
     admin.router,
     trace.router,
+    reports.router,
 )

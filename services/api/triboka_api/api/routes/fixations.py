@@ -152,7 +152,7 @@ async def list_fixations(
     }
 
 
-async def _load_fixation(session: SessionDep, fixation_id: int) -> ContractFixation:
+async def load_fixation(session: SessionDep, fixation_id: int) -> ContractFixation:
     fixation = await session.scalar(
         select(ContractFixation)
         .options(joinedload(ContractFixation.contract))
@@ -203,7 +203,7 @@ async def fixation_summary(contract_id: int, principal: PrincipalDep, session: S
 
 @router.get("/api/fixations/{fixation_id}", **documented(FixationView, 403, 404))
 async def get_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    fixation = await _load_fixation(session, fixation_id)
+    fixation = await load_fixation(session, fixation_id)
     if not is_contract_party(principal, fixation.contract):
         raise forbidden("No access to this fixation")
     creator = await session.get(User, fixation.created_by_user_id) if fixation.created_by_user_id else None
@@ -218,7 +218,7 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
 
 @router.delete("/api/fixations/{fixation_id}", **documented(FixationDeleted, 400, 404))
 async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    fixation = await _load_fixation(session, fixation_id)
+    fixation = await load_fixation(session, fixation_id)
     if not fixation_deletable_by(principal, fixation):  # † §3.2: operator too
         raise forbidden(
             "Only an admin or the fixation's creator, while a party of the contract, may delete it"

@@ -28,7 +28,7 @@ from triboka_api.api.schemas.lots import (
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
-from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement
+from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement, lots_by_id_statement
 from triboka_api.domain.lot_trace import lot_batches, lot_timeline
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
@@ -124,6 +124,13 @@ async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[Row
     rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
     mapped: Sequence[RowMapping] = rows.mappings().all()
     return mapped
+
+
+async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[LotRow]:
+    """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
+    rows = await (await session.connection()).execute(lots_by_id_statement(lot_ids))
+    by_id = {row["id"]: lot_item(row) for row in rows.mappings()}
+    return [by_id[i] for i in lot_ids if i in by_id]
 
 
 @router.post(

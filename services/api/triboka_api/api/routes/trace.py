@@ -27,6 +27,7 @@ from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import parse_iso_datetime, row_id
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
+from triboka_api.domain.trace_chain import amend_event, record_event
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
 from triboka_api.serializers.trace import event_view, timeline_view
@@ -103,46 +104,63 @@ async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline
     timeline.updated_at = utcnow()
 
 
+async def check_event_entity(
+    session: AsyncSession, principal: Principal, entity_type: str, raw_id: str | int
+) -> str:
+    """C-41's checks of the entity an event is about (S-75 shares them): a known type (400), the trace entity
+    rule (403), and for admins, whom the rule lets through, an existing row (404). Returns the id as stored."""
+    if entity_type not in ENTITY_TYPES:
+        raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
+    entity_id = str(raw_id).strip()
+    if not await trace_entity_allowed(session, principal, entity_type, entity_id):
+        raise forbidden("No permission to record events for this entity")
+    ident = row_id(entity_id)  # None beyond any row id: no such entity
+    if (
+        principal.is_admin
+        and entity_id.isdigit()
+        and (ident is None or await session.get(ENTITY_MODELS[entity_type], ident) is None)
+    ):
+        raise not_found(entity_type.capitalize())
+    return entity_id
+
+
+def authored_event(principal: Principal, **content: Any) -> TraceEvent:
+    """A new active event recorded by the caller (C-41, S-75)."""
+    return TraceEvent(actor_id=principal.id, actor_name=principal.actor.name, status="active", **content)
+
+
+async def save_event(session: AsyncSession, event: TraceEvent) -> None:
+    """Record `event` as the next link of its entity's hash chain and update the entity's timeline."""
+    await record_event(session, event)
+    await session.commit()
+    timeline = await _timeline(session, event.entity_type, event.entity_id)
+    await _refresh_timeline_stats(session, timeline)
+    await session.commit()
+    await session.refresh(event)
+
+
 @router.post(
     "/api/trace/event", openapi_extra=json_body(EventBody), **documented(EventRecorded, 400, 404, status=201)
 )
 async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     body = parse_body(EventBody, data)
-    if body.entity_type not in ENTITY_TYPES:
-        raise bad_request(f"entity_type must be one of {', '.join(ENTITY_TYPES)}")
-    entity_id = str(body.entity_id).strip()
-    if not await trace_entity_allowed(session, principal, body.entity_type, entity_id):
-        raise forbidden("No permission to record events for this entity")
-    ident = row_id(entity_id)  # None beyond any row id: no such entity
-    if (
-        principal.is_admin
-        and entity_id.isdigit()
-        and (ident is None or await session.get(ENTITY_MODELS[body.entity_type], ident) is None)
-    ):
-        raise not_found(body.entity_type.capitalize())
-    event = TraceEvent(
+    entity_id = await check_event_entity(session, principal, body.entity_type, body.entity_id)
+    event = authored_event(
+        principal,
         event_type=body.event_type,
         entity_type=body.entity_type,
         entity_id=entity_id,
         title=body.title,
         description=body.description,
         location=body.location,
-        actor_id=principal.id,
-        actor_name=principal.actor.name,
         event_data=body.event_data,
         measurements=body.measurements,
         tags=body.tags,
         is_public=body.is_public,
-        status="active",
         event_timestamp=_lenient_datetime(data.get("event_timestamp")) or utcnow(),
     )
-    session.add(event)
-    await session.commit()
-    timeline = await _timeline(session, body.entity_type, entity_id)
-    await _refresh_timeline_stats(session, timeline)
-    await session.commit()
-    await session.refresh(event)
+    await save_event(session, event)
     return {
         "message": "Event recorded",
         "event": event_view(event, private=True),
@@ -261,11 +279,12 @@ async def update_event(
     if event is None:
         raise not_found("Event")
     body = parse_body(EventUpdateBody, await read_json(request))
-    for field in body.model_fields_set:
-        value = getattr(body, field)
-        if value is not None or field in {"description", "location"}:
-            setattr(event, field, value)
-    event.updated_at = utcnow()
+    changes: dict[str, Any] = {
+        field: value
+        for field in body.model_fields_set
+        if (value := getattr(body, field)) is not None or field in {"description", "location"}
+    }
+    await amend_event(session, event, changes | {"updated_at": utcnow()})
     await session.commit()
     await session.refresh(event)
     return {"message": "Event updated", "event": event_view(event, private=True)}
