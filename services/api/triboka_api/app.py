@@ -24,6 +24,7 @@ from triboka_api.api.routes import (
     dispatches,
     fixations,
     health,
+    integrations,
     lots,
     market,
     trace,
@@ -55,6 +56,7 @@ ROUTERS = (
     dashboards,
     market,
     audit,
+    integrations,
 )
 
 

@@ -289,6 +289,7 @@ async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.get("/api/lots/id/{code}")
+@router.get("/api/agroweight/lots/id/{code}")  # S-54: the same contract
 async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     row = (
         await session.execute(
