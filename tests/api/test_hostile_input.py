@@ -253,6 +253,11 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "batch_type": Text("export", 50),
             "location": Text("Durán", 255),
         },
+        ("POST", "/api/match/contact/{producer_company_id}"): {
+            "contact_type": Text("inquiry"),
+            "message": Text("Hola"),
+            "lot_ids": Ids([r["lot_id"]]),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -276,6 +281,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "key_id": "api_key_id",
     "lote_id": "lot_id",
     "nft_hash": "lot_code",
+    "producer_company_id": "producer_company",
 }
 
 # Query parameters declared as strings that the route reads as something else.

@@ -27,6 +27,7 @@ from triboka_api.api.routes import (
     integrations,
     lots,
     market,
+    matching,
     trace,
     users,
 )
@@ -57,6 +58,7 @@ ROUTERS = (
     market,
     audit,
     integrations,
+    matching,
 )
 
 
