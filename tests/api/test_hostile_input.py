@@ -153,6 +153,8 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         "measurements": Json({"kg": 10}),
         "tags": Json(["x"]),
     }
+    # a hostile `changes` list is refused as a whole; values inside a change are the per-item rules (test_sync.py)
+    sync_push = {"changes": Json([{"entity": "lot", "id": r["lot_id"], "base_updated_at": 0, "fields": {}}])}
     return {
         ("POST", "/api/auth/login"): {"email": Text(r["admin_email"], 255), "password": Text(PASSWORD)},
         ("POST", "/api/auth/logout"): {},  # reads no field: only the oversized body applies (refused unread)
@@ -258,6 +260,8 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "message": Text("Hola"),
             "lot_ids": Ids([r["lot_id"]]),
         },
+        ("POST", "/api/sync/push"): sync_push,
+        ("POST", "/api/sync/sync/push"): sync_push,
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),

@@ -28,6 +28,7 @@ from triboka_api.api.routes import (
     lots,
     market,
     matching,
+    sync,
     trace,
     users,
 )
@@ -59,6 +60,7 @@ ROUTERS = (
     audit,
     integrations,
     matching,
+    sync,
 )
 
 

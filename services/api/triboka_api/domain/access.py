@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
 from triboka_api.domain.principal import Principal
-from triboka_api.domain.roles import PARTY_ROLES
+from triboka_api.domain.roles import PARTY_ROLES, Role
 from triboka_api.models import (
     BatchLot,
     BatchNft,
@@ -219,3 +219,34 @@ def party_filter(principal: Principal) -> ColumnElement[bool] | bool | None:
     if company is None:
         return False
     return or_(ExportContract.buyer_company_id == company, ExportContract.exporter_company_id == company)
+
+
+MARKETPLACE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
+
+
+def lots_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """The lots C-13 lists to the caller: every lot for the marketplace roles, a producer's own company's lots,
+    none for anyone else (offline sync uses the same rule)."""
+    if principal.role in MARKETPLACE_ROLES:
+        return true()
+    if principal.role == Role.PRODUCER:
+        return of_company(ProducerLot.producer_company_id, principal.company_id)
+    return false()
+
+
+def contracts_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """The contracts C-25 lists to the caller: admin and operator all; exporter and buyer their side's; a
+    producer those holding one of its lots; nobody else any (offline sync uses the same rule)."""
+    company = principal.company_id
+    if principal.is_admin:
+        return true()
+    if principal.role == Role.EXPORTER:
+        return of_company(ExportContract.exporter_company_id, company)
+    if principal.role == Role.BUYER:
+        return of_company(ExportContract.buyer_company_id, company)
+    if principal.role == Role.PRODUCER:
+        return exists().where(
+            ProducerLot.export_contract_id == ExportContract.id,
+            of_company(ProducerLot.producer_company_id, company),
+        )
+    return false()
