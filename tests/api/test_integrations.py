@@ -9,7 +9,19 @@ import pytest
 from sqlalchemy import select
 from triboka_api.models import BatchNft, Company, CompanyApiKey, ProducerLot, TraceEvent, TraceTimeline
 
-from tests.api.helpers import BOOL, DT, INT, LIST, NUM, STR, assert_error, assert_ok, assert_shape, opt
+from tests.api.helpers import (
+    BOOL,
+    DT,
+    INT,
+    LIST,
+    LOT_AVAILABLE_ITEM,
+    NUM,
+    STR,
+    assert_error,
+    assert_ok,
+    assert_shape,
+    opt,
+)
 
 KEY_VIEW = {
     "id": INT,
@@ -20,21 +32,10 @@ KEY_VIEW = {
     "revoked_at": opt(DT),
     "active": BOOL,
 }
-NFT_LOT = {
-    "id": INT,
-    "lot_code": STR,
-    "producer_company": opt(STR),
-    "producer_name": opt(STR),
-    "farm_name": opt(STR),
-    "location": opt(STR),
-    "product_type": opt(STR),
-    "weight_kg": opt(NUM),
-    "quality_grade": opt(STR),
-    "harvest_date": opt(DT),
-    "certifications": LIST,
+NFT_LOT = {  # S-55: C-16's item with the status, a chain id that may be set, and the metadata
+    **LOT_AVAILABLE_ITEM,
     "status": STR,
     "blockchain_lot_id": opt(STR),
-    "created_at": DT,
     "metadata": {"moisture_content": opt(NUM), "quality_score": opt(NUM), "certifications_list": LIST},
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from triboka_api.models import ContactRequest, ProducerLot
+from triboka_api.models import Company, ContactRequest, ProducerLot
 
 from tests.api.helpers import BOOL, DT, INT, LIST, NUM, STR, assert_error, assert_ok, assert_shape, opt
 
@@ -43,46 +43,29 @@ LOT = {
 @pytest.fixture(scope="module")
 async def market(world):
     """Two producers with lots of known grades, weights, places and certifications; one lot sold."""
-    from triboka_api.models import Company
-
     north = await world.user("producer")
     south = await world.user("producer")
     await world.update(Company, north.company_id, country="Ecuador")
     await world.update(Company, south.company_id, country="Peru")
     exporter = await world.user("exporter")
-    lots = {
-        "n_premium": (
-            await world.lot(
-                north,
-                quality_grade="Premium",
-                weight_kg=2000,
-                certifications=["Organic", "Fair Trade"],
-                location="Esmeraldas",
-                harvest_date="2025-03-01",
-                product_type="Cacao Nacional",
-            )
-        )["lot_id"],
-        "n_b": (
-            await world.lot(
-                north,
-                quality_grade="B",
-                weight_kg=500,
-                certifications=["Organic"],
-                location="Manabí",
-                harvest_date="2025-05-01",
-            )
-        )["lot_id"],
-        "s_c": (
-            await world.lot(
-                south,
-                quality_grade="C",
-                weight_kg=8000,
-                certifications=["Rainforest"],
-                location="Piura",
-                harvest_date="2025-07-01",
-            )
-        )["lot_id"],
+    offered = {  # name: (producer, grade, kg, certifications, place, harvest)
+        "n_premium": (north, "Premium", 2000, ["Organic", "Fair Trade"], "Esmeraldas", "2025-03-01"),
+        "n_b": (north, "B", 500, ["Organic"], "Manabí", "2025-05-01"),
+        "s_c": (south, "C", 8000, ["Rainforest"], "Piura", "2025-07-01"),
     }
+    lots = {}
+    for name, (producer, grade, kg, certifications, place, harvest) in offered.items():
+        extra = {"product_type": "Cacao Nacional"} if name == "n_premium" else {}
+        created = await world.lot(
+            producer,
+            quality_grade=grade,
+            weight_kg=kg,
+            certifications=certifications,
+            location=place,
+            harvest_date=harvest,
+            **extra,
+        )
+        lots[name] = created["lot_id"]
     lots["n_sold"] = await world.purchased_lot(north, exporter, quality_grade="A", weight_kg=900)
     return {"north": north, "south": south, "exporter": exporter, "lots": lots}
 

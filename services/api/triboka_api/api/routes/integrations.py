@@ -16,7 +16,8 @@ from triboka_api.domain.lots import quality_score
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import CompanyApiKey
-from triboka_api.serializers.common import certification_list, company_name, iso, num
+from triboka_api.serializers.common import certification_list, iso, num
+from triboka_api.serializers.lots import lot_available_item
 
 router = APIRouter(tags=["integrations"])
 
@@ -145,28 +146,15 @@ async def lot_by_nft(nft_hash: str, _: KeyCompanyDep, session: SessionDep) -> Nf
     """S-55: a lot by `blockchain_lot_id` or `lot_code`; any key sees any lot (the contract)."""
     with integration_errors():
         lot = await agroweight.lot_by_nft(session, nft_hash)
-    certifications = certification_list(lot.certifications)
     return NftLotResponse(
         success=True,
         lote=NftLot(
-            id=lot.id,
-            lot_code=lot.lot_code,
-            producer_company=company_name(lot.producer_company),
-            producer_name=lot.producer_name,
-            farm_name=lot.farm_name,
-            location=lot.location,
-            product_type=lot.product_type,
-            weight_kg=num(lot.weight_kg),
-            quality_grade=lot.quality_grade,
-            harvest_date=iso(lot.harvest_date),
-            certifications=certifications,
+            **lot_available_item(lot),
             status=lot.status,
-            blockchain_lot_id=lot.blockchain_lot_id,
-            created_at=iso(lot.created_at),
             metadata=LotMetadata(
                 moisture_content=num(lot.moisture_content),
                 quality_score=quality_score(lot.quality_grade),
-                certifications_list=certifications,
+                certifications_list=certification_list(lot.certifications),
             ),
         ),
     )
