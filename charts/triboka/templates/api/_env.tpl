@@ -32,6 +32,7 @@ TRIBOKA_DATABASE_USER: {{ include "triboka.databaseUser" . | quote }}
 TRIBOKA_DB_POOL_SIZE: {{ .Values.api.dbPoolSize | quote }}
 TRIBOKA_CORS_ORIGINS: {{ join "," .Values.api.corsOrigins | quote }}
 TRIBOKA_LOG_LEVEL: {{ .Values.api.logLevel | quote }}
+TRIBOKA_API_DOCS: {{ .Values.api.docs | quote }}
 TRIBOKA_RATE_LIMIT_ENABLED: {{ .Values.api.rateLimit.enabled | quote }}
 TRIBOKA_RATE_LIMIT_DEFAULT: {{ .Values.api.rateLimit.default | quote }}
 TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT: {{ .Values.api.rateLimit.authAccount | quote }}
