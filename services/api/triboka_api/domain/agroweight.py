@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.domain.bounds import id_bound
 from triboka_api.domain.errors import NotFoundError, PermissionDeniedError, RuleViolationError
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.timelines import refresh_timeline_stats, timeline
@@ -78,7 +79,9 @@ async def batch_from_lots(session: AsyncSession, company_id: int, request: Batch
     """S-57: a batch owned by the key's company from its purchased lots (request order, duplicates once)."""
     if await session.scalar(select(BatchNft.id).where(BatchNft.batch_code == request.batch_code)) is not None:
         raise RuleViolationError(f"batch_code {request.batch_code} already exists")
-    wanted = list(dict.fromkeys(request.lot_ids))
+    ids = id_bound()
+    # an id beyond the column's range names no lot: skipped like any other (PostgreSQL refuses it as a parameter)
+    wanted = [i for i in dict.fromkeys(request.lot_ids) if ids.low <= i <= ids.high]
     found = {
         lot.id: lot
         for lot in await session.scalars(

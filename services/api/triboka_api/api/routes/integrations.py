@@ -5,11 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from triboka_api.api.api_key_auth import KeyCompanyDep, integration_errors
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import ApiError, IntegrationError
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.integrations import (
+    ApiKeyView,
+    IssuedKeyResponse,
+    KeyListResponse,
+    LotEvent,
+    LotEventResponse,
+    LotMetadata,
+    NftBatch,
+    NftBatchResponse,
+    NftLot,
+    NftLotResponse,
+    RevokedKeyResponse,
+)
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain import agroweight, api_keys
 from triboka_api.domain.lots import quality_score
@@ -29,31 +43,6 @@ class IssueKeyBody(RequestModel):
     replace_existing: bool = False
 
 
-class ApiKeyView(BaseModel):
-    id: int
-    company_id: int
-    prefix: str
-    label: str | None
-    created_at: str | None
-    revoked_at: str | None
-    active: bool
-
-
-class IssuedKeyResponse(BaseModel):
-    message: str
-    api_key: str = Field(description="The key itself: shown once, never stored in clear")
-    key: ApiKeyView
-
-
-class KeyListResponse(BaseModel):
-    keys: list[ApiKeyView]
-
-
-class RevokedKeyResponse(BaseModel):
-    message: str
-    key: ApiKeyView
-
-
 def _key_view(row: CompanyApiKey) -> ApiKeyView:
     return ApiKeyView(
         id=row.id,
@@ -68,11 +57,8 @@ def _key_view(row: CompanyApiKey) -> ApiKeyView:
 
 @router.post(
     "/api/companies/{company_id}/api-keys",
-    status_code=201,
-    response_model=IssuedKeyResponse,
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": IssueKeyBody.model_json_schema()}}}
-    },
+    openapi_extra=json_body(IssueKeyBody),
+    **documented(IssuedKeyResponse, 404, status=201),
 )
 async def issue_api_key(
     company_id: int, principal: AdminDep, request: Request, session: SessionDep
@@ -91,13 +77,13 @@ async def issue_api_key(
     return IssuedKeyResponse(message="API key issued", api_key=issued.key, key=_key_view(issued.row))
 
 
-@router.get("/api/companies/{company_id}/api-keys", response_model=KeyListResponse)
+@router.get("/api/companies/{company_id}/api-keys", **documented(KeyListResponse, 404))
 async def list_api_keys(company_id: int, _: AdminDep, session: SessionDep) -> KeyListResponse:
     """Δ 135: the company's keys (prefix and state, never the secret or its digest)."""
     return KeyListResponse(keys=[_key_view(row) for row in await api_keys.company_keys(session, company_id)])
 
 
-@router.delete("/api/companies/{company_id}/api-keys/{key_id}", response_model=RevokedKeyResponse)
+@router.delete("/api/companies/{company_id}/api-keys/{key_id}", **documented(RevokedKeyResponse, 404))
 async def revoke_api_key(
     company_id: int, key_id: int, _: AdminDep, session: SessionDep
 ) -> RevokedKeyResponse:
@@ -106,42 +92,7 @@ async def revoke_api_key(
     return RevokedKeyResponse(message="API key revoked", key=_key_view(row))
 
 
-class LotMetadata(BaseModel):
-    moisture_content: float | None
-    quality_score: float | None
-    certifications_list: list[str]
-
-
-class NftLot(BaseModel):
-    id: int
-    lot_code: str
-    producer_company: str | None
-    producer_name: str | None
-    farm_name: str | None
-    location: str | None
-    product_type: str | None
-    weight_kg: float | None
-    quality_grade: str | None
-    harvest_date: str | None
-    certifications: list[str]
-    status: str
-    blockchain_lot_id: str | None
-    created_at: str | None
-    metadata: LotMetadata
-
-
-class NftLotResponse(BaseModel):
-    success: bool
-    lote: NftLot
-
-
-_INTEGRATION_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No, unknown or revoked API key: `{error, message}`"},
-    404: {"description": "Not found: `{error, message}`"},
-}
-
-
-@router.get("/api/lotes/nft/{nft_hash}", response_model=NftLotResponse, responses=_INTEGRATION_ERRORS)
+@router.get("/api/lotes/nft/{nft_hash}", **documented(NftLotResponse, 404))
 async def lot_by_nft(nft_hash: str, _: KeyCompanyDep, session: SessionDep) -> NftLotResponse:
     """S-55: a lot by `blockchain_lot_id` or `lot_code`; any key sees any lot (the contract)."""
     with integration_errors():
@@ -165,21 +116,6 @@ class LotEventBody(RequestModel):
     descripcion: str | None = None
 
 
-class LotEvent(BaseModel):
-    id: int
-    tipo: str
-    lote_id: int
-    company_id: int
-    timestamp: str | None
-    data: dict[str, Any]
-
-
-class LotEventResponse(BaseModel):
-    success: bool
-    message: str
-    evento: LotEvent
-
-
 async def _integration_body(request: Request, model: type[RequestModel]) -> dict[str, Any]:
     """The body, checked like every body (bounds, required fields, types), refused in the integration's shape."""
     try:
@@ -192,15 +128,8 @@ async def _integration_body(request: Request, model: type[RequestModel]) -> dict
 
 @router.post(
     "/api/lotes/{lote_id}/eventos",
-    response_model=LotEventResponse,
-    responses={
-        **_INTEGRATION_ERRORS,
-        400: {"description": "No body or no `tipo`"},
-        403: {"description": "Not the key company's lot"},
-    },
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": LotEventBody.model_json_schema()}}}
-    },
+    openapi_extra=json_body(LotEventBody),
+    **documented(LotEventResponse, 400, 403, 404),
 )
 async def record_lot_event(
     lote_id: int, company_id: KeyCompanyDep, request: Request, session: SessionDep
@@ -234,31 +163,7 @@ class BatchNftBody(RequestModel):
     location: str | None = Field(default=None, max_length=255)
 
 
-class NftBatch(BaseModel):
-    id: int
-    batch_code: str
-    total_weight_kg: float
-    lotes_count: int
-    blockchain_batch_id: str | None
-    status: str
-    company_id: int
-    created_at: str | None
-
-
-class NftBatchResponse(BaseModel):
-    success: bool
-    message: str
-    batch: NftBatch
-
-
-@router.post(
-    "/api/batch-nft",
-    response_model=NftBatchResponse,
-    responses={**_INTEGRATION_ERRORS, 400: {"description": "Missing fields, duplicate code or no valid lot"}},
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": BatchNftBody.model_json_schema()}}}
-    },
-)
+@router.post("/api/batch-nft", openapi_extra=json_body(BatchNftBody), **documented(NftBatchResponse, 400))
 async def batch_nft(company_id: KeyCompanyDep, request: Request, session: SessionDep) -> NftBatchResponse:
     """S-57: a batch of the key's company from its purchased lots; other lots are skipped (Δ 137, 138)."""
     body = BatchNftBody.model_validate(await _integration_body(request, BatchNftBody))

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.matching import (
+    ContactInfo,
+    ContactResponse,
+    LotMatch,
+    LotsResponse,
+    MatchPagination,
+    Preferences,
+    ProducerMatch,
+    ProducerRef,
+    ProducersResponse,
+    RecommendationItem,
+    RecommendationsResponse,
+)
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain import matching
 from triboka_api.domain.lots import quality_score
@@ -26,85 +40,6 @@ MatcherDep = Annotated[
     Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER))
 ]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-
-class Pagination(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    has_more: bool
-
-
-class ContactInfo(BaseModel):
-    email: str | None
-    phone: None
-
-
-class ProducerMatch(BaseModel):
-    company_id: int
-    company_name: str
-    company_type: str | None
-    location: str | None
-    available_lots: int
-    total_volume_mt: float
-    avg_quality_score: float | None
-    has_did: bool
-    reputation_score: float | None
-    certifications: list[str]
-    contact_info: ContactInfo
-
-
-class ProducersResponse(BaseModel):
-    producers: list[ProducerMatch]
-    pagination: Pagination
-    filters_applied: dict[str, Any]
-
-
-class ProducerRef(BaseModel):
-    id: int | None
-    name: str | None
-    has_did: bool
-    reputation_score: float | None
-
-
-class LotMatch(BaseModel):
-    id: int
-    lot_code: str
-    producer_company: ProducerRef
-    location: str | None
-    product_type: str | None
-    weight_kg: float | None
-    weight_mt: float | None
-    quality_grade: str | None
-    quality_score: float | None
-    harvest_date: str | None
-    certifications: list[str]
-    estimated_price_per_mt: float | None
-    blockchain_lot_id: str | None
-    created_at: str | None
-
-
-class LotsResponse(BaseModel):
-    lots: list[LotMatch]
-    pagination: Pagination
-    filters_applied: dict[str, Any]
-
-
-class RecommendationItem(BaseModel):
-    lot: LotMatch
-    recommendation_score: int
-    match_reasons: list[str]
-
-
-class Preferences(BaseModel):
-    preferred_certifications: list[str]
-    min_quality_score: float
-
-
-class RecommendationsResponse(BaseModel):
-    recommendations: list[RecommendationItem]
-    total_recommendations: int
-    preferences_used: Preferences
 
 
 def _certifications(request: Request) -> tuple[str, ...]:
@@ -155,7 +90,7 @@ def _lot_match(lot: ProducerLot, spot: float | None) -> LotMatch:
     )
 
 
-@router.get("/api/match/producers", response_model=ProducersResponse)
+@router.get("/api/match/producers", **documented(ProducersResponse, 400))
 async def match_producers(
     _: MatcherDep,
     request: Request,
@@ -205,12 +140,12 @@ async def match_producers(
             )
             for offer in offers
         ],
-        pagination=Pagination(**page.of(total)),
+        pagination=MatchPagination(**page.of(total)),
         filters_applied=applied,
     )
 
 
-@router.get("/api/match/lots", response_model=LotsResponse)
+@router.get("/api/match/lots", **documented(LotsResponse, 400))
 async def match_lots(
     _: MatcherDep,
     request: Request,
@@ -252,12 +187,12 @@ async def match_lots(
     spot = await _spot(request, session)
     return LotsResponse(
         lots=[_lot_match(lot, spot) for lot in lots],
-        pagination=Pagination(**page.of(total)),
+        pagination=MatchPagination(**page.of(total)),
         filters_applied=filters.applied() | {"sort_by": sort_by, "sort_order": sort_order},
     )
 
 
-@router.get("/api/match/recommendations", response_model=RecommendationsResponse)
+@router.get("/api/match/recommendations", **documented(RecommendationsResponse))
 async def match_recommendations(
     _: PrincipalDep,
     request: Request,
@@ -288,23 +223,10 @@ class ContactBody(RequestModel):
     lot_ids: list[int] = Field(default_factory=list)
 
 
-class ContactResponse(BaseModel):
-    message: str
-    contact_request_id: int
-    producer_company: str
-    contact_type: str
-    status: str
-    deal_id: int | None = None
-    deal_code: str | None = None
-
-
 @router.post(
     "/api/match/contact/{producer_company_id}",
-    response_model=ContactResponse,
-    responses={201: {"model": ContactResponse, "description": "deal_proposal recorded"}},
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": ContactBody.model_json_schema()}}}
-    },
+    openapi_extra=json_body(ContactBody),
+    **documented(ContactResponse, 400, 404, others={201: ContactResponse}),
 )
 async def contact_producer(
     producer_company_id: int, principal: MatcherDep, request: Request, session: SessionDep

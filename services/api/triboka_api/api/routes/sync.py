@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.sync import DeltaResponse, PushResponse, PushResult
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.domain import sync
 from triboka_api.domain.lots import quality_score
@@ -18,15 +20,6 @@ from triboka_api.serializers.contracts import contract_list_item
 from triboka_api.serializers.lots import lot_detail_core
 
 router = APIRouter(tags=["sync"])
-
-
-class DeltaResponse(BaseModel):
-    server_timestamp: int = Field(description="epoch ms: the next delta's last_sync")
-    categories: list[Any]
-    products: list[Any]
-    lots: list[dict[str, Any]]
-    contracts: list[dict[str, Any]]
-    has_more: bool
 
 
 class PushChange(BaseModel):
@@ -44,21 +37,6 @@ class PushBody(RequestModel):
     )
 
 
-class PushResult(BaseModel):
-    entity: str
-    id: Any
-    status: str = Field(description="applied | conflict | rejected")
-    error: str | None
-    updated_at_ms: int | None
-    server: dict[str, Any] | None = Field(description="the server's row, on a conflict")
-
-
-class PushResponse(BaseModel):
-    status: str
-    synced_at: int
-    results: list[PushResult]
-
-
 def _lot(lot: ProducerLot) -> dict[str, Any]:
     return {
         **lot_detail_core(lot),
@@ -73,8 +51,8 @@ def _contract(contract: ExportContract) -> dict[str, Any]:
     return {**contract_list_item(contract), "updated_at_ms": sync.to_ms(contract.updated_at)}
 
 
-@router.get("/api/sync/sync/delta", response_model=DeltaResponse)
-@router.get("/api/sync/delta", response_model=DeltaResponse)
+@router.get("/api/sync/sync/delta", **documented(DeltaResponse, 400))
+@router.get("/api/sync/delta", **documented(DeltaResponse, 400))
 async def sync_delta(
     principal: PrincipalDep, session: SessionDep, last_sync: str | None = None
 ) -> DeltaResponse:
@@ -93,17 +71,13 @@ async def sync_delta(
 
 @router.post(
     "/api/sync/sync/push",
-    response_model=PushResponse,
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": PushBody.model_json_schema()}}}
-    },
+    openapi_extra=json_body(PushBody),
+    **documented(PushResponse, 400),
 )
 @router.post(
     "/api/sync/push",
-    response_model=PushResponse,
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": PushBody.model_json_schema()}}}
-    },
+    openapi_extra=json_body(PushBody),
+    **documented(PushResponse, 400),
 )
 async def sync_push(principal: PrincipalDep, request: Request, session: SessionDep) -> PushResponse:
     """S-59: apply the client's lot edits; one result per change (applied, conflict or rejected)."""
