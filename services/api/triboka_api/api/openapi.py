@@ -41,7 +41,7 @@ class ErrorBody(BaseModel):
 
 _ERROR_MEANING = {
     400: "Invalid request: a missing or invalid field or parameter, or a rule of the contract",
-    401: "Missing, expired or revoked token (an API-key route: missing, unknown or revoked key)",
+    401: "Missing, expired or revoked token",
     403: "The caller's role or company may not do this",
     404: "Not found",
     409: "Conflict with the current state",
