@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 from fastapi.routing import RouteContext
 from sqlalchemy import select
+from triboka_api.api.api_key_auth import key_company
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
@@ -152,6 +153,8 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         "measurements": Json({"kg": 10}),
         "tags": Json(["x"]),
     }
+    # a hostile `changes` list is refused as a whole; values inside a change are the per-item rules (test_sync.py)
+    sync_push = {"changes": Json([{"entity": "lot", "id": r["lot_id"], "base_updated_at": 0, "fields": {}}])}
     return {
         ("POST", "/api/auth/login"): {"email": Text(r["admin_email"], 255), "password": Text(PASSWORD)},
         ("POST", "/api/auth/logout"): {},  # reads no field: only the oversized body applies (refused unread)
@@ -271,6 +274,24 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         ("POST", "/api/performance/cache/clear"): {},
         ("POST", "/api/performance/optimize/queries"): {},
         ("POST", "/api/performance/optimize/apply"): {},
+        ("POST", "/api/companies/{company_id}/api-keys"): {
+            "label": Text("weighbridge", 100),
+            "replace_existing": Plain(False),
+        },
+        ("POST", "/api/lotes/{lote_id}/eventos"): {"tipo": Text("pesaje"), "descripcion": Text("Báscula")},
+        ("POST", "/api/batch-nft"): {
+            "batch_code": Text("NFT-HOSTILE", 100),
+            "lotes": Json([{"id": r["purchased_lot"]}]),
+            "batch_type": Text("export", 50),
+            "location": Text("Durán", 255),
+        },
+        ("POST", "/api/match/contact/{producer_company_id}"): {
+            "contact_type": Text("inquiry"),
+            "message": Text("Hola"),
+            "lot_ids": Ids([r["lot_id"]]),
+        },
+        ("POST", "/api/sync/push"): sync_push,
+        ("POST", "/api/sync/sync/push"): sync_push,
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -290,6 +311,11 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "entity_type": "entity_type",
     "entity_id": "entity_id",
     "code": "lot_code",
+    "company_id": "producer_company",
+    "key_id": "api_key_id",
+    "lote_id": "lot_id",
+    "nft_hash": "lot_code",
+    "producer_company_id": "producer_company",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -358,6 +384,12 @@ async def rows(client, world, admin) -> Rows:
         201,
     )["event"]
     lot_code = assert_ok(await client.get("/api/lots", headers=admin.headers))[0]["lot_code"]
+    key = assert_ok(
+        await client.post(
+            f"/api/companies/{chain.producer.company_id}/api-keys", json={}, headers=admin.headers
+        ),
+        201,
+    )
     return Rows(
         {
             "admin_email": admin.email,
@@ -375,6 +407,8 @@ async def rows(client, world, admin) -> Rows:
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,
+            "api_key_id": key["key"]["id"],
+            "api_key": key["api_key"],
         }
     )
 
@@ -391,13 +425,25 @@ def _path(route: RouteContext, rows: Rows, **override: Any) -> str:
     return route.path.format(**values)
 
 
+def _takes_api_key(route: RouteContext) -> bool:
+    """An AgroWeight route (§5.9): authenticated by a company API key, refusing with `{error, message}`."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is key_company:
+            return True
+        pending.extend(dependency.dependencies)
+    return False
+
+
 def _assert_refused(response, status: int, names: str, case: str) -> None:
     assert response.status_code == status, f"{case}: {response.status_code} {response.text[:300]}"
     body = response.json()
-    assert set(body) == {"error"}, f"{case}: {body}"
+    assert set(body) - {"message"} == {"error"}, f"{case}: {body}"  # §1.3: API-key errors add `message`
     assert isinstance(body["error"], str), f"{case}: {body}"
     if status == 400:
-        assert names in body["error"], f"{case}: {body['error']!r} does not name {names!r}"
+        text = body["error"] + body.get("message", "")
+        assert names in text, f"{case}: {text!r} does not name {names!r}"
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
@@ -409,11 +455,12 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
     body = _unwrap(bodies.get((method, path), {}))
     limit = app.state.settings.max_body_bytes
     before = await _snapshot(app)
+    headers = {"Authorization": f"Bearer {rows['api_key']}"} if _takes_api_key(route) else admin.headers
 
     async def send(url: str, payload: Any = None, **kwargs: Any):
         if takes_body:
             kwargs["json"] = payload if payload is not None else body
-        return await client.request(method, url, headers=admin.headers, **kwargs)
+        return await client.request(method, url, headers=headers, **kwargs)
 
     valid_path = _path(route, rows)
     for (

@@ -1,6 +1,7 @@
 """Issue 17: schemathesis drives every documented operation of a live `triboka-api serve` (real HTTP, real uvicorn)
 on a seeded database of each backend, as an admin and as a producer: no answer is a 5xx, every answer's status is
-documented for its operation and its body conforms to the documented schema.
+documented for its operation and its body conforms to the documented schema. The AgroWeight operations, whose
+security is the company API key (§5.9), are called with a live key of a company of each caller's own instead.
 
 The server runs in its own process because schemathesis calls synchronously while the module's app lives in
 the session's event loop; the seed goes through that in-process app (the `world` fixture) into the same database.
@@ -21,6 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from triboka_api.api.openapi import API_KEY_SCHEME
 from triboka_api.app import create_app
 from triboka_api.models import User
 from triboka_api.security.passwords import hash_password
@@ -36,6 +38,9 @@ EXAMPLES = int(os.environ.get("TRIBOKA_SCHEMATHESIS_EXAMPLES", "12"))
 # ids far above anything the seed or the generated requests create, so that no generated PUT/DELETE
 # /api/users/{id} deactivates, demotes or deletes the callers themselves
 CALLER_IDS = {"admin": 1_900_000_001, "producer": 1_900_000_002}
+# likewise the companies whose API keys the key operations send, so that no generated POST/DELETE
+# /api/companies/{id}/api-keys rotates or revokes them
+KEY_COMPANY_IDS = {"admin": 1_900_000_011, "producer": 1_900_000_012}
 
 
 async def _caller(world: World, role: str, company_id: int | None) -> Party:
@@ -84,6 +89,24 @@ async def callers(world: World) -> dict[str, Party]:
     return {"admin": admin, "producer": producer}
 
 
+@pytest_asyncio.fixture(scope="module")
+async def api_keys(world: World, callers: dict[str, Party]) -> dict[str, dict[str, str]]:
+    """Per role, the headers of a live company API key (issued by the admin, proved to authenticate)."""
+    assert KEY_OPERATIONS, "no operation declares the company API-key security scheme"
+    headers = {}
+    for role, company_id in KEY_COMPANY_IDS.items():
+        await world.company("exporter", id=company_id)
+        url = f"/api/companies/{company_id}/api-keys"
+        issued = await world.client.post(
+            url, json={"label": "schemathesis"}, headers=callers["admin"].headers
+        )
+        assert issued.status_code == 201, issued.text
+        headers[role] = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+        unknown = await world.client.get("/api/lotes/nft/no-such-lot", headers=headers[role])
+        assert unknown.status_code == 404, unknown.text  # past the key check: the key authenticates
+    return headers
+
+
 @pytest.fixture(scope="module")
 def live_api(
     settings: Settings,
@@ -123,11 +146,19 @@ def live_api(
     assert not errors, "\n".join(errors[:5])
 
 
+DOCUMENT = create_app(Settings(api_docs=True, jwt_secret=JWT_SECRET)).openapi()
+KEY_OPERATIONS = {
+    (method.upper(), path)
+    for path, item in DOCUMENT["paths"].items()
+    for method, operation in item.items()
+    if operation.get("security") == [{API_KEY_SCHEME: []}]
+}
+
+
 def _operations() -> list[Any]:
     """Every documented operation of the app (its own document, which test_openapi.py holds equal to the
     committed one), but logout: it revokes the caller's token, so every later request would only see 401s."""
-    document = create_app(Settings(api_docs=True, jwt_secret=JWT_SECRET)).openapi()
-    loaded = schemathesis.openapi.from_dict(document)
+    loaded = schemathesis.openapi.from_dict(DOCUMENT)
     operations = [result.ok() for result in loaded.get_all_operations()]
     return [o for o in operations if (o.method.upper(), o.path) != ("POST", "/api/auth/logout")]
 
@@ -145,11 +176,14 @@ BOUNDED = settings(
 @pytest.mark.parametrize("role", ["admin", "producer"])
 @pytest.mark.parametrize("operation", _operations(), ids=lambda o: f"{o.method.upper()} {o.path}")
 def test_every_documented_operation(
-    operation: Any, role: str, live_api: str, callers: dict[str, Party]
+    operation: Any, role: str, live_api: str, callers: dict[str, Party], api_keys: dict[str, dict[str, str]]
 ) -> None:
+    key_operation = (operation.method.upper(), operation.path) in KEY_OPERATIONS
+    headers = api_keys[role] if key_operation else callers[role].headers
+
     @given(case=operation.as_strategy())
     @BOUNDED
     def call(case: Any) -> None:
-        case.call_and_validate(base_url=live_api, headers=callers[role].headers, checks=CHECKS)
+        case.call_and_validate(base_url=live_api, headers=headers, checks=CHECKS)
 
     call()

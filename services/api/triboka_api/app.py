@@ -31,9 +31,12 @@ from triboka_api.api.routes import (
     dispatches,
     fixations,
     health,
+    integrations,
     lots,
     market,
+    matching,
     performance,
+    sync,
     trace,
     traceability,
     users,
@@ -70,6 +73,9 @@ ROUTERS = (
     blockchain,
     performance,
     audit,
+    integrations,
+    matching,
+    sync,
 )
 
 

@@ -33,6 +33,14 @@ class ApiError(Exception):
         self.message = message
 
 
+class IntegrationError(Exception):
+    """An error of the API-key integration routes (§1.3, §5.9): `{"error": <short>, "message": <long>}`."""
+
+    def __init__(self, status_code: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code, self.error, self.message = status_code, error, message
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message)
 
@@ -85,6 +93,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(IntegrationError)
+    async def _integration_error(_: Request, exc: IntegrationError) -> JSONResponse:
+        return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status_code)
 
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:

@@ -25,10 +25,12 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from triboka_api.api.api_key_auth import key_company
 from triboka_api.api.deps import current_principal, require_roles
 from triboka_api.observability import PROBE_PATHS
 
 COMPONENTS = "#/components/schemas/"
+API_KEY_SCHEME = "companyApiKey"
 
 
 class ErrorBody(BaseModel):
@@ -77,8 +79,17 @@ def documented(
     return {"status_code": status, "response_model": None, "responses": responses}
 
 
+def _depends_on(dependant: Dependant, call: Any) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
 def _needs_principal(dependant: Dependant) -> bool:
-    return any(d.call is current_principal or _needs_principal(d) for d in dependant.dependencies)
+    return _depends_on(dependant, current_principal)
+
+
+def _needs_api_key(dependant: Dependant) -> bool:
+    """The AgroWeight routes (§5.9) authenticate a company API key instead of a user's JWT."""
+    return _depends_on(dependant, key_company)
 
 
 def _guarded_by_role(dependant: Dependant) -> bool:
@@ -118,6 +129,8 @@ def _app_errors(route: RouteContext, api_route: APIRoute, operation: dict[str, A
             api_route.dependant
         ):
             statuses.append(403)  # an impersonation token is read-only; a role guard refuses the others
+    if _needs_api_key(api_route.dependant):
+        statuses.append(401)  # `{"error", "message"}`: no key, an unknown or a revoked one
     return statuses
 
 
@@ -141,7 +154,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components.setdefault("schemas", {}).update(schemas.get("$defs", {}))
     for name in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(name, None)
-    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    components["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        # the key travels as a bearer token too (§1.2), so the scheme is http/bearer rather than an apiKey header
+        API_KEY_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tbk_ company API key",
+            "description": "A company API key (`tbk_...`) issued by an admin at /api/companies/{id}/api-keys",
+        },
+    }
     for route in iter_route_contexts(app.routes):
         api_route = route.original_route
         if not isinstance(api_route, APIRoute) or not route.include_in_schema:
@@ -153,6 +175,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             _add_errors(operation, _app_errors(route, api_route, operation))
             if _needs_principal(api_route.dependant):
                 operation["security"] = [{"bearer": []}]
+            elif _needs_api_key(api_route.dependant):
+                operation["security"] = [{API_KEY_SCHEME: []}]
     app.openapi_schema = document
     return document
 

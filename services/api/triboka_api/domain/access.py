@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
@@ -229,3 +229,34 @@ def contract_editable_by(principal: Principal, contract: ExportContract) -> bool
     if principal.is_admin:
         return True
     return contract.created_by_user_id == principal.id and is_contract_party(principal, contract)
+
+
+MARKETPLACE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
+
+
+def lots_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """The lots C-13 lists to the caller: every lot for the marketplace roles, a producer's own company's lots,
+    none for anyone else (offline sync uses the same rule)."""
+    if principal.role in MARKETPLACE_ROLES:
+        return true()
+    if principal.role == Role.PRODUCER:
+        return of_company(ProducerLot.producer_company_id, principal.company_id)
+    return false()
+
+
+def contracts_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """The contracts C-25 lists to the caller: admin and operator all; exporter and buyer their side's; a
+    producer those holding one of its lots; nobody else any (offline sync uses the same rule)."""
+    company = principal.company_id
+    if principal.is_admin:
+        return true()
+    if principal.role == Role.EXPORTER:
+        return of_company(ExportContract.exporter_company_id, company)
+    if principal.role == Role.BUYER:
+        return of_company(ExportContract.buyer_company_id, company)
+    if principal.role == Role.PRODUCER:
+        return exists().where(
+            ProducerLot.export_contract_id == ExportContract.id,
+            of_company(ProducerLot.producer_company_id, company),
+        )
+    return false()

@@ -7,6 +7,7 @@ from triboka_api.models.company import Company
 from triboka_api.models.contract import ContractFixation, ExportContract
 from triboka_api.models.deal import Deal, DealMember, DealTraceLink
 from triboka_api.models.dispatch import Dispatch
+from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
 from triboka_api.models.market import MarketPrice
@@ -19,6 +20,8 @@ __all__ = [
     "BatchLot",
     "BatchNft",
     "Company",
+    "CompanyApiKey",
+    "ContactRequest",
     "ContractFixation",
     "Deal",
     "DealMember",

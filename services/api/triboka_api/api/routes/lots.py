@@ -269,6 +269,9 @@ async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.get("/api/lots/id/{code}", **documented(LotIntegrationView, 404))
+@router.get(
+    "/api/agroweight/lots/id/{code}", **documented(LotIntegrationView, 404)
+)  # S-54: the same contract
 async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     row = (
         await session.execute(

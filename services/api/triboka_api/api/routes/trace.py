@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -27,6 +26,8 @@ from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import parse_iso_datetime, row_id
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
+from triboka_api.domain.timelines import refresh_timeline_stats as _refresh_timeline_stats
+from triboka_api.domain.timelines import timeline as _timeline
 from triboka_api.domain.trace_chain import amend_event, record_event
 from triboka_api.models import BatchNft, Deal, ExportContract, ProducerLot, TraceEvent, TraceTimeline, utcnow
 from triboka_api.serializers.common import iso
@@ -69,39 +70,6 @@ class EventUpdateBody(RequestModel):
     measurements: dict[str, Any] | None = None
     tags: list[Any] | None = None
     is_public: bool | None = None
-
-
-async def _timeline(session: AsyncSession, entity_type: str, entity_id: str) -> TraceTimeline:
-    """Get or create the entity's timeline row (with a title: ORIG's missing title made this a 500)."""
-    query = select(TraceTimeline).where(
-        TraceTimeline.entity_type == entity_type, TraceTimeline.entity_id == entity_id
-    )
-    timeline = await session.scalar(query)
-    if timeline is None:
-        session.add(
-            TraceTimeline(entity_type=entity_type, entity_id=entity_id, title=f"{entity_type} {entity_id}")
-        )
-        try:
-            await session.commit()
-        except IntegrityError:  # created concurrently
-            await session.rollback()
-        timeline = await session.scalar(query)
-    assert timeline is not None
-    return timeline
-
-
-async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline) -> None:
-    count, started, with_hash = (
-        await session.execute(
-            select(
-                func.count(), func.min(TraceEvent.event_timestamp), func.count(TraceEvent.blockchain_tx_hash)
-            ).where(
-                TraceEvent.entity_type == timeline.entity_type, TraceEvent.entity_id == timeline.entity_id
-            )
-        )
-    ).one()
-    timeline.total_events, timeline.started_at, timeline.blockchain_events = count, started, with_hash
-    timeline.updated_at = utcnow()
 
 
 async def check_event_entity(

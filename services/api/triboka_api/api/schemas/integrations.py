@@ -1,0 +1,79 @@
+"""Company API keys (Δ 135, 136) and the AgroWeight answers S-55..S-57."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from triboka_api.api.schemas.common import Message
+from triboka_api.api.schemas.lots import LotAvailable
+
+
+class ApiKeyView(BaseModel):
+    id: int
+    company_id: int
+    prefix: str
+    label: str | None
+    created_at: str | None
+    revoked_at: str | None
+    active: bool
+
+
+class IssuedKeyResponse(Message):
+    api_key: str = Field(description="The key itself: shown once, never stored in clear")
+    key: ApiKeyView
+
+
+class KeyListResponse(BaseModel):
+    keys: list[ApiKeyView]
+
+
+class RevokedKeyResponse(Message):
+    key: ApiKeyView
+
+
+class LotMetadata(BaseModel):
+    moisture_content: float | None
+    quality_score: float | None
+    certifications_list: list[str]
+
+
+class NftLot(LotAvailable):
+    status: str
+    metadata: LotMetadata
+
+
+class NftLotResponse(BaseModel):
+    success: bool
+    lote: NftLot
+
+
+class LotEvent(BaseModel):
+    id: int
+    tipo: str
+    lote_id: int
+    company_id: int
+    timestamp: str | None
+    data: dict[str, Any]
+
+
+class LotEventResponse(Message):
+    success: bool
+    evento: LotEvent
+
+
+class NftBatch(BaseModel):
+    id: int
+    batch_code: str
+    total_weight_kg: float
+    lotes_count: int
+    blockchain_batch_id: str | None
+    status: str
+    company_id: int
+    created_at: str | None
+
+
+class NftBatchResponse(Message):
+    success: bool
+    batch: NftBatch
