@@ -241,6 +241,36 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "event_timestamp": Moment("2025-01-02T03:04:05", lenient=True),
         },
         ("PUT", "/api/trace/event/{event_id}"): event,
+        ("POST", "/api/deals"): {
+            "producer_id": Id(r["producer_company"]),
+            "exporter_id": Id(r["exporter_company"]),
+            "terms_public": Json({"volume_mt": 25}),
+            "terms_private": Json({"fee": 2}),
+            "description": Text("Cacao fino"),
+        },
+        ("POST", "/api/deals/{deal_id}/members"): {
+            "party_id": Id(r["buyer_company"]),
+            "role_in_deal": Text("observer", 20),
+            "party_type": Text("company", 20),
+            "permissions": Json(["read"]),
+        },
+        ("POST", "/api/deals/{deal_id}/notes"): {
+            "content": Text("nota"),
+            "scope": Text("PUBLIC", 20),
+            "attachments": Json(["a.pdf"]),
+        },
+        ("POST", "/api/deals/{deal_id}/messages"): {"content": Text("hola"), "attachments": Json(["a.pdf"])},
+        ("POST", "/api/deals/{deal_id}/finance"): {
+            "costo_admin": Num(2000, "non_negative"),
+            "precio_admin": Num(2300, "non_negative"),
+            "currency": Text("USD", 10),
+            "notes": Text("FOB"),
+        },
+        ("POST", "/api/deals/{deal_id}/trace"): {
+            "lote_ids": Ids([r["lot_id"]]),
+            "batch_ids": Ids([r["batch_id"]]),
+            "events": Json([{"title": "Inspección"}]),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -260,6 +290,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "entity_type": "entity_type",
     "entity_id": "entity_id",
     "code": "lot_code",
+    "deal_id": "deal_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -328,6 +359,9 @@ async def rows(client, world, admin) -> Rows:
         201,
     )["event"]
     lot_code = assert_ok(await client.get("/api/lots", headers=admin.headers))[0]["lot_code"]
+    deal_id = await world.deal(
+        admin, producer_id=chain.producer.company_id, exporter_id=chain.exporter.company_id
+    )
     return Rows(
         {
             "admin_email": admin.email,
@@ -342,6 +376,7 @@ async def rows(client, world, admin) -> Rows:
             "entity_type": "lot",
             "entity_id": str(lot["lot_id"]),
             "lot_code": lot_code,
+            "deal_id": deal_id,
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,

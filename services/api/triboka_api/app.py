@@ -21,6 +21,7 @@ from triboka_api.api.routes import (
     companies,
     contracts,
     dashboards,
+    deals,
     dispatches,
     fixations,
     health,
@@ -55,6 +56,7 @@ ROUTERS = (
     dashboards,
     market,
     audit,
+    deals,
 )
 
 
