@@ -155,6 +155,8 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
     return {
         ("POST", "/api/auth/login"): {"email": Text(r["admin_email"], 255), "password": Text(PASSWORD)},
         ("POST", "/api/auth/logout"): {},  # reads no field: only the oversized body applies (refused unread)
+        ("POST", "/api/auth/impersonate/{target_user_id}"): {},  # likewise
+        ("POST", "/api/auth/stop-impersonation"): {},  # likewise
         ("POST", "/api/auth/register"): {
             "name": Text("New Producer", 255),
             "email": Text("hostile-new@example.com", 255),
@@ -291,6 +293,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "entity_id": "entity_id",
     "code": "lot_code",
     "deal_id": "deal_id",
+    "target_user_id": "user_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.

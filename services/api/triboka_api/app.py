@@ -25,6 +25,7 @@ from triboka_api.api.routes import (
     dispatches,
     fixations,
     health,
+    impersonation,
     lots,
     market,
     trace,
@@ -57,6 +58,7 @@ ROUTERS = (
     market,
     audit,
     deals,
+    impersonation,
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import ActorCache
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import ADMIN_ROLES
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
@@ -51,7 +52,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
+async def authenticated_principal(request: Request, session: SessionDep) -> Principal:
+    """The token's user. Impersonation tokens are checked further by `current_principal` (every route) or by
+    S-02 itself (stop impersonating: the contract's 400/404 come before the impersonator's check)."""
     token = bearer_token(request.headers.get("authorization"))
     claims = request.app.state.token_verifier.claims(token)
     try:
@@ -68,10 +71,36 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
         # revoked by logout, a password, role or company change or a deactivation; or issued before tokens
         # carried a version (those could name a reused SQLite id, so they are not trusted either)
         raise TokenError(401, "Token has been revoked")
-    if claims.get("is_impersonating") and request.method in MUTATING_METHODS:
-        raise forbidden("Impersonation tokens are read-only")
     request.state.user_id = actor.id
     return Principal(actor=actor, claims=claims)
+
+
+async def check_impersonator(request: Request, session: AsyncSession, claims: dict[str, Any]) -> None:
+    """An impersonation token lives only as long as the admin or operator who started it keeps that role, stays
+    active and keeps its token version (`otv`): demoting them or their logout ends every session they started."""
+    cache: ActorCache = request.app.state.actor_cache
+    original = claims.get("original_admin_id")
+    impersonator = await cache.get(session, original) if isinstance(original, int) else None
+    if (
+        impersonator is None
+        or not impersonator.active
+        or impersonator.role not in ADMIN_ROLES
+        or claims.get("otv") != impersonator.token_version
+    ):
+        raise TokenError(401, "Token has been revoked")
+
+
+ImpersonationAwareDep = Annotated[Principal, Depends(authenticated_principal)]
+
+
+async def current_principal(
+    request: Request, session: SessionDep, principal: ImpersonationAwareDep
+) -> Principal:
+    if principal.is_impersonating:
+        await check_impersonator(request, session, principal.claims)
+        if request.method in MUTATING_METHODS:
+            raise forbidden("Impersonation tokens are read-only")
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
