@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 from fastapi.routing import RouteContext
 from sqlalchemy import select
+from triboka_api.api.routes.deal_files import MULTIPART_ENVELOPE_BYTES, UPLOAD_PATH
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
@@ -157,6 +158,7 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         ("POST", "/api/auth/logout"): {},  # reads no field: only the oversized body applies (refused unread)
         ("POST", "/api/auth/impersonate/{target_user_id}"): {},  # likewise
         ("POST", "/api/auth/stop-impersonation"): {},  # likewise
+        ("POST", "/api/deals/{deal_id}/upload"): {},  # multipart: its fields are driven in test_deal_files.py
         ("POST", "/api/auth/register"): {
             "name": Text("New Producer", 255),
             "email": Text("hostile-new@example.com", 255),
@@ -294,6 +296,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "code": "lot_code",
     "deal_id": "deal_id",
     "target_user_id": "user_id",
+    "file_id": "file_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -343,7 +346,7 @@ async def _snapshot(app) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def settings(fresh_database) -> Settings:
     # rate limits would answer this module's hundreds of requests with 429s; the setting is ignored where absent
-    return fresh_database(rate_limit_enabled=False)
+    return fresh_database(rate_limit_enabled=False, max_upload_bytes=64 * 1024)
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -380,6 +383,7 @@ async def rows(client, world, admin) -> Rows:
             "entity_id": str(lot["lot_id"]),
             "lot_code": lot_code,
             "deal_id": deal_id,
+            "file_id": "no-such-file",
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,
@@ -416,6 +420,8 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
     assert not takes_body or (method, path) in bodies, f"describe the JSON body of {method} {path} in BODIES"
     body = _unwrap(bodies.get((method, path), {}))
     limit = app.state.settings.max_body_bytes
+    if UPLOAD_PATH.match(path.replace("{deal_id}", "1")):  # the upload route has a larger limit of its own
+        limit = app.state.settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     before = await _snapshot(app)
 
     async def send(url: str, payload: Any = None, **kwargs: Any):

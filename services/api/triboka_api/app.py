@@ -21,6 +21,7 @@ from triboka_api.api.routes import (
     companies,
     contracts,
     dashboards,
+    deal_files,
     deals,
     dispatches,
     fixations,
@@ -42,6 +43,7 @@ from triboka_api.redis_store import connect as connect_redis
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
+from triboka_api.storage import file_store
 
 ROUTERS = (
     health,
@@ -58,6 +60,7 @@ ROUTERS = (
     market,
     audit,
     deals,
+    deal_files,
     impersonation,
 )
 
@@ -102,11 +105,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.passwords = PasswordHashing(settings.password_hash_threads)
+    app.state.file_store = file_store(settings)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    upload_limit = settings.max_upload_bytes + deal_files.MULTIPART_ENVELOPE_BYTES
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger=[(deal_files.UPLOAD_PATH, upload_limit)],
+    )
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware)  # inside CORS, so that a browser can read the 429
