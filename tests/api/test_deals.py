@@ -3,11 +3,13 @@ rule and every scope filter is driven from the side of the caller who must be re
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest_asyncio
+from pypdf import PdfReader
 from triboka_api.models import Company, DealMember, DealMessage, DealNote, utcnow
 
 from tests.api.conftest import Party, World
@@ -703,3 +705,49 @@ async def test_trace_links_and_timeline(client, world) -> None:
         ({"lote_ids": "1"}, "lote_ids"),
     ):
         assert_error(await client.post(url, json=bad, headers=broker.headers), 400, word)
+
+
+# S-41: the PDF export ---------------------------------------------------------------------------------------------
+
+
+async def test_trace_export_is_a_pdf_with_the_code_and_every_event(client, world) -> None:
+    chain = await world.chain()
+    broker = await world.user("admin", company=None)
+    deal = await _new_deal(
+        client,
+        broker,
+        chain.producer,
+        chain.exporter,
+        description="Exportación <Q1> & más",
+        terms_public={"fob": 1},
+    )
+    url = f"/api/deals/{deal['id']}/trace"
+    body = {
+        "lote_ids": chain.lot_ids,
+        "batch_ids": [chain.batch["id"]],
+        "events": [{"title": "Inspección fitosanitaria"}],
+    }
+    assert_ok(await client.post(url, json=body, headers=broker.headers), 201)
+    titles = [
+        item["title"] for item in assert_ok(await client.get(url, headers=chain.producer.headers))["timeline"]
+    ]
+    assert len(titles) >= 6
+    response = await client.get(f"{url}/export", headers=chain.producer.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert re.fullmatch(
+        rf'attachment; filename="trazabilidad_deal_{deal["id"]}_\d{{8}}_\d{{6}}\.pdf"',
+        response.headers["content-disposition"],
+    )
+    assert response.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert deal["deal_code"] in text
+    assert "Cronología" in text
+    assert "Productor" in text
+    for title in titles:
+        assert " ".join(title.split()) in text, title
+    assert "Exportación <Q1> & más" in text  # markup in user text is escaped, not interpreted
+    outsider = await world.user("exporter")
+    assert_error(await client.get(f"{url}/export", headers=outsider.headers), 403)
+    assert_error(await client.get("/api/deals/999999/trace/export", headers=broker.headers), 404)

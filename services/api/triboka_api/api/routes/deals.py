@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -18,7 +19,9 @@ from triboka_api.domain.access import require_deal_admin
 from triboka_api.domain.bounds import OutOfBoundsError, check_moment
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
+from triboka_api.models import utcnow
 from triboka_api.serializers import deals as shapes
+from triboka_api.serializers.deal_pdf import DealSummary, render_trace_pdf
 
 router = APIRouter(tags=["deals"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
@@ -327,3 +330,38 @@ async def filter_trace(
         },
         "timeline": [shapes.timeline_entry(item) for item in kept],
     }
+
+
+# S-41 -------------------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/api/deals/{deal_id}/trace/export",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the trace as a PDF attachment"}},
+)
+async def export_trace(deal_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    opened = await deals.open_deal(session, principal, deal_id)
+    deal = opened.deal
+    trace = await deal_trace.build_trace(session, deal, opened.access)
+    companies = await deals.names_of_companies(session, [deal.producer_id, deal.exporter_id])
+    summary = DealSummary(
+        deal.deal_code,
+        deal.status,
+        companies.get(deal.producer_id) if deal.producer_id else None,
+        companies.get(deal.exporter_id) if deal.exporter_id else None,
+        deal.description,
+        deal.terms_public,
+        deal.created_at,
+    )
+    now = utcnow()
+    pdf = await to_thread.run_sync(render_trace_pdf, summary, trace.timeline, now)
+    name = f"trazabilidad_deal_{deal.id}_{now:%Y%m%d_%H%M%S}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
