@@ -14,6 +14,7 @@ from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
+from triboka_api.api.realtime import SOCKETIO_PATH, DealRooms
 from triboka_api.api.routes import (
     audit,
     auth,
@@ -106,10 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.passwords = PasswordHashing(settings.password_hash_threads)
     app.state.file_store = file_store(settings)
+    app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.mount(f"/{SOCKETIO_PATH}", app.state.deal_rooms.asgi)  # §5.6 Socket.IO, beside the REST routes
     upload_limit = settings.max_upload_bytes + deal_files.MULTIPART_ENVELOPE_BYTES
     app.add_middleware(
         BodyLimitMiddleware,

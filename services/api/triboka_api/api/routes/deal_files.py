@@ -145,7 +145,11 @@ async def upload_file(
         await store.delete(checked.storage_key)  # no object without its record
         raise
     names = await deals.names_of_users(session, [principal.id])
-    return {"message": "File uploaded", "file": file_item(record, names)}
+    item = file_item(record, names)
+    await request.app.state.deal_rooms.file_uploaded(
+        deal_id, record.confidentiality, f"Archivo subido: {record.filename}", dict(item)
+    )
+    return {"message": "File uploaded", "file": item}
 
 
 @router.get("/api/deals/{deal_id}/files")

@@ -204,6 +204,7 @@ async def add_message(
         session, principal, opened.deal, opened.access, body.content, body.attachments
     )
     authors = await deals.names_of_users(session, [principal.id])
+    await request.app.state.deal_rooms.message_posted(message, authors.get(principal.id))
     return {"message": "Message sent", "msg": shapes.message_item(message, authors)}
 
 

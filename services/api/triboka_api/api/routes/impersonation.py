@@ -90,7 +90,7 @@ async def stop_impersonation(
 ) -> ImpersonationStopped:
     """The one POST an impersonation token may call: it gives the admin's own token back."""
     admin = await original_admin(session, principal)
-    await check_impersonator(request, session, principal.claims)
+    await check_impersonator(request.app.state, session, principal.claims)
     context = default_context(admin.role)
     token = issue_token(
         secret=settings.jwt_secret.get_secret_value(),
