@@ -41,6 +41,7 @@ def test_default_render_object_list():
             ("StatefulSet", f"{FULLNAME}-postgresql"),
             ("CronJob", f"{FULLNAME}-backup"),
             ("PersistentVolumeClaim", f"{FULLNAME}-backup"),
+            ("PersistentVolumeClaim", f"{FULLNAME}-api-files"),  # deal room files (storage.persistence)
             ("Role", f"{FULLNAME}-backup"),
             ("RoleBinding", f"{FULLNAME}-backup"),
             ("Job", f"{FULLNAME}-migrations-install"),
@@ -449,7 +450,9 @@ def test_backup_cronjob_policy():
 
 def test_backup_to_s3():
     objects = render_chart(values_files=(CHART / "ci" / "backup-s3-values.yaml",))
-    assert not find(objects, "PersistentVolumeClaim")
+    assert [c["metadata"]["name"] for c in find(objects, "PersistentVolumeClaim")] == [
+        f"{FULLNAME}-api-files"  # the deal files' volume (storage.persistence), not a backup volume
+    ]
     cron = get(objects, "CronJob", "backup")
     volumes = {v["name"]: v for v in pod_spec(cron)["volumes"]}
     assert volumes["backups"] == {"name": "backups", "emptyDir": {}}
@@ -538,6 +541,7 @@ def test_ingress_paths_tls_and_annotations():
         for p in rule["http"]["paths"]
     }
     assert routes == {
+        "/socket.io": ("Prefix", f"{FULLNAME}-api", {"name": "http"}),  # deal rooms' Socket.IO (issue 13)
         "/api": ("Prefix", f"{FULLNAME}-api", {"name": "http"}),
         "/": ("Prefix", f"{FULLNAME}-web", {"name": "http"}),
     }

@@ -198,6 +198,7 @@ TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS: {{ .Values.api.gracefulShutdownSeconds | quot
 TRIBOKA_ADMIN_EMAIL: {{ .Values.admin.email | quote }}
 TRIBOKA_ADMIN_NAME: {{ .Values.admin.name | quote }}
 PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
+{{ include "triboka.api.storageConfig" . }}
 {{- end }}
 
 {{/* The API's secret env entries (JWT secret, database password). */}}
@@ -514,6 +515,9 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with .volumeMounts }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with $v.extraVolumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -521,6 +525,9 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $v.tmpSizeLimit }}
+        {{- with .volumes }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with $v.extraVolumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

@@ -130,6 +130,21 @@ class ApiClient:
     async def get(self, path: str, **params: Any) -> Any:
         return await self.request("GET", path, params=params)
 
+    async def download(self, path: str) -> httpx.Response:
+        """A non-JSON answer (a deal's PDF or file) as the API sent it; errors as `request`'s."""
+        headers = {"X-Request-ID": request_id_var.get()}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            response = await self._http.get(path, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailableError(str(exc)) from exc
+        if response.status_code >= 500:
+            raise ApiUnavailableError(f"GET {path} -> {response.status_code}")
+        if response.status_code >= 400:
+            _raise_for(response)
+        return response
+
     async def post(self, path: str, payload: object) -> Any:
         return await self.request("POST", path, json=payload)
 

@@ -6,6 +6,7 @@ from triboka_web.routers import (
     batches,
     contracts,
     dashboards,
+    deals,
     dispatches,
     health,
     lots,
@@ -24,4 +25,5 @@ ROUTERS = (
     dispatches.router,
     admin.router,
     trace.router,
+    deals.router,
 )

@@ -1,0 +1,99 @@
+"""Deal rooms (issue 13): the deals list for admins and operators, and one room per deal for its members. The
+API decides who sees what (role in the deal, scopes); these pages show what it answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triboka_web.actions import run_action
+from triboka_web.api_client import ApiClient
+from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.dependencies import Api
+from triboka_web.i18n import _
+from triboka_web.roles import Action
+from triboka_web.templating import render
+
+router = APIRouter()
+BrokerUser = allowed_to(Action.BROKER_DEALS)
+SCOPES = ("PUBLIC", "PARTES", "SOLO_ADMIN")
+PASSED_HEADERS = ("content-type", "content-disposition", "content-length", "x-content-type-options")
+
+
+@router.get("/deals")
+async def deal_list(request: Request, user: BrokerUser, api: Api) -> Response:
+    listing = await api.get("/api/deals", limit=200)
+    return render(
+        request, "deals/list.html", {"deals": listing["deals"], "total": listing["pagination"]["total"]}
+    )
+
+
+async def _room(api: ApiClient, deal_id: int, query: str) -> dict:
+    base = f"/api/deals/{deal_id}"
+    deal, notes, messages, files, trace = await asyncio.gather(
+        api.get(base),
+        api.get(f"{base}/notes"),
+        api.get(f"{base}/messages"),
+        api.get(f"{base}/files"),
+        api.get(f"{base}/trace"),
+    )
+    is_admin = deal["role_in_deal"] == "admin"
+    finance = await api.get(f"{base}/finance") if is_admin else None
+    found = await api.get(f"{base}/messages/search", q=query) if query else None
+    scopes = (
+        SCOPES if is_admin else SCOPES[:2] if deal["role_in_deal"] in ("producer", "exporter") else SCOPES[:1]
+    )
+    return {
+        "deal": deal,
+        "notes": notes,
+        "messages": messages,
+        "files": files,
+        "trace": trace,
+        "finance": finance,
+        "found": found,
+        "query": query,
+        "scopes": scopes,
+    }
+
+
+@router.get("/deals/{deal_id}")
+async def deal_room(request: Request, deal_id: int, user: CurrentUser, api: Api, q: str = "") -> Response:
+    return render(request, "deals/room.html", await _room(api, deal_id, q.strip()))
+
+
+async def _post(request: Request, api: ApiClient, path: str, fields: tuple[str, ...], done: str) -> None:
+    form = await request.form()
+    payload = {name: str(form.get(name) or "") for name in fields}
+    await run_action(request, api.post(path, payload), done)
+
+
+@router.post("/deals/{deal_id}/notes")
+async def add_note(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    await _post(request, api, f"/api/deals/{deal_id}/notes", ("content", "scope"), _("Note added."))
+    return RedirectResponse(f"/deals/{deal_id}#notes", status_code=303)
+
+
+@router.post("/deals/{deal_id}/messages")
+async def add_message(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    await _post(request, api, f"/api/deals/{deal_id}/messages", ("content",), _("Message sent."))
+    return RedirectResponse(f"/deals/{deal_id}#messages", status_code=303)
+
+
+async def _passed_through(api: ApiClient, path: str) -> Response:
+    """A PDF or a file from the API, with its attachment and nosniff headers."""
+    answer = await api.download(path)
+    headers = {name: answer.headers[name] for name in PASSED_HEADERS if name in answer.headers}
+    return Response(answer.content, status_code=200, headers=headers)
+
+
+@router.get("/deals/{deal_id}/export")
+async def export_trace(deal_id: int, user: CurrentUser, api: Api) -> Response:
+    return await _passed_through(api, f"/api/deals/{deal_id}/trace/export")
+
+
+@router.get("/deals/{deal_id}/files/{file_id}")
+async def download_file(deal_id: int, file_id: str, user: CurrentUser, api: Api) -> Response:
+    return await _passed_through(api, f"/api/deals/{deal_id}/files/{file_id}/download")

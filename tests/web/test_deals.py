@@ -1,0 +1,83 @@
+"""Deal rooms in the dashboard (issue 13, item 6, first slice): the deals list for admins and operators, a room
+per deal for its members (private terms and finance for admins only), notes and messages posted through forms,
+message search, the trace and its PDF, through the real API and web processes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.conftest import Stack
+from tests.web.servers import csrf_from
+
+
+@pytest.fixture(scope="module")
+def deal(stack: Stack) -> dict:
+    """A deal the admin brokers between the producer's company and the exporter's company."""
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        admin = stack.accounts["admin"]
+        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        body = {
+            "producer_id": stack.accounts["producer"].company_id,
+            "exporter_id": stack.exporter_company,
+            "terms_public": {"volumen_mt": 25},
+            "terms_private": {"comision_pct": 2},
+            "description": "Cacao fino de aroma",
+        }
+        created = api.post("/api/deals", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        return created.json()["deal"]
+
+
+def test_deals_list_for_staff_only(client_for, deal) -> None:
+    for role in ("admin", "operator"):
+        page = client_for(role).get("/deals")
+        assert page.status_code == 200
+        assert deal["deal_code"] in page.text
+        assert '/deals"' in client_for(role).get("/dashboard").text
+    for role in ("producer", "exporter", "buyer"):
+        assert client_for(role).get("/deals").status_code == 403
+
+
+def test_room_by_role_in_deal(client_for, deal) -> None:
+    admin = client_for("admin").get(f"/deals/{deal['id']}")
+    assert admin.status_code == 200
+    assert 'data-testid="terms-private"' in admin.text
+    assert "comision_pct" in admin.text
+    assert 'data-testid="finance"' in admin.text
+    exporter = client_for("exporter").get(f"/deals/{deal['id']}")
+    assert exporter.status_code == 200
+    assert "volumen_mt" in exporter.text
+    assert "comision_pct" not in exporter.text
+    assert 'data-testid="finance"' not in exporter.text
+    assert '<option value="SOLO_ADMIN">' not in exporter.text
+    assert client_for("buyer").get(f"/deals/{deal['id']}").status_code == 403
+
+
+def test_messages_notes_search_and_pdf(client_for, deal) -> None:
+    producer = client_for("producer")
+    room = f"/deals/{deal['id']}"
+    token = csrf_from(producer.get(room).text)
+    sent = producer.post(f"{room}/messages", data={"content": "Listos para embarcar", "csrf_token": token})
+    assert sent.status_code == 303
+    noted = producer.post(
+        f"{room}/notes", data={"content": "Nota de partes", "scope": "PARTES", "csrf_token": token}
+    )
+    assert noted.status_code == 303
+    refused = producer.post(
+        f"{room}/notes", data={"content": "secreta", "scope": "SOLO_ADMIN", "csrf_token": token}
+    )
+    assert refused.status_code == 403  # the API refuses SOLO_ADMIN to a party: the 403 page
+    exporter = client_for("exporter").get(room).text
+    assert "Listos para embarcar" in exporter
+    assert "Nota de partes" in exporter
+    assert "secreta" not in client_for("admin").get(room).text
+    found = client_for("exporter").get(f"{room}?q=embarcar")
+    assert 'data-testid="search-results"' in found.text
+    assert "Listos para embarcar" in found.text.split('data-testid="search-results"')[1]
+    pdf = client_for("exporter").get(f"{room}/export")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+    assert pdf.content.startswith(b"%PDF-")
