@@ -9,7 +9,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import socketio
 
 from tests.api.redis_server import RedisServer
 from tests.support.net import free_port
+from tests.support.serve import wait_until_live
 
 BIN = Path(sys.executable).parent
 SECRET = "realtime-tests-secret-0123456789abcdef0123"
@@ -51,15 +51,8 @@ def _start(workdir: Path, env: dict[str, str], name: str) -> tuple[str, subproce
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health/live", timeout=1).status_code == 200:
-                return base, process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"{name} did not start: {(workdir / f'{name}.log').read_text()[-3000:]}")
+    wait_until_live(base, process, workdir / f"{name}.log")
+    return base, process
 
 
 @dataclass

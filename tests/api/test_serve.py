@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.net import free_port
+from tests.support.serve import wait_until_live
 
 BIN = Path(sys.executable).parent
 SECRET = "serve-tests-secret-0123456789abcdef0123"
@@ -91,16 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int,
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health/live", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"serve did not start:\n{log.read_text()[-3000:]}")
+    wait_until_live(base, process, log)
     yield base, metrics_port, process, log
     if process.poll() is None:
         process.kill()

@@ -41,20 +41,22 @@ async def open_deal(session: AsyncSession, principal: Principal, deal_id: int) -
     return OpenDeal(deal, await deal_access(session, principal, deal))
 
 
-async def names_of_users(session: AsyncSession, user_ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in user_ids if i is not None}
+async def _names(
+    session: AsyncSession, model: type[User] | type[Company], ids: Iterable[int | None]
+) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
     return {row.id: row.name for row in rows}
+
+
+async def names_of_users(session: AsyncSession, user_ids: Iterable[int | None]) -> dict[int, str]:
+    return await _names(session, User, user_ids)
 
 
 async def names_of_companies(session: AsyncSession, company_ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in company_ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Company.id, Company.name).where(Company.id.in_(wanted)))
-    return {row.id: row.name for row in rows}
+    return await _names(session, Company, company_ids)
 
 
 # S-25 -------------------------------------------------------------------------------------------------------------

@@ -225,13 +225,21 @@ class FilteredTrace(TypedDict):
     timeline: list[TimelineEntry]
 
 
+def company_names(deal: Deal, companies: dict[int, str]) -> tuple[str | None, str | None]:
+    return (
+        companies.get(deal.producer_id) if deal.producer_id else None,
+        companies.get(deal.exporter_id) if deal.exporter_id else None,
+    )
+
+
 def deal_list_item(deal: Deal, companies: dict[int, str], admins: dict[int, str]) -> DealListItem:
+    producer, exporter = company_names(deal, companies)
     return {
         "id": deal.id,
         "deal_code": deal.deal_code,
-        "producer_company": companies.get(deal.producer_id) if deal.producer_id else None,
-        "exporter_company": companies.get(deal.exporter_id) if deal.exporter_id else None,
-        "terms_public": raw(deal.terms_public),
+        "producer_company": producer,
+        "exporter_company": exporter,
+        "terms_public": raw(deal.terms_public),  # S-25: the raw JSON string
         "status": deal.status,
         "created_at": iso(deal.created_at),
         "updated_at": iso(deal.updated_at),
@@ -240,13 +248,14 @@ def deal_list_item(deal: Deal, companies: dict[int, str], admins: dict[int, str]
 
 
 def created_deal(deal: Deal, companies: dict[int, str], admin_name: str | None) -> CreatedDeal:
+    producer, exporter = company_names(deal, companies)
     return {
         "id": deal.id,
         "deal_code": deal.deal_code,
-        "producer_company": companies.get(deal.producer_id) if deal.producer_id else None,
-        "exporter_company": companies.get(deal.exporter_id) if deal.exporter_id else None,
+        "producer_company": producer,
+        "exporter_company": exporter,
         "description": deal.description,
-        "terms_public": deal.terms_public,
+        "terms_public": deal.terms_public,  # S-26: the object
         "status": deal.status,
         "created_at": iso(deal.created_at),
         "admin_name": admin_name,

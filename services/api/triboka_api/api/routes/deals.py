@@ -10,10 +10,18 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request
-from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
+from triboka_api.api.validation import (
+    IsoDatetime,
+    M,
+    RequestModel,
+    parse_body,
+    parse_datetime_param,
+    read_json,
+)
 from triboka_api.domain import deal_talk, deal_trace, deals
 from triboka_api.domain.access import require_deal_admin
 from triboka_api.domain.bounds import OutOfBoundsError, check_moment
@@ -92,6 +100,15 @@ class TraceLinkBody(RequestModel):
     events: list[dict[str, Any]] | None = None
 
 
+async def _as_deal_admin(
+    session: AsyncSession, principal: Principal, deal_id: int, request: Request, model: type[M]
+) -> tuple[deals.OpenDeal, M]:
+    """S-28, S-34, S-36: the deal (404), the deal-access rule (403), the deal's admins only (403), the body."""
+    opened = await deals.open_deal(session, principal, deal_id)
+    require_deal_admin(opened.access)
+    return opened, parse_body(model, await read_json(request))
+
+
 # S-25, S-26 -------------------------------------------------------------------------------------------------------
 
 
@@ -144,9 +161,7 @@ async def get_deal(deal_id: int, principal: PrincipalDep, session: SessionDep) -
 async def add_member(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.MemberAdded:
-    opened = await deals.open_deal(session, principal, deal_id)
-    require_deal_admin(opened.access)
-    body = parse_body(AddMemberBody, await read_json(request))
+    opened, body = await _as_deal_admin(session, principal, deal_id, request, AddMemberBody)
     member = await deals.add_member(
         session,
         opened.deal,
@@ -251,9 +266,7 @@ async def get_finance(deal_id: int, principal: PrincipalDep, session: SessionDep
 async def save_finance(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.FinanceSaved:
-    opened = await deals.open_deal(session, principal, deal_id)
-    require_deal_admin(opened.access)
-    body = parse_body(FinanceBody, await read_json(request))
+    opened, body = await _as_deal_admin(session, principal, deal_id, request, FinanceBody)
     # only what the request carried changes; a null currency keeps the stored one
     fields = {name: getattr(body, name) for name in body.model_fields_set}
     if fields.get("currency", "") is None:
@@ -289,9 +302,7 @@ def _link_events(raw_events: list[dict[str, Any]]) -> list[deal_trace.LinkEvent]
 async def add_trace_link(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.TraceLinkAdded:
-    opened = await deals.open_deal(session, principal, deal_id)
-    require_deal_admin(opened.access)
-    body = parse_body(TraceLinkBody, await read_json(request))
+    opened, body = await _as_deal_admin(session, principal, deal_id, request, TraceLinkBody)
     link = await deal_trace.add_link(
         session,
         opened.deal,
@@ -349,8 +360,7 @@ async def export_trace(deal_id: int, principal: PrincipalDep, session: SessionDe
     summary = DealSummary(
         deal.deal_code,
         deal.status,
-        companies.get(deal.producer_id) if deal.producer_id else None,
-        companies.get(deal.exporter_id) if deal.exporter_id else None,
+        *shapes.company_names(deal, companies),
         deal.description,
         deal.terms_public,
         deal.created_at,
