@@ -81,3 +81,40 @@ def test_messages_notes_search_and_pdf(client_for, deal) -> None:
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("attachment;")
     assert pdf.content.startswith(b"%PDF-")
+
+
+def _api_user_id(stack: Stack, role: str) -> int:
+    account = stack.accounts[role]
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        login = api.post("/api/auth/login", json={"email": account.email, "password": account.password})
+        return login.json()["user"]["id"]
+
+
+def test_impersonation_banner_and_stop(stack, client_for) -> None:
+    admin = client_for("admin")
+    producer_id = _api_user_id(stack, "producer")
+    users = admin.get("/users").text
+    assert f'data-testid="impersonate-{producer_id}"' in users
+    assert f'data-testid="impersonate-{_api_user_id(stack, "operator")}"' not in users  # staff cannot be
+    started = admin.post(f"/users/{producer_id}/impersonate", data={"csrf_token": csrf_from(users)})
+    assert (started.status_code, started.headers["location"]) == (303, "/dashboard")
+    dashboard = admin.get("/dashboard").text
+    assert 'data-testid="impersonation-banner"' in dashboard
+    assert "Coop Valle" in dashboard  # the producer's name, in the banner
+    # the banner stays on every page, and the session acts as the producer: no deals list, no users panel
+    assert 'data-testid="impersonation-banner"' in admin.get("/lots").text
+    assert admin.get("/deals").status_code == 403
+    stopped = admin.post("/impersonation/stop", data={"csrf_token": csrf_from(dashboard)})
+    assert (stopped.status_code, stopped.headers["location"]) == (303, "/users")
+    after = admin.get("/users")
+    assert after.status_code == 200
+    assert 'data-testid="impersonation-banner"' not in after.text
+    assert admin.get("/deals").status_code == 200
+
+
+def test_only_staff_may_impersonate(stack, client_for) -> None:
+    exporter = client_for("exporter")
+    token = csrf_from(exporter.get("/dashboard").text)
+    producer_id = _api_user_id(stack, "producer")
+    assert exporter.post(f"/users/{producer_id}/impersonate", data={"csrf_token": token}).status_code == 403
+    assert 'data-testid="impersonation-banner"' not in exporter.get("/dashboard").text

@@ -9,6 +9,7 @@ from triboka_web.routers import (
     deals,
     dispatches,
     health,
+    impersonation,
     lots,
     public,
     trace,
@@ -26,4 +27,5 @@ ROUTERS = (
     admin.router,
     trace.router,
     deals.router,
+    impersonation.router,
 )
