@@ -72,6 +72,7 @@ def api_env(workdir: Path, **overrides: str) -> dict[str, str]:
         "TRIBOKA_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'api.db'}",
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_LOG_LEVEL": "warning",
+        "TRIBOKA_FILE_STORE_PATH": str(workdir / "files"),  # deal room files, never under the checkout
         **GENEROUS_LIMITS,
         **overrides,
     }

@@ -118,3 +118,35 @@ def test_only_staff_may_impersonate(stack, client_for) -> None:
     producer_id = _api_user_id(stack, "producer")
     assert exporter.post(f"/users/{producer_id}/impersonate", data={"csrf_token": token}).status_code == 403
     assert 'data-testid="impersonation-banner"' not in exporter.get("/dashboard").text
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_upload_and_download_through_the_dashboard(client_for, deal) -> None:
+    producer = client_for("producer")
+    room = f"/deals/{deal['id']}"
+    token = csrf_from(producer.get(room).text)
+    sent = producer.post(
+        f"{room}/files",
+        data={"csrf_token": token, "confidentiality": "PARTES", "description": "Certificado"},
+        files={"file": ("certificado orgánico.pdf", PDF, "application/pdf")},
+    )
+    assert sent.status_code == 303
+    page = client_for("exporter").get(room).text
+    files = page.split('data-testid="files"')[1].split("</ul>")[0]
+    assert "certificado orgánico.pdf" in files
+    link = files.split('href="')[1].split('"')[0]
+    download = client_for("exporter").get(link)
+    assert download.status_code == 200
+    assert download.content == PDF
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    # the API's refusals come back as a message, and nothing is listed
+    bad = producer.post(
+        f"{room}/files",
+        data={"csrf_token": token, "confidentiality": "PUBLIC"},
+        files={"file": ("factura.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
+    )
+    assert bad.status_code == 303
+    assert "factura.pdf" not in client_for("admin").get(room).text

@@ -105,6 +105,8 @@ class ApiClient:
         *,
         json: object = None,
         params: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
     ) -> Any:
         headers = {"X-Request-ID": request_id_var.get()}
         if self._token:
@@ -114,7 +116,9 @@ class ApiClient:
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         started = time.perf_counter()
         try:
-            response = await self._http.request(method, path, json=json, params=query, headers=headers)
+            response = await self._http.request(
+                method, path, json=json, params=query, headers=headers, files=files, data=data
+            )
         except httpx.HTTPError as exc:
             observe_api_call(method, "unreachable", time.perf_counter() - started)
             log.warning("API unreachable: %s %s: %s", method, path, exc.__class__.__name__)

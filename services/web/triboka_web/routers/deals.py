@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -13,6 +14,7 @@ from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, allowed_to
 from triboka_web.dependencies import Api
+from triboka_web.flash import flash
 from triboka_web.i18n import _
 from triboka_web.roles import Action
 from triboka_web.templating import render
@@ -80,6 +82,21 @@ async def add_note(request: Request, deal_id: int, user: CurrentUser, api: Api) 
 async def add_message(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
     await _post(request, api, f"/api/deals/{deal_id}/messages", ("content",), _("Message sent."))
     return RedirectResponse(f"/deals/{deal_id}#messages", status_code=303)
+
+
+@router.post("/deals/{deal_id}/files")
+async def upload_file(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    """The browser's multipart upload, passed on to the API (which checks it all: size, type, content, scope)."""
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        flash(request, _("Choose a file to upload."), "danger")
+        return RedirectResponse(f"/deals/{deal_id}#files", status_code=303)
+    fields = {name: str(form.get(name) or "") for name in ("confidentiality", "description")}
+    files = {"file": (upload.filename, upload.file, upload.content_type or "application/octet-stream")}
+    call = api.request("POST", f"/api/deals/{deal_id}/upload", files=files, data=fields)
+    await run_action(request, call, _("File uploaded."))
+    return RedirectResponse(f"/deals/{deal_id}#files", status_code=303)
 
 
 async def _passed_through(api: ApiClient, path: str) -> Response:
