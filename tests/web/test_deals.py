@@ -5,29 +5,9 @@ message search, the trace and its PDF, through the real API and web processes.""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.web.conftest import Stack
 from tests.web.servers import csrf_from
-
-
-@pytest.fixture(scope="module")
-def deal(stack: Stack) -> dict:
-    """A deal the admin brokers between the producer's company and the exporter's company."""
-    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
-        admin = stack.accounts["admin"]
-        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        body = {
-            "producer_id": stack.accounts["producer"].company_id,
-            "exporter_id": stack.exporter_company,
-            "terms_public": {"volumen_mt": 25},
-            "terms_private": {"comision_pct": 2},
-            "description": "Cacao fino de aroma",
-        }
-        created = api.post("/api/deals", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-        return created.json()["deal"]
 
 
 def test_deals_list_for_staff_only(client_for, deal) -> None:

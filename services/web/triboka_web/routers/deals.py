@@ -8,11 +8,11 @@ import asyncio
 from fastapi import APIRouter
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
-from triboka_web.auth import CurrentUser, allowed_to
+from triboka_web.auth import CurrentUser, allowed_to, session_token
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.i18n import _
@@ -64,6 +64,15 @@ async def _room(api: ApiClient, deal_id: int, query: str) -> dict:
 @router.get("/deals/{deal_id}")
 async def deal_room(request: Request, deal_id: int, user: CurrentUser, api: Api, q: str = "") -> Response:
     return render(request, "deals/room.html", await _room(api, deal_id, q.strip()))
+
+
+@router.get("/deals/{deal_id}/live")
+async def deal_live(request: Request, deal_id: int, user: CurrentUser) -> JSONResponse:
+    """What the room's script needs to listen (same-origin only: the session cookie and no CORS): the session's
+    API token for the socket's `auth`, and where the socket is. It changes nothing (read-only tokens listen too)."""
+    settings = request.app.state.settings
+    body = {"deal_id": deal_id, "token": session_token(request), "url": settings.socket_url}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 async def _post(request: Request, api: ApiClient, path: str, fields: tuple[str, ...], done: str) -> None:
