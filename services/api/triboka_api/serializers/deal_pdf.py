@@ -1,7 +1,7 @@
 """S-41: a deal's trace as a PDF, Spanish by default: the deal summary, then the timeline in order.
 
-reportlab renders it: a pure Python wheel (its C accelerators are optional), so the image needs no system
-libraries, unlike weasyprint (Pango, Cairo, GDK-Pixbuf). Rendering is CPU work: the route runs it in a thread.
+reportlab renders it: a pure Python wheel (Pillow, its one binary dependency, bundles its libraries in manylinux
+wheels), so the image needs no system libraries, unlike weasyprint (Pango, Cairo, GDK-Pixbuf). Rendering is CPU work: the route runs it in a thread.
 """
 
 from __future__ import annotations
