@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest_asyncio
 from pypdf import PdfReader
+from triboka_api.app import create_app
 from triboka_api.models import Company, DealMember, DealMessage, DealNote, utcnow
+from triboka_api.settings import Settings
 
 from tests.api.conftest import Party, World
 from tests.api.helpers import (
@@ -751,3 +753,37 @@ async def test_trace_export_is_a_pdf_with_the_code_and_every_event(client, world
     outsider = await world.user("exporter")
     assert_error(await client.get(f"{url}/export", headers=outsider.headers), 403)
     assert_error(await client.get("/api/deals/999999/trace/export", headers=broker.headers), 404)
+
+
+def test_openapi_documents_every_deal_room_route() -> None:
+    """S-01, S-02 and S-25..S-42 with their methods (the issue's definition of done)."""
+    document = create_app(
+        Settings(database_url="sqlite+aiosqlite:///:memory:", jwt_secret="x" * 40)
+    ).openapi()
+    expected = {
+        ("post", "/api/auth/impersonate/{target_user_id}"),
+        ("post", "/api/auth/stop-impersonation"),
+        ("get", "/api/deals"),
+        ("post", "/api/deals"),
+        ("get", "/api/deals/{deal_id}"),
+        ("post", "/api/deals/{deal_id}/members"),
+        ("get", "/api/deals/{deal_id}/notes"),
+        ("post", "/api/deals/{deal_id}/notes"),
+        ("get", "/api/deals/{deal_id}/messages"),
+        ("post", "/api/deals/{deal_id}/messages"),
+        ("get", "/api/deals/{deal_id}/finance"),
+        ("post", "/api/deals/{deal_id}/finance"),
+        ("get", "/api/deals/{deal_id}/trace"),
+        ("post", "/api/deals/{deal_id}/trace"),
+        ("post", "/api/deals/{deal_id}/upload"),
+        ("get", "/api/deals/{deal_id}/files"),
+        ("get", "/api/deals/{deal_id}/files/{file_id}/download"),
+        ("get", "/api/deals/{deal_id}/messages/search"),
+        ("get", "/api/deals/{deal_id}/trace/export"),
+        ("get", "/api/deals/{deal_id}/trace/filter"),
+    }
+    documented = {(method, path) for path, ops in document["paths"].items() for method in ops}
+    assert expected <= documented
+    upload = document["paths"]["/api/deals/{deal_id}/upload"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "requestBody" in document["paths"]["/api/deals"]["post"]
