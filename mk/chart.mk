@@ -5,6 +5,9 @@ CHART_DIR := charts/triboka
 # this stable path to the build; set HELM to use another helm instead.
 HELM_DEFAULT := /var/cache/triboka/bin/helm
 HELM ?= $(HELM_DEFAULT)
+# promtool (Prometheus 3.x) built the same way from its module (k8s/local-cluster/build/promtool): the alert tests
+PROMTOOL_DEFAULT := /var/cache/triboka/bin/promtool
+PROMTOOL ?= $(PROMTOOL_DEFAULT)
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
 # checkov and every dependency pinned with their hashes (compiled from checkov-requirements.in; its header says how)
 CHECKOV_REQUIREMENTS := tests/chart/checkov-requirements.txt
@@ -16,7 +19,7 @@ NAMESPACE ?= triboka
 # the local cluster's kubeconfig (k8s/local-cluster/up)
 LOCAL_KUBECONFIG ?= /var/lib/triboka-cluster/kubeconfig
 
-.PHONY: chart-helm chart-lint chart-checkov test-chart kind-deploy local-deploy
+.PHONY: chart-helm chart-promtool chart-gateway-api chart-lint chart-checkov test-chart kind-deploy local-deploy
 
 chart-helm: ## build helm 4 from its Go module and link /var/cache/triboka/bin/helm to it (unless HELM names another)
 	@if [ "$(HELM)" = "$(HELM_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-helm; else test -x "$(HELM)"; fi
@@ -39,8 +42,15 @@ chart-checkov: chart-helm $(CHECKOV_VENV)/.installed ## checkov's Kubernetes che
 	$(HELM) template $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --values $(CHART_DIR)/ci/redis-values.yaml > $(CHART_RENDER_REDIS)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(CHART_RENDER) --file $(CHART_RENDER_REDIS) --quiet
 
-test-chart: venv chart-helm chart-gpg chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
-	HELM=$(HELM) $(BIN)/pytest tests/chart -q
+chart-promtool: ## build promtool from the Prometheus Go module and link /var/cache/triboka/bin/promtool (unless PROMTOOL names another)
+	@if [ "$(PROMTOOL)" = "$(PROMTOOL_DEFAULT)" ]; then $(CURDIR)/k8s/local-cluster/install-tool promtool; else test -x "$(PROMTOOL)"; fi
+
+# The Gateway API CRDs (sigs.k8s.io/gateway-api, pinned in the script) the render tests validate HTTPRoute/Gateway against.
+chart-gateway-api: ## fetch the Gateway API module (its standard CRDs) into the Go module cache
+	@$(CURDIR)/k8s/local-cluster/gateway-api-crds
+
+test-chart: venv chart-helm chart-promtool chart-gpg chart-gateway-api chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
+	HELM=$(HELM) PROMTOOL=$(PROMTOOL) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
 	for image in triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-redis:7.0; do \
@@ -57,6 +67,13 @@ local-deploy: images chart-helm ## (after `make cluster-up`) import the images i
 	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
 	  --wait --timeout 10m
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
+
+# scripts/deploy: back up, upgrade with rollback on failure, helm test, smoke check (its header says everything)
+DEPLOY_ARGS ?=
+.PHONY: deploy
+deploy: chart-helm ## deploy RELEASE to NAMESPACE (KUBECONFIG's cluster) with scripts/deploy: backup, helm upgrade --install --rollback-on-failure, helm test, smoke check through the public route (SMOKE_URL); any failure rolls back and exits non-zero. DEPLOY_ARGS="--values FILE ..."
+	@command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null)
+	HELM=$(HELM) RELEASE=$(RELEASE) NAMESPACE=$(NAMESPACE) $(CURDIR)/scripts/deploy $(DEPLOY_ARGS)
 
 HELM_DOCS_VERSION := v1.14.2
 

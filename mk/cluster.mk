@@ -6,7 +6,7 @@ CLUSTER_STATE ?= /var/lib/triboka-cluster
 KIND ?= kind
 KIND_CLUSTER ?= triboka
 
-.PHONY: cluster-up cluster-down cluster-status cluster-build cluster-base-image kind-up kind-down
+.PHONY: cluster-up cluster-down cluster-status cluster-build cluster-go-test cluster-base-image kind-up kind-down
 
 cluster-up: ## start the local cluster (kubeconfig: /var/lib/triboka-cluster/kubeconfig)
 	$(LOCAL_CLUSTER)/up
@@ -25,6 +25,12 @@ cluster-status: ## show the local cluster's processes, node and pods
 
 cluster-build: ## build/cache the local cluster's binaries only (Kubernetes, etcd, CoreDNS, metrics-server, add-ons)
 	$(LOCAL_CLUSTER)/build-binaries
+
+# the project's own Go of the cluster (the ingress/Gateway controller, the volume provisioner): vet and unit tests,
+# with the module and build caches the cluster's builds use (no cluster needed)
+CLUSTER_GO_ENV := GOMODCACHE=/var/cache/triboka/go/mod GOCACHE=/var/cache/triboka/go/cache GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+cluster-go-test: ## go vet and go test the local cluster's own controllers (k8s/local-cluster/build/kubernetes/cmd)
+	cd $(LOCAL_CLUSTER)/build/kubernetes && $(CLUSTER_GO_ENV) go vet ./cmd/... && $(CLUSTER_GO_ENV) go test ./cmd/...
 
 cluster-base-image: ## build the local Debian bookworm base image localhost/triboka-base:bookworm
 	$(LOCAL_CLUSTER)/base-image

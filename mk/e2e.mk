@@ -3,7 +3,7 @@
 # HPA, probes. `test-e2e` uses the local cluster of k8s/local-cluster (built from source on a cold machine) and
 # tears it down at the end, even on failure, unless E2E_KEEP_CLUSTER=1. On a machine with Docker:
 # `make kind-up test-e2e-kind` (the cluster also needs ingress-nginx and metrics-server; see tests/e2e/README.md).
-E2E_IMAGES := triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-redis:7.0
+E2E_IMAGES = triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-redis:7.0
 E2E_PYTEST ?= $(BIN)/pytest tests/e2e -m e2e -q
 
 .PHONY: test-e2e test-e2e-kind e2e-deps e2e-run

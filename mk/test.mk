@@ -20,4 +20,4 @@ check-install: venv ## every target installs what it runs: static check of the r
 	$(BIN)/python -m tooling.installcheck $(CURDIR)
 	$(BIN)/pytest tests/installcheck -q
 
-test: check-install lint audit test-api test-backup test-web test-chart sbom test-images test-e2e ## every test tier (what CI runs)
+test: check-install lint audit test-api test-backup test-web test-chart cluster-go-test sbom test-images test-e2e ## every test tier (what CI runs)

@@ -20,8 +20,7 @@ import pytest_asyncio
 import socketio
 
 from tests.api.redis_server import RedisServer
-from tests.support.net import free_port
-from tests.support.serve import wait_until_live
+from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
 SECRET = "realtime-tests-secret-0123456789abcdef0123"

@@ -15,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.net import free_port
-from tests.support.serve import wait_until_live
+from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
 SECRET = "serve-tests-secret-0123456789abcdef0123"

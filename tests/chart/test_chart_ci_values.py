@@ -14,8 +14,15 @@ VALUES_FILES = CI_VALUES + sorted((REPO / "k8s" / "values").glob("*.yaml"))
 K8S_VERSIONS = ["1.29.0", latest_version()]
 POD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "Pod")
 # Custom resources: kubernetes-validate ships the schemas of the built-in API only, so it cannot check these
-# (it raises SchemaNotFoundError); test_chart_render.py asserts their fields instead.
-CUSTOM_RESOURCES = {("monitoring.coreos.com/v1", "ServiceMonitor")}
+# (it raises SchemaNotFoundError); test_chart_servicemonitor.py and test_alerts.py assert their fields instead, and test_gateway.py
+# validates the Gateway API ones against their CRD schemas.
+CUSTOM_RESOURCES = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+    ("gateway.networking.k8s.io/v1", "Gateway"),
+    ("cert-manager.io/v1", "Certificate"),
+}
 
 
 def test_ci_values_files_cover_the_documented_scenarios():
@@ -24,6 +31,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
         "ha-values.yaml",
         "external-db-values.yaml",
         "ingress-tls-values.yaml",
+        "gateway-values.yaml",
         "network-policies-values.yaml",
         "backup-s3-values.yaml",
         "service-monitor-values.yaml",
@@ -35,7 +43,7 @@ def test_ci_values_files_cover_the_documented_scenarios():
 @pytest.mark.parametrize("k8s_version", K8S_VERSIONS)
 @pytest.mark.parametrize("values_file", VALUES_FILES, ids=lambda p: p.name)
 def test_rendered_objects_validate_strictly(values_file, k8s_version):
-    objects = render_chart(values_files=(values_file,))
+    objects = render_chart(values_files=(values_file,), kube_version=k8s_version)
     assert objects
     for obj in objects:
         if (obj["apiVersion"], obj["kind"]) in CUSTOM_RESOURCES:

@@ -9,43 +9,13 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.cluster import wait_for
-from tests.e2e.conftest import HOST, Traffic, load_rate
-from tests.e2e.load import Load, LoadResult
+from tests.e2e.conftest import Traffic
 from tests.e2e.release import Release
 from tests.e2e.report import record
+from tests.e2e.underload import MIN_REQUESTS, under_load
 
 COMPONENTS = ("api", "web", "backup")
 ALIAS_SUFFIX = "e2e-rollout"
-MAX_SECONDS = 240  # the load stops by itself by then, whatever happens to the rollout
-WARM_UP_REQUESTS = 300
-SETTLE_SECONDS = 5  # load kept on after the rollout, against the new pods only
-MIN_LOAD_SECONDS = 60  # about a minute of load even when helm is quicker
-MIN_REQUESTS = 1500  # a real load, not a trickle, even on a busy 2-core machine
-
-
-def _under_load(
-    traffic: Traffic, tls_context: ssl.SSLContext, change: Callable[[], float]
-) -> tuple[LoadResult, float, float]:
-    """Run `change` (a helm command, returning its seconds) while the load runs; returns the load's result, the
-    change's seconds and the second of the load at which it started."""
-    rate = load_rate()
-    with Load(
-        HOST,
-        tls_context,
-        traffic.ops,
-        rate=rate,
-        max_seconds=MAX_SECONDS,
-        max_requests=int(rate * MAX_SECONDS),
-    ) as load:
-        wait_for(lambda: load.sent() >= WARM_UP_REQUESTS, 30, "the load to warm up", interval=0.2)
-        started_at = load.elapsed()
-        seconds = change()
-        until = max(load.elapsed() + SETTLE_SECONDS, MIN_LOAD_SECONDS)
-        wait_for(
-            lambda: load.elapsed() >= until, MIN_LOAD_SECONDS + 5, "the load's last seconds", interval=0.2
-        )
-    return load.stop(), seconds, started_at
 
 
 def _images(release: Release, component: str) -> set[str]:
@@ -71,7 +41,7 @@ def _change_under_load(
     """Run the helm `change` under load; the release moves to a new revision running `tag`, no request fails."""
     revision = release.revision()
     flow = traffic()
-    result, seconds, started_at = _under_load(flow, tls_context, change)
+    result, seconds, started_at = under_load(flow, tls_context, change)
     summary = result.summary()
     record(section, helm_wait_s=round(seconds, 1), started_at_load_s=round(started_at, 1), **summary)
     assert release.revision() == revision + 1

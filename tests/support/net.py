@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -10,3 +16,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_live(base: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    """Wait for a started `triboka-api serve` to answer its liveness probe; fail with its log's tail (and kill
+    it) when it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"serve did not start:\n{log.read_text()[-3000:]}")

@@ -78,15 +78,18 @@ def api_env(workdir: Path, **overrides: str) -> dict[str, str]:
     }
 
 
+def api_command(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "triboka-api"), *args], env=env, check=True, capture_output=True)
+
+
 def launch_api(workdir: Path, admin_email: str, admin_password: str, **env_overrides: str) -> Process:
     env = api_env(workdir, **env_overrides)
-    subprocess.run([str(BIN / "triboka-api"), "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [str(BIN / "triboka-api"), "create-admin", "--email", admin_email, "--password", admin_password],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    api_command(env, "migrate")
+    api_command(env, "create-admin", "--email", admin_email, "--password", admin_password)
+    return serve_api(workdir, env)
+
+
+def serve_api(workdir: Path, env: dict[str, str]) -> Process:
     port = free_port()
     args = [str(BIN / "triboka-api"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     return _launch(args, env, port, workdir / "api.log")

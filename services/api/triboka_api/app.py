@@ -12,6 +12,7 @@ from triboka_api import __version__
 from triboka_api.api.body_limit import BodyLimitMiddleware
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
+from triboka_api.api.openapi import build_openapi, install_docs
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
 from triboka_api.api.realtime import SOCKETIO_PATH, DealRooms
@@ -93,9 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Cacao supply chain: lots, contracts, fixations, batches, dispatches, traceability",
         lifespan=lifespan,
-        docs_url="/api/docs",
-        redoc_url=None,
-        openapi_url="/api/openapi.json",
+        docs_url=None,  # install_docs: Swagger UI from local files
+        redoc_url="/api/redoc" if settings.api_docs else None,
+        openapi_url="/api/openapi.json" if settings.api_docs else None,
         redirect_slashes=False,  # §1.1: no trailing-slash routes and no redirect
         dependencies=[Depends(bounded_parameters)],
     )
@@ -109,6 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.file_store = file_store(settings)
     app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    if settings.api_docs:
+        install_docs(app)
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)

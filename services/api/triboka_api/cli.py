@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import shutil
 import sqlite3
 import sys
@@ -207,44 +206,38 @@ def cmd_create_company(args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
-    """First-run demo data for `make run`: one company and one admin, credentials printed once and kept in a file."""
-    from sqlalchemy import func, select
-
-    from triboka_api.models import Company, User
-    from triboka_api.security.passwords import hash_password
+    """First-run demo data for `make run` (triboka_api.demo_seed): companies, a user of every role, lots, a batch,
+    contracts, dispatches, trace events and market prices. The logins are printed and kept in a 0600 file; an
+    existing database (any user or company) is left alone and the kept logins are printed again."""
+    from triboka_api.app import create_app
+    from triboka_api.demo_seed import DemoLogin, SeedError, seed_demo
 
     credentials = Path(args.credentials_file)
+    # the seed's own requests must not spend a shared (Redis) request budget
+    app = create_app(_settings().model_copy(update={"rate_limit_enabled": False}))
 
-    async def work(session: AsyncSession) -> str | None:
-        if await session.scalar(select(func.count(User.id))):
-            return None
-        password = secrets.token_urlsafe(12)
-        company = Company(
-            name="Triboka Demo Export S.A.",
-            company_type="exporter",
-            country="Ecuador",
-            email="demo@triboka.local",
-        )
-        session.add(
-            User(
-                email="admin@triboka.local",
-                name="Demo Admin",
-                role="admin",
-                password_hash=hash_password(password),
-                company=company,
-                active=True,
-            )
-        )
-        await session.commit()
-        return password
+    async def work() -> list[DemoLogin] | None:
+        async with app.router.lifespan_context(app):
+            return await seed_demo(app)
 
-    password = asyncio.run(_with_session(_settings(), work))
-    if password is not None:
+    try:
+        logins = asyncio.run(work())
+    except SeedError as exc:  # a bug of the seed, not of the caller's setup: say where it stopped
+        sys.exit(
+            f"triboka-api: the demo seed stopped ({exc}); the database holds part of it, start from an empty one"
+        )
+    if logins is not None:
         credentials.parent.mkdir(parents=True, exist_ok=True)
-        credentials.write_text(f"email: admin@triboka.local\npassword: {password}\n")
-        credentials.chmod(0o600)
+        credentials.touch(mode=0o600)
+        credentials.chmod(0o600)  # an older file of a deleted database may have had other bits
+        credentials.write_text("".join(f"{lo.role:<9} {lo.email:<24} {lo.password}\n" for lo in logins))
+    elif not credentials.exists():
+        print("triboka-api: the database already has data; no demo seeded")
     if credentials.exists():
-        print(f"triboka-api: demo login ({credentials}):\n{credentials.read_text()}", end="")
+        print(
+            f"triboka-api: demo logins (role, e-mail, password; kept in {credentials}):\n{credentials.read_text()}",
+            end="",
+        )
 
 
 def cmd_import_sqlite(args: argparse.Namespace) -> None:
@@ -286,6 +279,18 @@ def cmd_import_sqlite(args: argparse.Namespace) -> None:
     sys.exit(int(report.exit_code(allow_unmapped=args.allow_unmapped)))
 
 
+def cmd_openapi(args: argparse.Namespace) -> None:
+    """The OpenAPI document of this release (docs/openapi.json), whatever TRIBOKA_API_DOCS says."""
+    from triboka_api.api.openapi import render
+    from triboka_api.app import create_app
+
+    document = render(create_app(Settings(api_docs=True)))
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triboka-api", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -324,9 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     company.add_argument("--email")
     company.set_defaults(func=cmd_create_company)
 
-    seed = sub.add_parser("seed-demo", help="create a demo company and admin if the database has no users")
+    seed = sub.add_parser(
+        "seed-demo", help="seed a demo supply chain with a user of every role when the database is empty"
+    )
     seed.add_argument("--credentials-file", default="var/demo-credentials.txt")
     seed.set_defaults(func=cmd_seed_demo)
+
+    openapi = sub.add_parser("openapi", help="write the OpenAPI document (docs/openapi.json)")
+    openapi.add_argument("--output", help="file to write (default: standard output)")
+    openapi.set_defaults(func=cmd_openapi)
 
     importer = sub.add_parser("import-sqlite", help="import a first-generation SQLite database")
     importer.add_argument("path")

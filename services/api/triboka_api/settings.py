@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     rate_limit_default: RateLimit = "600/minute"
     rate_limit_auth_account: RateLimit = "10/minute"
     rate_limit_auth_ip: RateLimit = "60/minute"
+    # the interactive documentation (/api/docs, /api/redoc) and /api/openapi.json; off in production unless asked
+    api_docs: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from triboka_web.flash import flash
 from triboka_web.forms import wait_message
 from triboka_web.i18n import _
 from triboka_web.templating import render
+from triboka_web.urls import path_for
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
 
 def _login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return RedirectResponse(f"{path_for(request, 'login_page')}?next={quote(target)}", status_code=303)
 
 
 async def on_http_exception(request: Request, exc: HTTPException) -> Response:

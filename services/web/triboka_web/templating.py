@@ -19,6 +19,7 @@ from triboka_web.flash import pop_flashes
 from triboka_web.request_context import request_id_var
 from triboka_web.roles import Action, can
 from triboka_web.settings import SUPPORTED_LOCALES
+from triboka_web.urls import template_url_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -42,6 +43,7 @@ templates.env.globals.update(
     LOCALES=SUPPORTED_LOCALES,
     LOCALE_NAMES=i18n.LOCALE_NAMES,
     current_locale=i18n.current_locale,
+    url_for=template_url_for,  # paths by route name (Starlette's own gives absolute URLs)
 )
 
 

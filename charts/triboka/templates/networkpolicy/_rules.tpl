@@ -58,16 +58,19 @@
 {{- end }}
 {{- end }}
 
-{{/* Ingress to a component's http port from the ingress controller and the `helm test` pod, and to its metrics
+{{/* Ingress to a component's http port from the ingress/Gateway proxy (when selected) and the `helm test` pod, and to its metrics
      port from Prometheus; context: (dict "root" $ "component" "web") */}}
 {{- define "triboka.netpol.httpIngress" -}}
 {{- $np := .root.Values.networkPolicy -}}
 {{- $v := index .root.Values .component -}}
 - from:
+    {{- /* no controller-specific default: both selectors empty allow no ingress/Gateway proxy at all */}}
+    {{- if or $np.ingressController.namespaceSelector $np.ingressController.podSelector }}
     - namespaceSelector:
         {{- toYaml $np.ingressController.namespaceSelector | nindent 8 }}
       podSelector:
         {{- toYaml $np.ingressController.podSelector | nindent 8 }}
+    {{- end }}
     {{- include "triboka.netpol.podPeer" (dict "root" .root "component" "test") | nindent 4 }}
   ports:
     - port: {{ $v.service.port }}
@@ -80,29 +83,4 @@
     - port: {{ $v.service.metricsPort }}
       protocol: TCP
 {{- end }}
-{{- end }}
-
-{{/* The policy of an in-chart store (PostgreSQL, Redis): reached on `port` by the `from` components only; reaches
-     nothing. context: (dict "root" $ "component" "redis" "port" 6379 "from" (list "api")) */}}
-{{- define "triboka.netpol.store" -}}
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: {{ include "triboka.componentName" . }}
-  namespace: {{ .root.Release.Namespace }}
-  labels:
-    {{- include "triboka.labels" . | nindent 4 }}
-spec:
-  podSelector:
-    matchLabels:
-      {{- include "triboka.selectorLabels" . | nindent 6 }}
-  policyTypes: [Ingress, Egress]
-  ingress:
-    - from:
-        {{- range .from }}
-        {{- include "triboka.netpol.podPeer" (dict "root" $.root "component" .) | nindent 8 }}
-        {{- end }}
-      ports:
-        - port: {{ .port }}
-          protocol: TCP
 {{- end }}

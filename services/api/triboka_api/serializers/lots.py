@@ -1,15 +1,48 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import RowMapping
+from typing_extensions import TypedDict
 
 from triboka_api.domain.lots import price_per_mt, quality_score
 from triboka_api.models import ProducerLot
 from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
 
 
-def lot_item(row: RowMapping) -> dict:
+class LotItem(TypedDict):
+    """C-13's item (also Δ 150's `GET /api/lots/{id}`): company names, the creator's e-mail, derived numbers."""
+
+    id: int
+    lot_code: str
+    producer_company: str | None
+    producer_company_id: int | None
+    producer_name: str | None
+    farm_name: str | None
+    location: str | None
+    product_type: str | None
+    weight_kg: float | None
+    weight_mt: float | None
+    quality_grade: str | None
+    quality_score: float | None
+    moisture_content: float | None
+    harvest_date: datetime | None
+    purchase_date: datetime | None
+    purchase_price_usd: float | None
+    price_per_mt: float | None
+    status: str
+    created_at: datetime
+    blockchain_lot_id: str | None
+    export_contract_id: int | None
+    batch_id: int | None
+    certifications: list[str]
+    has_contract: bool
+    purchased_by: str | None
+    created_by: str | None
+
+
+def lot_item(row: RowMapping) -> LotItem:
     """C-13 list item, from a row of the list query: its numbers are floats already and its datetimes are left to
     the orjson response (the same ISO text), because the marketplace list is the hot path."""
     weight = row["weight_kg"]
@@ -78,7 +111,7 @@ def lot_integration_view(lot: ProducerLot, contract_code: str | None) -> dict:
 
 
 def lot_search_item(lot: ProducerLot) -> dict:
-    """C-19 item."""
+    """C-19 item; `producer_company` is the company's name and `producer_company_id` its id, as in C-13 (Δ 152)."""
     return {
         "id": lot.id,
         "lot_code": lot.lot_code,
@@ -89,7 +122,8 @@ def lot_search_item(lot: ProducerLot) -> dict:
         "farm_name": lot.farm_name,
         "location": lot.location,
         "status": lot.status,
-        "producer_company": company_ref(lot.producer_company),
+        "producer_company": company_name(lot.producer_company),
+        "producer_company_id": lot.producer_company_id,
         "created_at": iso(lot.created_at),
     }
 

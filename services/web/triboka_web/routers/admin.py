@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
@@ -20,6 +21,7 @@ from triboka_web.labels import status_label
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 ManageUsersUser = allowed_to(Action.MANAGE_USERS)
@@ -56,6 +58,24 @@ def _assignable_roles(user: SessionUser) -> list[tuple[str, str]]:
     return [(r.value, status_label(r)) for r in Role if user.role == Role.ADMIN or r != Role.ADMIN]
 
 
+def _render_user_form(
+    request: Request,
+    user: SessionUser,
+    companies: list[dict[str, Any]],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    editing: int | None = None,
+) -> Response:
+    context = {
+        "companies": companies,
+        "roles": _assignable_roles(user),
+        "values": values,
+        "errors": errors,
+        "editing": editing,
+    }
+    return render(request, "admin/user_form.html", context, status_code=400 if errors else 200)
+
+
 async def _user_form(
     request: Request,
     api: ApiClient,
@@ -64,14 +84,8 @@ async def _user_form(
     errors: dict[str, str],
     editing: int | None = None,
 ) -> Response:
-    context = {
-        "companies": await api.get("/api/companies"),
-        "roles": _assignable_roles(user),
-        "values": values,
-        "errors": errors,
-        "editing": editing,
-    }
-    return render(request, "admin/user_form.html", context, status_code=400 if errors else 200)
+    companies = await api.get("/api/companies")
+    return _render_user_form(request, user, companies, values, errors, editing)
 
 
 @router.get("/users/new")
@@ -91,16 +105,15 @@ async def create_user(request: Request, api: Api, user: ManageUsersUser) -> Resp
         return outcome
     answer = outcome[1]
     flash(request, _("User %(email)s created.") % {"email": answer["user"]["email"]})
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.get("/users/{user_id}/edit")
 async def edit_user_page(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
-    listed = next((u for u in await api.get("/api/users") if u["id"] == user_id), None)
-    if listed is None:
-        return render(request, "errors/404.html", {"status": 404}, status_code=404)
+    # Δ 151: one user, read with the companies; a missing user is the API's 404, our 404 page
+    listed, companies = await asyncio.gather(api.get(f"/api/users/{user_id}"), api.get("/api/companies"))
     values = {**listed, "active": listed.get("is_active", True)}
-    return await _user_form(request, api, user, values, {}, editing=user_id)
+    return _render_user_form(request, user, companies, values, {}, editing=user_id)
 
 
 @router.post("/users/{user_id}/edit")
@@ -114,17 +127,17 @@ async def edit_user(request: Request, user_id: int, api: Api, user: ManageUsersU
     if isinstance(outcome, Response):
         return outcome
     flash(request, _("User updated."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.post("/users/{user_id}/approve")
 async def approve_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
     """A pending registration into an existing company (docs/api-contract.md §10.1): activating the account lets it sign in."""
     await run_action(request, api.put(f"/api/users/{user_id}", {"active": True}), _("User approved."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
 
 
 @router.post("/users/{user_id}/delete")
 async def delete_user(request: Request, user_id: int, api: Api, user: ManageUsersUser) -> Response:
     await run_action(request, api.delete(f"/api/users/{user_id}"), _("User deleted."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")

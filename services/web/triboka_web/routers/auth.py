@@ -17,30 +17,31 @@ from triboka_web.i18n import _
 from triboka_web.middleware.locale import SESSION_KEY as LOCALE_KEY
 from triboka_web.settings import SUPPORTED_LOCALES
 from triboka_web.templating import render
+from triboka_web.urls import path_for, redirect_to
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 
 
-def safe_next(target: str | None, default: str = "/dashboard") -> str:
-    """Only same-site paths: never redirect to another host after login."""
+def safe_next(request: Request, target: str | None, default: str = "dashboard") -> str:
+    """Only same-site paths: never redirect to another host after login; else the route named `default`."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return default
+    return path_for(request, default)
 
 
 @router.get("/login")
 async def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user:
-        return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": safe_next(next), "values": {}, "errors": {}})
+        return RedirectResponse(safe_next(request, next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(request, next), "values": {}, "errors": {}})
 
 
 @router.post("/login")
 async def login(request: Request, api: Api) -> Response:
     form = await request.form()
     parsed = parse_form(LoginForm, form)
-    target = safe_next(str(form.get("next") or ""))
+    target = safe_next(request, str(form.get("next") or ""))
     try:
         answer = await api.post("/api/auth/login", parsed.model.payload() if parsed.model else {})
     except ApiError as exc:
@@ -61,7 +62,7 @@ async def login(request: Request, api: Api) -> Response:
 @router.get("/logout")
 async def logout_page(request: Request, user: OptionalUser) -> Response:
     if not user:
-        return RedirectResponse("/login", status_code=303)
+        return redirect_to(request, "login_page")
     return render(request, "auth/logout.html")
 
 
@@ -76,7 +77,7 @@ async def logout(request: Request, api: Api, user: OptionalUser) -> Response:
             log.warning("API logout failed, the session ends here only: %s", exc)
     end_session(request)
     flash(request, _("You have signed out."), "info")
-    return RedirectResponse("/login", status_code=303)
+    return redirect_to(request, "login_page")
 
 
 @router.post("/language")
@@ -85,4 +86,4 @@ async def choose_language(request: Request) -> Response:
     locale = form.get("locale")
     if locale in SUPPORTED_LOCALES:
         request.session[LOCALE_KEY] = locale
-    return RedirectResponse(safe_next(str(form.get("next") or ""), default="/"), status_code=303)
+    return RedirectResponse(safe_next(request, str(form.get("next") or ""), default="home"), status_code=303)

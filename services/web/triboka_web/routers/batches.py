@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.api_client import ApiClient
@@ -20,6 +20,7 @@ from triboka_web.pagination import paginate
 from triboka_web.roles import Action
 from triboka_web.templating import render
 from triboka_web.trace_events import record_step
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 CreateBatchUser = allowed_to(Action.CREATE_BATCH)
@@ -72,7 +73,7 @@ async def create_batch(request: Request, api: Api, user: CreateBatchUser) -> Res
             api, "lot", lot_id, "batching", _("Added to batch %(code)s") % {"code": batch["batch_code"]}
         )
     flash(request, _("Batch %(code)s created.") % {"code": batch["batch_code"]})
-    return RedirectResponse(f"/batches/{batch['id']}", status_code=303)
+    return redirect_to(request, "batch_detail", batch_id=batch["id"])
 
 
 @router.get("/batches/{batch_id}")

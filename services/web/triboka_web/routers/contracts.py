@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.actions import apply_status_change, run_action
@@ -21,6 +21,7 @@ from triboka_web.i18n import _, fmt_number
 from triboka_web.pagination import paginate
 from triboka_web.roles import Action, Role
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 CreateContractUser = allowed_to(Action.CREATE_CONTRACT)
@@ -78,7 +79,7 @@ async def contract_detail(request: Request, contract_id: int, user: CurrentUser,
 @router.post("/contract/{contract_id}/status")
 async def change_status(request: Request, contract_id: int, user: CurrentUser, api: Api) -> Response:
     await apply_status_change(request, api, f"/api/contracts/{contract_id}/status")
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)
 
 
 async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[dict[str, Any]]]:
@@ -119,7 +120,7 @@ async def create_contract(request: Request, api: Api, user: CreateContractUser) 
         return outcome
     contract = outcome[1]["contract"]
     flash(request, _("Contract %(code)s created.") % {"code": contract["contract_code"]})
-    return RedirectResponse(f"/contract/{contract['id']}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract["id"])
 
 
 async def _spot_price(api: ApiClient) -> float | None:
@@ -130,19 +131,25 @@ async def _spot_price(api: ApiClient) -> float | None:
     return market["spot"]["price"]
 
 
+def _render_fixation_form(
+    request: Request, contract: dict[str, Any], values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    context = {"contract": contract, "values": values, "errors": errors}
+    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+
+
 async def _fixation_form(
     request: Request, api: ApiClient, contract_id: int, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    contract = await api.get(f"/api/contracts/{contract_id}")
-    context = {"contract": contract, "values": values, "errors": errors}
-    return render(request, "contracts/fixation.html", context, status_code=400 if errors else 200)
+    return _render_fixation_form(request, await api.get(f"/api/contracts/{contract_id}"), values, errors)
 
 
 @router.get("/create_fixation/{contract_id}")
 async def create_fixation_page(
     request: Request, contract_id: int, api: Api, user: CreateFixationUser
 ) -> Response:
-    return await _fixation_form(request, api, contract_id, {"spot_price_usd": await _spot_price(api)}, {})
+    spot, contract = await asyncio.gather(_spot_price(api), api.get(f"/api/contracts/{contract_id}"))
+    return _render_fixation_form(request, contract, {"spot_price_usd": spot}, {})
 
 
 @router.post("/create_fixation/{contract_id}")
@@ -164,7 +171,7 @@ async def create_fixation(request: Request, contract_id: int, api: Api, user: Cr
             "pending": fmt_number(answer["contract_pending_volume_mt"]),
         },
     )
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)
 
 
 @router.post("/contract/{contract_id}/fixations/{fixation_id}/delete")
@@ -172,4 +179,4 @@ async def delete_fixation(
     request: Request, contract_id: int, fixation_id: int, user: CurrentUser, api: Api
 ) -> Response:
     await run_action(request, api.delete(f"/api/fixations/{fixation_id}"), _("Fixation deleted."))
-    return RedirectResponse(f"/contract/{contract_id}", status_code=303)
+    return redirect_to(request, "contract_detail", contract_id=contract_id)

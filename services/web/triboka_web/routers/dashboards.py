@@ -23,9 +23,9 @@ ExporterDashboardUser = allowed_to(Action.EXPORTER_DASHBOARD)
 ProducerDashboardUser = allowed_to(Action.PRODUCER_DASHBOARD)
 
 ROLE_BOARDS = {
-    Role.PRODUCER: ("/producer", Action.PRODUCER_DASHBOARD),
-    Role.EXPORTER: ("/exporter", Action.EXPORTER_DASHBOARD),
-    Role.BUYER: ("/buyer", Action.BUYER_DASHBOARD),
+    Role.PRODUCER: ("producer_board", Action.PRODUCER_DASHBOARD),
+    Role.EXPORTER: ("exporter_board", Action.EXPORTER_DASHBOARD),
+    Role.BUYER: ("buyer_board", Action.BUYER_DASHBOARD),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web import charts
 from triboka_web.actions import apply_status_change, run_action
@@ -23,6 +23,7 @@ from triboka_web.pagination import PER_PAGE, Page
 from triboka_web.roles import Action
 from triboka_web.templating import render
 from triboka_web.trace_events import record_step
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 CreateDispatchUser = allowed_to(Action.CREATE_DISPATCH)
@@ -49,7 +50,13 @@ async def dispatches(request: Request, user: CurrentUser, api: Api, page: int = 
     )
     paging = listing["pagination"]
     context = {
-        "page": Page(listing["dispatches"], paging["page"], max(paging["pages"], 1), paging["total"]),
+        "page": Page(
+            listing["dispatches"],
+            paging["page"],
+            paging["page"] < paging["pages"],
+            max(paging["pages"], 1),
+            paging["total"],
+        ),
         "filters": filters,
         "statuses": DISPATCH_STATUSES,
         "status_chart": charts.chart(
@@ -100,7 +107,7 @@ async def create_dispatch(request: Request, api: Api, user: CreateDispatchUser) 
         dispatch["destination_country"],
     )
     flash(request, _("Dispatch %(code)s created.") % {"code": dispatch["dispatch_code"]})
-    return RedirectResponse(f"/dispatches/{dispatch['id']}", status_code=303)
+    return redirect_to(request, "dispatch_detail", dispatch_id=dispatch["id"])
 
 
 @router.get("/dispatches/{dispatch_id}")
@@ -113,11 +120,11 @@ async def dispatch_detail(request: Request, dispatch_id: int, user: CurrentUser,
 @router.post("/dispatches/{dispatch_id}/status")
 async def dispatch_status(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
     await apply_status_change(request, api, f"/api/dispatches/{dispatch_id}")
-    return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)
+    return redirect_to(request, "dispatch_detail", dispatch_id=dispatch_id)
 
 
 @router.post("/dispatches/{dispatch_id}/delete")
 async def delete_dispatch(request: Request, dispatch_id: int, user: CurrentUser, api: Api) -> Response:
     if await run_action(request, api.delete(f"/api/dispatches/{dispatch_id}"), _("Dispatch deleted.")):
-        return RedirectResponse("/dispatches", status_code=303)
-    return RedirectResponse(f"/dispatches/{dispatch_id}", status_code=303)
+        return redirect_to(request, "dispatches")
+    return redirect_to(request, "dispatch_detail", dispatch_id=dispatch_id)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.api_client import ApiClient, ApiForbiddenError
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to
@@ -16,10 +16,11 @@ from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import LotEditForm, LotForm, PurchaseForm, submit_form
 from triboka_web.i18n import _
-from triboka_web.pagination import paginate
+from triboka_web.pagination import paginate, window, window_query
 from triboka_web.roles import Action, Role
 from triboka_web.templating import render
 from triboka_web.trace_events import record_step
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 CreateLotUser = allowed_to(Action.CREATE_LOT)
@@ -40,13 +41,14 @@ LOT_STATUSES = ("available", "purchased", "batched")
 @router.get("/lots")
 async def lots(request: Request, user: CurrentUser, api: Api, page: int = 1, q: str = "") -> Response:
     filters = {name: request.query_params.get(name, "").strip() for name in LOT_FILTERS}
-    if q.strip():
-        items = await api.get("/api/lots/search", q=q.strip())
-    else:
-        items = await api.get("/api/lots", **filters)
-    companies = await api.get("/api/companies")
+    term = q.strip()
+    # the search has no limit/offset: its (short) answer is paged here; the list is paged by the API
+    listing = (
+        api.get("/api/lots/search", q=term) if term else api.get("/api/lots", **filters, **window_query(page))
+    )
+    items, companies = await asyncio.gather(listing, api.get("/api/companies"))
     context = {
-        "page": paginate(items, page),
+        "page": paginate(items, page) if term else window(items, page),
         "filters": filters,
         "q": q,
         "statuses": LOT_STATUSES,
@@ -56,20 +58,23 @@ async def lots(request: Request, user: CurrentUser, api: Api, page: int = 1, q: 
 
 
 async def find_lot(api: ApiClient, lot_id: int) -> dict[str, Any]:
-    """The API has no lot-by-id read; the (role-scoped) lot list is the source of the detail page."""
-    lot = next((lot for lot in await api.get("/api/lots") if lot["id"] == lot_id), None)
-    if lot is None:
-        raise HTTPException(404)
+    """One lot by id (Δ 150) under the caller's visibility: a lot it cannot see is the API's 404, our 404 page."""
+    lot: dict[str, Any] = await api.get(f"/api/lots/{lot_id}")
     return lot
+
+
+async def _traceability(api: ApiClient, lot_id: int) -> dict[str, Any] | None:
+    """The lot's traceability, or None for a caller who may see the lot but not its trail (C-20's 403)."""
+    try:
+        trail: dict[str, Any] = await api.get(f"/api/lots/{lot_id}/traceability")
+    except ApiForbiddenError:
+        return None
+    return trail
 
 
 @router.get("/lots/{lot_id}")
 async def lot_detail(request: Request, lot_id: int, user: CurrentUser, api: Api) -> Response:
-    lot = await find_lot(api, lot_id)
-    try:
-        traceability = await api.get(f"/api/lots/{lot_id}/traceability")
-    except ApiForbiddenError:
-        traceability = None
+    lot, traceability = await asyncio.gather(find_lot(api, lot_id), _traceability(api, lot_id))
     return render(request, "lots/detail.html", {"lot": lot, "traceability": traceability})
 
 
@@ -104,7 +109,7 @@ async def create_lot(request: Request, api: Api, user: CreateLotUser) -> Respons
     lot_id = created["lot_id"]
     await record_step(api, "lot", lot_id, "lot_creation", _("Lot registered"), form.farm_name or "")
     flash(request, _("Lot registered."))
-    return RedirectResponse(f"/lots/{lot_id}", status_code=303)
+    return redirect_to(request, "lot_detail", lot_id=lot_id)
 
 
 async def _edit_form(
@@ -132,7 +137,7 @@ async def edit_lot(request: Request, lot_id: int, api: Api, user: CreateLotUser)
     if isinstance(outcome, Response):
         return outcome
     flash(request, _("Lot updated."))
-    return RedirectResponse(f"/lots/{lot_id}", status_code=303)
+    return redirect_to(request, "lot_detail", lot_id=lot_id)
 
 
 async def _purchase_form(
@@ -162,4 +167,4 @@ async def purchase(request: Request, lot_id: int, api: Api, user: PurchaseLotUse
         api, "lot", lot_id, "purchase", _("Lot purchased"), lot.get("purchased_by") or user.name
     )
     flash(request, _("Lot %(code)s purchased.") % {"code": lot["lot_code"]})
-    return RedirectResponse(f"/lots/{lot_id}", status_code=303)
+    return redirect_to(request, "lot_detail", lot_id=lot_id)

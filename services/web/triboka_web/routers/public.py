@@ -7,11 +7,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.api_client import ApiClient, ApiError, ApiNotFoundError
 from triboka_web.auth import OptionalUser
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 
@@ -23,7 +24,7 @@ def _anonymous(request: Request) -> ApiClient:
 @router.get("/")
 async def home(request: Request, user: OptionalUser) -> Response:
     if user:
-        return RedirectResponse("/dashboard", status_code=303)
+        return redirect_to(request, "dashboard")
     market = await _anonymous(request).get("/api/market/cacao-prices")
     return render(request, "public/home.html", {"market": market})
 
@@ -31,7 +32,7 @@ async def home(request: Request, user: OptionalUser) -> Response:
 @router.get("/verify")
 async def verify_form(request: Request, code: str | None = None) -> Response:
     if code and code.strip():
-        return RedirectResponse(f"/verify/{quote(code.strip(), safe='')}", status_code=303)
+        return redirect_to(request, "verify_lot", lot_code=code.strip())
     return render(request, "public/verify_form.html")
 
 

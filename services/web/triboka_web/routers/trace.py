@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser
@@ -17,6 +17,7 @@ from triboka_web.flash import flash
 from triboka_web.forms import TraceEventForm, submit_form
 from triboka_web.i18n import N_, _
 from triboka_web.templating import render
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 
@@ -74,4 +75,4 @@ async def add_event(
     if isinstance(outcome, Response):
         return outcome
     flash(request, _("Event recorded."))
-    return RedirectResponse(f"/trace/{entity_type}/{entity_id}", status_code=303)
+    return redirect_to(request, "timeline", entity_type=entity_type, entity_id=entity_id)

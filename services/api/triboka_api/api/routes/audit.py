@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Query
 
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import bad_request
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.reports import AuditPage
 from triboka_api.api.validation import parse_datetime_param
 from triboka_api.audit import AuditEventType, AuditQuery, event_fields, find_events
 from triboka_api.domain.principal import Principal
@@ -29,7 +31,7 @@ def _event_types(value: str | None) -> tuple[str, ...]:
     return names
 
 
-@router.get("/api/audit")
+@router.get("/api/audit", **documented(AuditPage, 400))
 async def list_audit_events(
     _: AuditReaderDep,
     session: SessionDep,

@@ -21,6 +21,9 @@ from triboka_api.api.deps import (
     reject_impersonation,
 )
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.accounts import ContextAnswer, ContextChanged, LoginAnswer, Profile, Registered
+from triboka_api.api.schemas.common import Message
 from triboka_api.api.validation import RequestModel, parse_body, read_json, require_fields
 from triboka_api.audit import AuditEventType, Outcome
 from triboka_api.domain.access import party_company
@@ -54,7 +57,12 @@ async def find_user_by_email(session: SessionDep, email: str) -> User | None:
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-@router.post("/api/auth/login", dependencies=[LOGIN_THROTTLE])
+@router.post(
+    "/api/auth/login",
+    dependencies=[LOGIN_THROTTLE],
+    openapi_extra=json_body(LoginBody),
+    **documented(LoginAnswer, 400, 401, 403),
+)
 async def login(request: Request, settings: SettingsDep, passwords: PasswordsDep) -> dict[str, Any]:
     """The password check runs between two short sessions, not inside one: a login waiting for a hashing thread
     holds no database connection that other requests need."""
@@ -119,7 +127,12 @@ async def _login_failed(request: Request, user: User | None, email: str, reason:
         await session.commit()
 
 
-@router.post("/api/auth/register", status_code=201, dependencies=[REGISTER_THROTTLE])
+@router.post(
+    "/api/auth/register",
+    dependencies=[REGISTER_THROTTLE],
+    openapi_extra=json_body(RegisterBody),
+    **documented(Registered, 400, 403, 404, status=201),
+)
 async def register(request: Request, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
     reject_impersonation(request)
     data = await read_json(request)
@@ -169,7 +182,7 @@ async def register(request: Request, session: SessionDep, passwords: PasswordsDe
     return {"message": message, "user_id": user.id, "status": status}
 
 
-@router.post("/api/auth/logout")
+@router.post("/api/auth/logout", **documented(Message))
 async def logout(request: Request, principal: PrincipalDep, session: SessionDep) -> dict[str, str]:
     """Δ 26: revokes every token of the user (all devices), not only the one sent."""
     user = await session.get(User, principal.id)
@@ -182,9 +195,9 @@ async def logout(request: Request, principal: PrincipalDep, session: SessionDep)
     return {"message": "Logged out; every token of this account is revoked"}
 
 
-@router.get("/api/profile")
-@router.get("/api/auth/profile")
-@router.get("/api/user/profile")
+@router.get("/api/profile", **documented(Profile))
+@router.get("/api/auth/profile", **documented(Profile))
+@router.get("/api/user/profile", **documented(Profile))
 async def profile(principal: PrincipalDep) -> dict[str, Any]:
     actor = principal.actor
     return {
@@ -198,7 +211,7 @@ async def profile(principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-@router.get("/api/auth/context")
+@router.get("/api/auth/context", **documented(ContextAnswer))
 async def context(principal: PrincipalDep) -> dict[str, Any]:
     claims = principal.claims
     active = claims.get("active_context") or {"type": "global", "deal_id": None, "permissions": ["user"]}
@@ -225,7 +238,11 @@ class ChangeContextBody(RequestModel):
     deal_id: int | None = None
 
 
-@router.post("/api/auth/change-context")
+@router.post(
+    "/api/auth/change-context",
+    openapi_extra=json_body(ChangeContextBody),
+    **documented(ContextChanged, 400, 404),
+)
 async def change_context(
     request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 from sqlalchemy import exists, or_, select, update
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
-from triboka_api.api.validation import read_json, require_fields
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.supply import BatchCreated, BatchDetail, BatchListItem
+from triboka_api.api.validation import RequestModel, read_json, require_fields
 from triboka_api.domain.access import batch_visible_to, is_own_company, of_company
 from triboka_api.domain.codes import batch_code_base, commit_unique, free_code
 from triboka_api.domain.lots import LOT_BATCHED, LOT_PURCHASED
@@ -24,6 +27,14 @@ router = APIRouter(tags=["batches"])
 BatcherDep = Annotated[Principal, Depends(require_roles("admin", "operator", "exporter"))]
 
 
+class CreateBatchBody(RequestModel):
+    """The body `create_batch` checks by hand (required fields first, then the ids, as the contract orders)."""
+
+    source_lot_ids: list[int] = Field(min_length=1)
+    batch_type: str
+    location: str
+
+
 def _lot_ids(value: Any) -> list[int]:
     if not isinstance(value, list) or not value:
         raise bad_request("source_lot_ids must be a non-empty list")
@@ -33,7 +44,7 @@ def _lot_ids(value: Any) -> list[int]:
         raise bad_request("source_lot_ids must contain lot ids") from exc
 
 
-@router.post("/api/batches")
+@router.post("/api/batches", openapi_extra=json_body(CreateBatchBody), **documented(BatchCreated, 400, 404))
 async def create_batch(principal: BatcherDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     require_fields(data, ["source_lot_ids", "batch_type", "location"])
@@ -112,7 +123,7 @@ def _scope(principal: Principal, query):
     return None
 
 
-@router.get("/api/batches")
+@router.get("/api/batches", **documented(list[BatchListItem]))
 async def list_batches(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     query = _scope(principal, select(BatchNft).order_by(BatchNft.id))
     if query is None:
@@ -122,7 +133,7 @@ async def list_batches(principal: PrincipalDep, session: SessionDep) -> list[dic
     return [batch_list_item(b, lots) for b in batches]
 
 
-@router.get("/api/batches/{batch_id}")
+@router.get("/api/batches/{batch_id}", **documented(BatchDetail, 403, 404))
 async def get_batch(batch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     batch = await session.get(BatchNft, batch_id)
     if batch is None:

@@ -10,6 +10,8 @@ from sqlalchemy import exists, select
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.supply import ContractChanged, ContractCreated, ContractDetail, ContractListItem
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json, require_fields
 from triboka_api.domain.access import (
     contract_visible_to,
@@ -41,7 +43,7 @@ class CreateContractBody(RequestModel):
     delivery_date: IsoDatetime | None = None
 
 
-@router.get("/api/contracts")
+@router.get("/api/contracts", **documented(list[ContractListItem]))
 async def list_contracts(
     principal: PrincipalDep,
     session: SessionDep,
@@ -76,7 +78,11 @@ async def list_contracts(
     return [contract_list_item(c) for c in (await session.scalars(query)).unique()]
 
 
-@router.post("/api/contracts", status_code=201)
+@router.post(
+    "/api/contracts",
+    openapi_extra=json_body(CreateContractBody),
+    **documented(ContractCreated, 400, status=201),
+)
 async def create_contract(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in CONTRACT_CREATORS:
         raise forbidden("Your role may not create contracts")
@@ -129,7 +135,7 @@ async def load_contract(session: SessionDep, contract_id: int) -> ExportContract
     return contract
 
 
-@router.get("/api/contracts/{contract_id}")
+@router.get("/api/contracts/{contract_id}", **documented(ContractDetail, 403, 404))
 async def get_contract(contract_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     contract = await load_contract(session, contract_id)
     linked = principal.role == "producer" and await producer_linked_to_contract(
@@ -191,7 +197,17 @@ async def get_contract(contract_id: int, principal: PrincipalDep, session: Sessi
     }
 
 
-@router.put("/api/contracts/{contract_id}/status")
+class StatusBody(RequestModel):
+    """The body `change_contract_status` checks by hand, after the party check."""
+
+    status: str
+
+
+@router.put(
+    "/api/contracts/{contract_id}/status",
+    openapi_extra=json_body(StatusBody),
+    **documented(ContractChanged, 400, 404),
+)
 async def change_contract_status(
     contract_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

@@ -9,6 +9,13 @@ from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.dashboards import (
+    AnalyticsSummary,
+    BuyerDashboard,
+    ExporterDashboard,
+    ProducerDashboard,
+)
 from triboka_api.domain.access import of_company
 from triboka_api.domain.principal import Principal
 from triboka_api.models import BatchNft, Company, ContractFixation, ExportContract, ProducerLot
@@ -37,7 +44,7 @@ def _sum(column):
     return func.coalesce(func.sum(column), 0)
 
 
-@router.get("/api/dashboard/producer")
+@router.get("/api/dashboard/producer", **documented(ProducerDashboard))
 async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
     mine = of_company(ProducerLot.producer_company_id, company)
@@ -93,7 +100,7 @@ def _producer_name(lot: ProducerLot) -> str | None:
     return company_name(lot.producer_company) or lot.producer_name
 
 
-@router.get("/api/dashboard/exporter")
+@router.get("/api/dashboard/exporter", **documented(ExporterDashboard))
 async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
     bought = and_(of_company(ProducerLot.purchased_by_company_id, company), ProducerLot.status == "purchased")
@@ -166,7 +173,7 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
     }
 
 
-@router.get("/api/dashboard/buyer")
+@router.get("/api/dashboard/buyer", **documented(BuyerDashboard))
 async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any]:
     open_batch = BatchNft.status.in_(AVAILABLE_BATCH_STATUSES)
     count, weight = (
@@ -226,7 +233,7 @@ async def _contract_metrics(session: SessionDep, scope) -> tuple[int, int, float
     return total, active, float(volume), float(fixed)
 
 
-@router.get("/api/analytics/dashboard")
+@router.get("/api/analytics/dashboard", **documented(AnalyticsSummary))
 async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     company = principal.company_id
     if principal.is_admin:

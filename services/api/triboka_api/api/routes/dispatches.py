@@ -11,7 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.pagination import paginate, pagination
+from triboka_api.api.schemas.common import Message
+from triboka_api.api.schemas.supply import DispatchChanged, DispatchList, DispatchStats, DispatchView
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.access import batch_dispatchable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.codes import commit_unique, next_dispatch_code
@@ -68,7 +71,7 @@ def _scoped(principal: Principal):
     return query if scope is None else query.where(scope)
 
 
-@router.get("/api/dispatches")
+@router.get("/api/dispatches", **documented(DispatchList))
 async def list_dispatches(
     principal: PrincipalDep,
     session: SessionDep,
@@ -114,7 +117,11 @@ async def list_dispatches(
     }
 
 
-@router.post("/api/dispatches", status_code=201)
+@router.post(
+    "/api/dispatches",
+    openapi_extra=json_body(CreateDispatchBody),
+    **documented(DispatchChanged, 400, 404, status=201),
+)
 async def create_dispatch(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     if principal.role not in DISPATCH_CREATORS:
         raise forbidden("Your role may not create dispatches")
@@ -168,7 +175,7 @@ async def _load(
     return dispatch
 
 
-@router.get("/api/dispatches/stats")
+@router.get("/api/dispatches/stats", **documented(DispatchStats))
 async def dispatch_stats(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     query = _scoped(principal)
     if query is None:
@@ -204,12 +211,16 @@ async def dispatch_stats(principal: PrincipalDep, session: SessionDep) -> dict[s
     }
 
 
-@router.get("/api/dispatches/{dispatch_id}")
+@router.get("/api/dispatches/{dispatch_id}", **documented(DispatchView, 403, 404))
 async def get_dispatch(dispatch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     return {"dispatch": dispatch_full(await _load(session, principal, dispatch_id))}
 
 
-@router.put("/api/dispatches/{dispatch_id}")
+@router.put(
+    "/api/dispatches/{dispatch_id}",
+    openapi_extra=json_body(UpdateDispatchBody),
+    **documented(DispatchChanged, 400, 404),
+)
 async def update_dispatch(
     dispatch_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -230,7 +241,7 @@ async def update_dispatch(
     return {"message": "Dispatch updated", "dispatch": dispatch_base(dispatch)}
 
 
-@router.delete("/api/dispatches/{dispatch_id}")
+@router.delete("/api/dispatches/{dispatch_id}", **documented(Message, 400, 403, 404))
 async def delete_dispatch(dispatch_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, str]:
     dispatch = await _load(session, principal, dispatch_id, planned_only=True)
     await session.delete(dispatch)

@@ -12,8 +12,17 @@ from sqlalchemy.orm import joinedload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.pagination import paginate, pagination
 from triboka_api.api.routes.contracts import load_contract
+from triboka_api.api.schemas.supply import (
+    FixationCreated,
+    FixationDeleted,
+    FixationList,
+    FixationSummary,
+    FixationView,
+    FixationWithSummary,
+)
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.contracts import FIXABLE_STATUSES, fix_price, remove_fixation
@@ -59,7 +68,11 @@ async def _fix(
     )
 
 
-@router.post("/api/contracts/{contract_id}/fixations", status_code=201)
+@router.post(
+    "/api/contracts/{contract_id}/fixations",
+    openapi_extra=json_body(FixationBody),
+    **documented(FixationCreated, 400, 404, status=201),
+)
 async def create_fixation(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
 ) -> dict:
@@ -74,7 +87,11 @@ async def create_fixation(
     }
 
 
-@router.post("/api/fixations/contract/{contract_id}", status_code=201)
+@router.post(
+    "/api/fixations/contract/{contract_id}",
+    openapi_extra=json_body(FixationBody),
+    **documented(FixationWithSummary, 400, 404, status=201),
+)
 async def create_fixation_blueprint(
     contract_id: int, principal: FixerDep, request: Request, session: SessionDep
 ) -> dict:
@@ -86,7 +103,7 @@ async def create_fixation_blueprint(
     }
 
 
-@router.get("/api/fixations")
+@router.get("/api/fixations", **documented(FixationList))
 async def list_fixations(
     principal: PrincipalDep,
     session: SessionDep,
@@ -145,7 +162,7 @@ async def _load_fixation(session: SessionDep, fixation_id: int) -> ContractFixat
     return fixation
 
 
-@router.get("/api/fixations/contract/{contract_id}/summary")
+@router.get("/api/fixations/contract/{contract_id}/summary", **documented(FixationSummary, 403, 404))
 async def fixation_summary(contract_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     contract = await load_contract(session, contract_id)
     if not is_contract_party(principal, contract):
@@ -183,7 +200,7 @@ async def fixation_summary(contract_id: int, principal: PrincipalDep, session: S
     }
 
 
-@router.get("/api/fixations/{fixation_id}")
+@router.get("/api/fixations/{fixation_id}", **documented(FixationView, 403, 404))
 async def get_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await _load_fixation(session, fixation_id)
     if not is_contract_party(principal, fixation.contract):
@@ -198,7 +215,7 @@ async def get_fixation(fixation_id: int, principal: PrincipalDep, session: Sessi
     }
 
 
-@router.delete("/api/fixations/{fixation_id}")
+@router.delete("/api/fixations/{fixation_id}", **documented(FixationDeleted, 400, 404))
 async def delete_fixation(fixation_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     fixation = await _load_fixation(session, fixation_id)
     if not fixation_deletable_by(principal, fixation):  # † §3.2: operator too

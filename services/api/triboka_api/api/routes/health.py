@@ -9,12 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from triboka_api import __version__
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.reports import Health, Liveness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health")
-@router.get("/health")
+@router.get("/api/health", **documented(Health, others={503: Health}))
+@router.get("/health", **documented(Health, others={503: Health}))
 async def health(request: Request) -> JSONResponse:
     healthy = await request.app.state.database_probe.healthy()
     body = {
@@ -28,7 +30,7 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/api/health/live")
+@router.get("/api/health/live", **documented(Liveness))
 async def liveness() -> dict[str, str]:
     """Liveness: the process answers. A database outage must not restart the pods (readiness covers it)."""
     return {"status": "alive"}

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import Float, Select, bindparam, cast, select, update
+from sqlalchemy import Float, RowMapping, Select, bindparam, cast, select, update
 from sqlalchemy.orm import selectinload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.responses import json_list
+from triboka_api.api.schemas.lots import (
+    LotAvailable,
+    LotCreated,
+    LotIntegrationView,
+    LotItem,
+    LotPurchased,
+    LotSearchItem,
+    LotsForBatch,
+    LotTraceability,
+    LotUpdated,
+)
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_BATCHED, LOT_PURCHASED
 from triboka_api.domain.principal import Principal
+from triboka_api.domain.roles import Role
 from triboka_api.models import BatchLot, BatchNft, Company, ExportContract, ProducerLot, User, utcnow
 from triboka_api.serializers.common import certification_list, company_name, iso, num
+from triboka_api.serializers.lots import LotItem as LotRow
 from triboka_api.serializers.lots import (
     contribution,
     lot_available_item,
@@ -94,9 +109,11 @@ _LOT_FILTERS = {
     "location": ProducerLot.location.icontains(bindparam("location"), escape=_LIKE_ESCAPE),
     "quality_grade": ProducerLot.quality_grade == bindparam("quality_grade"),
     "producer_id": ProducerLot.producer_company_id == bindparam("producer_id"),
-    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight"),
-    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight"),
+    # bound as floats: a bound beyond NUMERIC(12, 2) (1e16) compares instead of overflowing into a 500 (PostgreSQL)
+    "min_weight": ProducerLot.weight_kg >= bindparam("min_weight", type_=Float),
+    "max_weight": ProducerLot.weight_kg <= bindparam("max_weight", type_=Float),
     "certifications": ProducerLot.certifications.icontains(bindparam("certifications"), escape=_LIKE_ESCAPE),
+    "lot_id": ProducerLot.id == bindparam("lot_id"),  # Δ 150: one lot, under the same scope
 }
 
 
@@ -121,7 +138,7 @@ def _like_literal(text: str) -> str:
     )
 
 
-@router.get("/api/lots", response_model=list[dict[str, Any]])
+@router.get("/api/lots", **documented(list[LotItem]))
 async def list_lots(
     principal: PrincipalDep,
     session: SessionDep,
@@ -148,19 +165,32 @@ async def list_lots(
         "offset": offset or None,
         "limit": limit,
     }
-    values = {name: value for name, value in given.items() if value is not None}
-    if principal.role == "producer":
-        values["company_scope"] = principal.company_id  # a producer without a company: = NULL matches nothing
-    elif principal.role not in MARKETPLACE_ROLES:
+    scope = _lot_scope(principal)
+    if scope is None:
         return json_list([])
+    values = {name: value for name, value in given.items() if value is not None} | scope
+    return json_list([lot_item(row) for row in await _lot_rows(session, values)])
+
+
+def _lot_scope(principal: Principal) -> dict[str, Any] | None:
+    """C-13's role scoping as bound values: a producer sees its company's lots (without a company, `= NULL`
+    matches nothing), the marketplace roles every lot, any other role none (None)."""
+    if principal.role == Role.PRODUCER:
+        return {"company_scope": principal.company_id}
+    return {} if principal.role in MARKETPLACE_ROLES else None
+
+
+async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[RowMapping]:
     statement = _lot_list_statement(
         tuple(name for name in _LOT_FILTERS if name in values), "offset" in values, "limit" in values
     )
     rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
-    return json_list([lot_item(row) for row in rows.mappings()])
+    return rows.mappings().all()
 
 
-@router.post("/api/lots", status_code=201)
+@router.post(
+    "/api/lots", openapi_extra=json_body(CreateLotBody), **documented(LotCreated, 400, 404, status=201)
+)
 async def create_lot(principal: LotWriterDep, request: Request, session: SessionDep) -> dict[str, Any]:
     body = parse_body(CreateLotBody, await read_json(request))
     if body.weight_kg <= 0:
@@ -196,7 +226,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
 
 
-@router.put("/api/lots/{lot_id}")
+@router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody), **documented(LotUpdated, 400, 404))
 async def update_lot(
     lot_id: int, principal: LotWriterDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -224,7 +254,9 @@ async def update_lot(
     }
 
 
-@router.post("/api/lots/{lot_id}/purchase")
+@router.post(
+    "/api/lots/{lot_id}/purchase", openapi_extra=json_body(PurchaseBody), **documented(LotPurchased, 400, 404)
+)
 async def purchase_lot(
     lot_id: int, principal: LotBuyerDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
@@ -278,17 +310,17 @@ async def _available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return [lot_available_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available")
+@router.get("/api/lots/available", **documented(list[LotAvailable]))
 async def available_lots(_: LotBuyerDep, session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/public/lots/available")
+@router.get("/api/public/lots/available", **documented(list[LotAvailable]))
 async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
     return await _available_lots(session)
 
 
-@router.get("/api/lots/id/{code}")
+@router.get("/api/lots/id/{code}", **documented(LotIntegrationView, 404))
 async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     row = (
         await session.execute(
@@ -304,7 +336,7 @@ async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     return lot_integration_view(row[0], row[1])
 
 
-@router.get("/api/lots/search")
+@router.get("/api/lots/search", **documented(list[LotSearchItem], 400))
 async def search_lots(
     _: PrincipalDep, session: SessionDep, q: str | None = None, code: str | None = None
 ) -> list[dict[str, Any]]:
@@ -319,7 +351,7 @@ async def search_lots(
     return [lot_search_item(lot) for lot in lots]
 
 
-@router.get("/api/lots/available-for-batch")
+@router.get("/api/lots/available-for-batch", **documented(LotsForBatch))
 async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) -> dict[str, Any]:
     query = select(ProducerLot).where(ProducerLot.status == LOT_PURCHASED)
     if principal.role == "exporter":
@@ -328,7 +360,18 @@ async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) 
     return {"success": True, "count": len(lots), "lots": lots}
 
 
-@router.get("/api/lots/{lot_id}/traceability")
+@router.get("/api/lots/{lot_id}", **documented(LotItem, 404))
+async def get_lot(lot_id: int, principal: PrincipalDep, session: SessionDep) -> LotRow:
+    """Δ 150: one item of C-13 by id, visible to whoever sees it in `GET /api/lots`; an invisible lot is
+    404 like a missing one, so ids of other producers' lots are not revealed."""
+    scope = _lot_scope(principal)
+    rows = [] if scope is None else await _lot_rows(session, scope | {"lot_id": lot_id})
+    if not rows:
+        raise not_found("Lot")
+    return lot_item(rows[0])
+
+
+@router.get("/api/lots/{lot_id}/traceability", **documented(LotTraceability, 403, 404))
 async def lot_traceability(lot_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     lot = await session.get(ProducerLot, lot_id)
     if lot is None:

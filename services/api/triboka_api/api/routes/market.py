@@ -9,6 +9,8 @@ from pydantic import Field
 from sqlalchemy import select
 
 from triboka_api.api.deps import SessionDep, require_roles
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.reports import MarketSummary, PriceRecorded
 from triboka_api.api.validation import IsoDate, RequestModel, parse_body, read_json
 from triboka_api.domain.market import market_summary
 from triboka_api.domain.principal import Principal
@@ -25,12 +27,14 @@ class PriceBody(RequestModel):
     source: str = Field(default="manual", max_length=100)
 
 
-@router.get("/api/market/cacao-prices")
+@router.get("/api/market/cacao-prices", **documented(MarketSummary))
 async def cacao_prices(request: Request, session: SessionDep) -> dict[str, Any]:
     return await market_summary(session, request.app.state.price_provider)
 
 
-@router.post("/api/market/prices", status_code=201)
+@router.post(
+    "/api/market/prices", openapi_extra=json_body(PriceBody), **documented(PriceRecorded, 400, status=201)
+)
 async def record_price(_: MarketAdminDep, request: Request, session: SessionDep) -> dict[str, Any]:
     """Record (or correct) one daily close in USD per metric ton."""
     body = parse_body(PriceBody, await read_json(request))

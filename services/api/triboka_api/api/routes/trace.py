@@ -13,6 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
+from triboka_api.api.schemas.trace import (
+    EventChanged,
+    EventList,
+    EventRecorded,
+    EventView,
+    Timeline,
+    Verification,
+)
 from triboka_api.api.validation import RequestModel, parse_body, parse_iso_datetime, read_json
 from triboka_api.domain.access import trace_entity_allowed
 from triboka_api.domain.bounds import row_id
@@ -93,7 +102,9 @@ async def _refresh_timeline_stats(session: AsyncSession, timeline: TraceTimeline
     timeline.updated_at = utcnow()
 
 
-@router.post("/api/trace/event", status_code=201)
+@router.post(
+    "/api/trace/event", openapi_extra=json_body(EventBody), **documented(EventRecorded, 400, 404, status=201)
+)
 async def create_event(principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, Any]:
     data = await read_json(request)
     body = parse_body(EventBody, data)
@@ -138,7 +149,7 @@ async def create_event(principal: PrincipalDep, request: Request, session: Sessi
     }
 
 
-@router.get("/api/trace/events")
+@router.get("/api/trace/events", **documented(EventList))
 async def list_events(
     principal: PrincipalDep,
     session: SessionDep,
@@ -185,7 +196,7 @@ async def _entity_events(session: AsyncSession, entity_type: str, entity_id: str
     return list(await session.scalars(query.order_by(TraceEvent.event_timestamp, TraceEvent.id)))
 
 
-@router.get("/api/trace/timeline/{entity_type}/{entity_id}")
+@router.get("/api/trace/timeline/{entity_type}/{entity_id}", **documented(Timeline, 400, 403))
 async def get_timeline(
     entity_type: str, entity_id: str, principal: PrincipalDep, session: SessionDep
 ) -> dict:
@@ -198,7 +209,7 @@ async def get_timeline(
     return timeline_view(timeline, events, private=principal.role == "admin")
 
 
-@router.get("/api/public/trace/verify/{entity_type}/{entity_id}")
+@router.get("/api/public/trace/verify/{entity_type}/{entity_id}", **documented(Verification, 400, 404))
 async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -> dict[str, Any]:
     if entity_type not in PUBLIC_ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(PUBLIC_ENTITY_TYPES)}")
@@ -221,7 +232,7 @@ async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -
     }
 
 
-@router.get("/api/trace/event/{event_id}")
+@router.get("/api/trace/event/{event_id}", **documented(EventView, 403, 404))
 async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     event = await session.get(TraceEvent, event_id)
     if event is None:
@@ -235,7 +246,11 @@ async def get_event(event_id: int, principal: PrincipalDep, session: SessionDep)
     return {"event": event_view(event, private=principal.role == "admin")}
 
 
-@router.put("/api/trace/event/{event_id}")
+@router.put(
+    "/api/trace/event/{event_id}",
+    openapi_extra=json_body(EventUpdateBody),
+    **documented(EventChanged, 400, 404),
+)
 async def update_event(
     event_id: int, _: AdminOnlyDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:

@@ -14,7 +14,10 @@ from triboka_api.api.audit_trail import request_event
 from triboka_api.api.auth_throttle import PASSWORD_CHANGE_THROTTLE
 from triboka_api.api.deps import PasswordsDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request, forbidden, not_found
+from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.routes.auth import find_user_by_email
+from triboka_api.api.schemas.accounts import UserChanged, UserListItem
+from triboka_api.api.schemas.common import Message
 from triboka_api.api.validation import RequestModel, parse_body, read_json
 from triboka_api.audit import AuditEventType
 from triboka_api.domain.accounts import AccountUpdate, apply_update, ensure_may_manage
@@ -30,6 +33,8 @@ from triboka_api.models import (
     utcnow,
 )
 from triboka_api.serializers.common import iso
+from triboka_api.serializers.users import UserListItem as UserRow
+from triboka_api.serializers.users import user_list_item
 
 router = APIRouter(tags=["users"])
 
@@ -74,32 +79,28 @@ def _admin_view(user: User, **stamp: str | None) -> dict[str, Any]:
     return {field: getattr(user, field) for field in fields} | stamp
 
 
-@router.get("/api/users")
-async def list_users(_: AdminDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/api/users", **documented(list[UserListItem]))
+async def list_users(_: AdminDep, session: SessionDep) -> list[UserRow]:
     """Registrations awaiting approval first (Δ 25), then newest first."""
     users = await session.scalars(
         select(User).order_by(User.pending_approval.desc(), User.created_at.desc(), User.id.desc())
     )
-    return [
-        {
-            "id": u.id,
-            "email": u.email,
-            "name": u.name,
-            "role": u.role,
-            "is_active": u.active,
-            "company_id": u.company_id,
-            "company_name": u.company.name if u.company else None,
-            "created_at": iso(u.created_at),
-            "first_name": u.first_name,
-            "last_name": u.last_name,
-            "updated_at": iso(u.updated_at),
-            "pending_approval": u.pending_approval,
-        }
-        for u in users
-    ]
+    return [user_list_item(u) for u in users]
 
 
-@router.post("/api/users", status_code=201)
+@router.get("/api/users/{user_id}", **documented(UserListItem, 404))
+async def get_user(user_id: int, _: AdminDep, session: SessionDep) -> UserRow:
+    """Δ 151: one item of C-08 by id, for the same roles (admin, operator), so the edit form need not list
+    every user. An operator reads an admin here as in the list (only acting on one is refused, Δ 27)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    return user_list_item(user)
+
+
+@router.post(
+    "/api/users", openapi_extra=json_body(CreateUserBody), **documented(UserChanged, 400, 404, status=201)
+)
 async def create_user(
     principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
@@ -134,7 +135,12 @@ async def create_user(
     return {"message": "User created", "user": _admin_view(user, created_at=iso(user.created_at))}
 
 
-@router.put("/api/users/{user_id}", dependencies=[PASSWORD_CHANGE_THROTTLE])
+@router.put(
+    "/api/users/{user_id}",
+    dependencies=[PASSWORD_CHANGE_THROTTLE],
+    openapi_extra=json_body(UpdateUserBody),
+    **documented(UserChanged, 400, 404),
+)
 async def update_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep, passwords: PasswordsDep
 ) -> dict[str, Any]:
@@ -195,7 +201,7 @@ async def _is_referenced(session: SessionDep, user_id: int) -> bool:
     )
 
 
-@router.delete("/api/users/{user_id}")
+@router.delete("/api/users/{user_id}", **documented(Message, 400, 403, 404, 409))
 async def delete_user(
     user_id: int, principal: AdminDep, request: Request, session: SessionDep
 ) -> dict[str, str]:

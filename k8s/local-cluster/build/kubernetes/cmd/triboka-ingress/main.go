@@ -1,5 +1,6 @@
 // Command triboka-ingress is the local cluster's Ingress controller: a small pure-Go reverse proxy that serves
-// networking.k8s.io/v1 Ingress objects, with TLS from the Ingress's secrets, as a host process.
+// networking.k8s.io/v1 Ingress objects, with TLS from the Ingress's secrets, as a host process; and Gateway API
+// HTTPRoutes on Gateways of its GatewayClass (gateway.go).
 //
 // It serves every Ingress whose class is handled by this controller (IngressClass spec.controller ==
 // triboka.local/ingress-controller), every Ingress without a class, and every Ingress naming a class that does not
@@ -43,7 +44,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -60,9 +64,15 @@ type route struct {
 	service  string
 	portName string
 	portNum  int32
-	ingress  string
-	redirect bool // plain HTTP requests get a redirect to https
+	ingress  string          // the Ingress or HTTPRoute it comes from, for the log
+	scheme   string          // "" (Ingress): plain and TLS listeners; "http" or "https" (Gateway listener): only those
+	redirect *redirectTarget // answer with a redirect (an Ingress's: plain HTTP requests only) instead of proxying
+	// response headers set on the way back (HTTPRoute ResponseHeaderModifier)
+	setHeaders map[string]string
 }
+
+// ingressRedirect: the HTTPS redirect of an Ingress with the ssl-redirect annotation.
+var ingressRedirect = &redirectTarget{scheme: "https", code: 308}
 
 type table struct {
 	routes      []route
@@ -78,12 +88,14 @@ type controller struct {
 	services  cache.GenericLister
 	slices    cache.GenericLister
 	secrets   cache.GenericLister
-	statusIP  string
-	fallback  *tls.Certificate
-	table     atomic.Pointer[table]
-	rr        sync.Map // backend key -> *uint64
-	changed   chan struct{}
-	transport *http.Transport
+	// Gateway API objects; nil when the cluster has no Gateway API CRDs
+	gatewayClasses, gateways, httpRoutes cache.GenericLister
+	statusIP                             string
+	fallback                             *tls.Certificate
+	table                                atomic.Pointer[table]
+	rr                                   sync.Map // backend key -> *uint64
+	changed                              chan struct{}
+	transport                            *http.Transport
 }
 
 func main() {
@@ -143,6 +155,22 @@ func main() {
 		if !ok {
 			log.Fatalf("cache sync failed for %v", t)
 		}
+	}
+	// Gateway API only when its CRDs are installed (a restart picks them up when they come later)
+	if _, err := client.Discovery().ServerResourcesForGroupVersion(gatewayGroupVersion.String()); err == nil {
+		dyn := dynamicinformer.NewDynamicSharedInformerFactory(dynamic.NewForConfigOrDie(cfg), 10*time.Minute)
+		c.gatewayClasses = gi(dyn.ForResource(gvrGatewayClasses).Informer(), gvrGatewayClasses.Resource, gvrGatewayClasses.Group)
+		c.gateways = gi(dyn.ForResource(gvrGateways).Informer(), gvrGateways.Resource, gvrGateways.Group)
+		c.httpRoutes = gi(dyn.ForResource(gvrHTTPRoutes).Informer(), gvrHTTPRoutes.Resource, gvrHTTPRoutes.Group)
+		dyn.Start(ctx.Done())
+		for t, ok := range dyn.WaitForCacheSync(ctx.Done()) {
+			if !ok {
+				log.Fatalf("cache sync failed for %v", t)
+			}
+		}
+		log.Printf("serving Gateway API %s (GatewayClass controllerName %s)", gatewayGroupVersion, gatewayControllerName)
+	} else {
+		log.Printf("no Gateway API %s in the cluster: Ingresses only (%v)", gatewayGroupVersion, err)
 	}
 	c.rebuild(ctx)
 	go c.loop(ctx)
@@ -261,7 +289,8 @@ func (c *controller) rebuild(ctx context.Context) {
 	t := &table{certs: map[string]*tls.Certificate{}}
 	for _, ing := range ings {
 		key := ing.Namespace + "/" + ing.Name
-		redirect := isTrue(ing.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"]) || isTrue(ing.Annotations["triboka.local/ssl-redirect"])
+		redirect := isTrue(ing.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"]) ||
+			isTrue(ing.Annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]) || isTrue(ing.Annotations["triboka.local/ssl-redirect"])
 		tlsHosts := map[string]bool{}
 		for _, tl := range ing.Spec.TLS {
 			for _, h := range tl.Hosts {
@@ -270,26 +299,7 @@ func (c *controller) rebuild(ctx context.Context) {
 			if tl.SecretName == "" {
 				continue
 			}
-			obj, err := c.secrets.ByNamespace(ing.Namespace).Get(tl.SecretName)
-			if err != nil {
-				log.Printf("ingress %s: tls secret %s: %v", key, tl.SecretName, err)
-				continue
-			}
-			sec := obj.(*corev1.Secret)
-			cert, err := tls.X509KeyPair(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey])
-			if err != nil {
-				log.Printf("ingress %s: tls secret %s: %v", key, tl.SecretName, err)
-				continue
-			}
-			if t.defaultCert == nil {
-				t.defaultCert = &cert
-			}
-			for _, h := range tl.Hosts {
-				h = strings.ToLower(h)
-				if _, dup := t.certs[h]; !dup {
-					t.certs[h] = &cert
-				}
-			}
+			c.addCert(t, "ingress "+key, ing.Namespace, tl.SecretName, tl.Hosts)
 		}
 		if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
 			t.routes = append(t.routes, mkRoute("", "/", false, ing, b, key, false))
@@ -312,8 +322,18 @@ func (c *controller) rebuild(ctx context.Context) {
 			}
 		}
 	}
-	sort.SliceStable(t.routes, func(i, j int) bool {
-		a, b := t.routes[i], t.routes[j]
+	gatewayRoutes := c.addGatewayRoutes(t)
+	t.routes = dedupe(sortRoutes(t.routes))
+	c.table.Store(t)
+	log.Printf("configuration: %d ingresses, %d gateway routes, %d routes, %d tls hosts", len(ings), gatewayRoutes, len(t.routes), len(t.certs))
+	c.updateStatus(ctx, ings)
+}
+
+// sortRoutes orders routes by precedence: exact hosts before wildcards before any host, then Exact paths before
+// prefixes, then longer paths first (Ingress and Gateway API agree on this much).
+func sortRoutes(rs []route) []route {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
 		if ha, hb := hostRank(a.host), hostRank(b.host); ha != hb {
 			return ha < hb
 		}
@@ -322,10 +342,75 @@ func (c *controller) rebuild(ctx context.Context) {
 		}
 		return len(a.path) > len(b.path)
 	})
-	t.routes = dedupe(t.routes)
-	c.table.Store(t)
-	log.Printf("configuration: %d ingresses, %d routes, %d tls hosts", len(ings), len(t.routes), len(t.certs))
-	c.updateStatus(ctx, ings)
+	return rs
+}
+
+// addCert loads a TLS Secret into the table for the hosts (none: as the default certificate only).
+func (c *controller) addCert(t *table, source, ns, name string, hosts []string) {
+	obj, err := c.secrets.ByNamespace(ns).Get(name)
+	if err != nil {
+		log.Printf("%s: tls secret %s/%s: %v", source, ns, name, err)
+		return
+	}
+	sec := obj.(*corev1.Secret)
+	cert, err := tls.X509KeyPair(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey])
+	if err != nil {
+		log.Printf("%s: tls secret %s/%s: %v", source, ns, name, err)
+		return
+	}
+	if t.defaultCert == nil {
+		t.defaultCert = &cert
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(h)
+		if _, dup := t.certs[h]; !dup && h != "" {
+			t.certs[h] = &cert
+		}
+	}
+}
+
+// addGatewayRoutes adds the HTTPRoutes' routes and the Gateways' certificates; returns how many routes.
+func (c *controller) addGatewayRoutes(t *table) int {
+	if c.httpRoutes == nil {
+		return 0
+	}
+	classes, err1 := listAs[gatewayClass](c.gatewayClasses)
+	gateways, err2 := listAs[gateway](c.gateways)
+	routes, err3 := listAs[httpRoute](c.httpRoutes)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		log.Printf("gateway api: %v", err)
+		return 0
+	}
+	rs, certs, problems := gatewayRoutes(classes, gateways, routes)
+	for _, p := range problems {
+		log.Print(p)
+	}
+	for _, cs := range certs {
+		c.addCert(t, "gateway "+cs.gateway, cs.namespace, cs.name, []string{cs.host})
+	}
+	t.routes = append(t.routes, rs...)
+	return len(rs)
+}
+
+// listAs decodes every object of a dynamic lister into T.
+func listAs[T any](l cache.GenericLister) ([]T, error) {
+	objs, err := l.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(objs))
+	for _, o := range objs {
+		u, ok := o.(runtime.Unstructured)
+		if !ok {
+			continue
+		}
+		var v T
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.UnstructuredContent(), &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func isTrue(s string) bool { b, _ := strconv.ParseBool(s); return b }
@@ -334,7 +419,7 @@ func dedupe(rs []route) []route {
 	seen := map[string]bool{}
 	out := rs[:0]
 	for _, r := range rs {
-		k := fmt.Sprintf("%s|%s|%v", r.host, r.path, r.exact)
+		k := fmt.Sprintf("%s|%s|%v|%s", r.host, r.path, r.exact, r.scheme)
 		if seen[k] {
 			continue // the oldest Ingress wins a conflict
 		}
@@ -356,8 +441,12 @@ func hostRank(h string) int {
 }
 
 func mkRoute(host, path string, exact bool, ing *networkingv1.Ingress, b *networkingv1.IngressBackend, key string, redirect bool) route {
-	return route{host: host, path: path, exact: exact, ns: ing.Namespace, service: b.Service.Name,
-		portName: b.Service.Port.Name, portNum: b.Service.Port.Number, ingress: key, redirect: redirect}
+	r := route{host: host, path: path, exact: exact, ns: ing.Namespace, service: b.Service.Name,
+		portName: b.Service.Port.Name, portNum: b.Service.Port.Number, ingress: key}
+	if redirect {
+		r.redirect = ingressRedirect
+	}
+	return r
 }
 
 func (c *controller) updateStatus(ctx context.Context, ings []*networkingv1.Ingress) {
@@ -422,6 +511,17 @@ func pathMatches(r route, path string) bool {
 
 type ctxKey struct{}
 
+// match: the route of the highest precedence for a request (host without port, path) on a plain or TLS listener.
+func (t *table) match(host, path string, secure bool) *route {
+	for i := range t.routes {
+		r := &t.routes[i]
+		if (r.scheme == "" || (r.scheme == "https") == secure) && hostMatches(r.host, host) && pathMatches(*r, path) {
+			return r
+		}
+	}
+	return nil
+}
+
 func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bool) {
 	start := time.Now()
 	host := strings.ToLower(r.Host)
@@ -429,14 +529,7 @@ func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bo
 		host = h
 	}
 	host = strings.TrimSuffix(host, ".")
-	t := c.table.Load()
-	var rt *route
-	for i := range t.routes {
-		if hostMatches(t.routes[i].host, host) && pathMatches(t.routes[i], r.URL.Path) {
-			rt = &t.routes[i]
-			break
-		}
-	}
+	rt := c.table.Load().match(host, r.URL.Path, secure)
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	backend := "-"
 	defer func() {
@@ -446,10 +539,8 @@ func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bo
 		http.Error(sw, "404 page not found (no Ingress rule matches)", http.StatusNotFound)
 		return
 	}
-	if rt.redirect && !secure {
-		u := *r.URL
-		u.Scheme, u.Host = "https", r.Host
-		http.Redirect(sw, r, u.String(), http.StatusPermanentRedirect)
+	if rt.redirect != nil && (rt.scheme != "" || !secure) {
+		http.Redirect(sw, r, rt.redirect.location(r.Host, r.URL.RequestURI(), secure), rt.redirect.code)
 		return
 	}
 	target, err := c.endpoint(rt)
@@ -465,6 +556,12 @@ func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bo
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
 			pr.SetXForwarded()
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			for name, value := range rt.setHeaders {
+				resp.Header.Set(name, value)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Printf("proxy %s: %v", target.Host, err)

@@ -1,0 +1,31 @@
+"""Links and redirects by route name: every URL the dashboard emits is built from its routes, so a path is
+written once (in its router) and a rename cannot leave a dead link behind."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+
+def path_for(request: Request, name: str, **params: Any) -> str:
+    """The path (not the absolute URL: links stay relative to whatever host and scheme the browser used) of
+    route `name`; each parameter is percent-encoded as one path segment (a lot code may hold any character),
+    except the static mount's `path`, which is a file path under it."""
+    encoded = {key: quote(str(value), safe="/" if key == "path" else "") for key, value in params.items()}
+    return str(request.app.url_path_for(name, **encoded))
+
+
+def redirect_to(request: Request, name: str, **params: Any) -> RedirectResponse:
+    """303 See Other to route `name`: after a form post the browser follows it with a GET."""
+    return RedirectResponse(path_for(request, name, **params), status_code=303)
+
+
+@pass_context
+def template_url_for(context: Context, name: str, **params: Any) -> str:
+    """`url_for` in templates: the page's request resolves the route (replaces Starlette's absolute-URL one)."""
+    return path_for(context["request"], name, **params)
