@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from triboka_api.api.deps import current_principal, require_roles
+from triboka_api.api.deps import authenticated_principal, current_principal, require_roles
 from triboka_api.observability import PROBE_PATHS
 
 COMPONENTS = "#/components/schemas/"
@@ -76,8 +76,22 @@ def documented(
     return {"status_code": status, "response_model": None, "responses": responses}
 
 
+def binary(media_type: str, description: str, *errors: int, status: int = 200) -> dict[str, Any]:
+    """Route keyword arguments of an answer that is a file of `media_type` (a PDF, a download), not JSON."""
+    schema = {"type": "string", "format": "binary"}
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"description": description, "content": {media_type: {"schema": schema}}}
+    }
+    return {"status_code": status, "responses": responses | {code: _error(code) for code in errors}}
+
+
 def _needs_principal(dependant: Dependant) -> bool:
-    return any(d.call is current_principal or _needs_principal(d) for d in dependant.dependencies)
+    """A token is read: `current_principal`, or `authenticated_principal` alone where an impersonation token
+    may also write (S-02)."""
+    return any(
+        d.call in (current_principal, authenticated_principal) or _needs_principal(d)
+        for d in dependant.dependencies
+    )
 
 
 def _guarded_by_role(dependant: Dependant) -> bool:

@@ -9,7 +9,7 @@ from typing_extensions import TypedDict
 
 from triboka_api.domain.access import DealAccess
 from triboka_api.domain.deal_trace import TimelineItem, Trace
-from triboka_api.models import Deal, DealFinance, DealMember, DealMessage, DealNote, DealTraceLink
+from triboka_api.models import Deal, DealFile, DealFinance, DealMember, DealMessage, DealNote, DealTraceLink
 from triboka_api.serializers.common import iso, num
 
 
@@ -225,6 +225,26 @@ class FilteredTrace(TypedDict):
     timeline: list[TimelineEntry]
 
 
+class FileItem(TypedDict):
+    id: str
+    filename: str
+    unique_filename: str
+    file_size: int
+    file_type: str
+    sha256: str
+    uploaded_by: int
+    uploaded_by_name: str | None
+    confidentiality: str
+    description: str | None
+    uploaded_at: str
+    download_url: str
+
+
+class FileUploaded(TypedDict):
+    message: str
+    file: FileItem
+
+
 def company_names(deal: Deal, companies: dict[int, str]) -> tuple[str | None, str | None]:
     return (
         companies.get(deal.producer_id) if deal.producer_id else None,
@@ -408,4 +428,22 @@ def trace_view(deal_id: int, trace: Trace) -> TraceView:
         },
         "timeline": [timeline_entry(item) for item in trace.timeline],
         "trace_links": [trace_link_item(link) for link in trace.links],
+    }
+
+
+def file_item(record: DealFile, names: dict[int, str]) -> FileItem:
+    """S-37/S-38's record; never a storage path (Δ), plus the SHA-256 and the download URL."""
+    return {
+        "id": record.public_id,
+        "filename": record.filename,
+        "unique_filename": record.storage_key.rsplit("/", 1)[-1],
+        "file_size": record.file_size,
+        "file_type": record.file_type,
+        "sha256": record.sha256,
+        "uploaded_by": record.uploaded_by,
+        "uploaded_by_name": names.get(record.uploaded_by),
+        "confidentiality": record.confidentiality,
+        "description": record.description,
+        "uploaded_at": record.uploaded_at.isoformat(),
+        "download_url": f"/api/deals/{record.deal_id}/files/{record.public_id}/download",
     }

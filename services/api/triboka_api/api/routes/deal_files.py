@@ -17,13 +17,14 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
-from typing_extensions import TypedDict
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep
 from triboka_api.api.errors import ApiError, bad_request, not_found
+from triboka_api.api.openapi import binary, documented
+from triboka_api.api.schemas import deals as schemas
 from triboka_api.domain import deal_files, deals
 from triboka_api.domain.bounds import OutOfBoundsError, check_text
-from triboka_api.models import DealFile
+from triboka_api.serializers.deals import file_item
 from triboka_api.storage import CHUNK_BYTES, FileStore, StoredFileMissingError
 
 router = APIRouter(tags=["deals"])
@@ -31,26 +32,6 @@ router = APIRouter(tags=["deals"])
 UPLOAD_PATH = re.compile(r"^/api/deals/[^/]+/upload$")
 MULTIPART_ENVELOPE_BYTES = 64 * 1024  # part headers, boundaries, the small form fields
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
-
-
-class FileItem(TypedDict):
-    id: str
-    filename: str
-    unique_filename: str
-    file_size: int
-    file_type: str
-    sha256: str
-    uploaded_by: int
-    uploaded_by_name: str | None
-    confidentiality: str
-    description: str | None
-    uploaded_at: str
-    download_url: str
-
-
-class FileUploaded(TypedDict):
-    message: str
-    file: FileItem
 
 
 UPLOAD_DOC: dict[str, Any] = {
@@ -71,24 +52,6 @@ UPLOAD_DOC: dict[str, Any] = {
         },
     }
 }
-
-
-def file_item(record: DealFile, names: dict[int, str]) -> FileItem:
-    """S-37/S-38's record; never a storage path (Δ), plus the SHA-256 and the download URL."""
-    return {
-        "id": record.public_id,
-        "filename": record.filename,
-        "unique_filename": record.storage_key.rsplit("/", 1)[-1],
-        "file_size": record.file_size,
-        "file_type": record.file_type,
-        "sha256": record.sha256,
-        "uploaded_by": record.uploaded_by,
-        "uploaded_by_name": names.get(record.uploaded_by),
-        "confidentiality": record.confidentiality,
-        "description": record.description,
-        "uploaded_at": record.uploaded_at.isoformat(),
-        "download_url": f"/api/deals/{record.deal_id}/files/{record.public_id}/download",
-    }
 
 
 def _store(request: Request) -> FileStore:
@@ -114,10 +77,12 @@ def _text_field(form: Any, name: str) -> str | None:
     return value or None
 
 
-@router.post("/api/deals/{deal_id}/upload", status_code=201, openapi_extra=UPLOAD_DOC)
+@router.post(
+    "/api/deals/{deal_id}/upload", **documented(schemas.FileUploaded, status=201), openapi_extra=UPLOAD_DOC
+)
 async def upload_file(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep, settings: SettingsDep
-) -> FileUploaded:
+) -> schemas.FileUploaded:
     opened = await deals.open_deal(session, principal, deal_id)
     async with request.form(max_files=1, max_fields=4, max_part_size=MULTIPART_ENVELOPE_BYTES) as form:
         upload = form.get("file")
@@ -152,8 +117,8 @@ async def upload_file(
     return {"message": "File uploaded", "file": item}
 
 
-@router.get("/api/deals/{deal_id}/files")
-async def list_files(deal_id: int, principal: PrincipalDep, session: SessionDep) -> list[FileItem]:
+@router.get("/api/deals/{deal_id}/files", **documented(list[schemas.FileItem], 403))
+async def list_files(deal_id: int, principal: PrincipalDep, session: SessionDep) -> list[schemas.FileItem]:
     opened = await deals.open_deal(session, principal, deal_id)
     records = await deal_files.visible_files(session, opened.deal, opened.access)
     names = await deals.names_of_users(session, [r.uploaded_by for r in records])
@@ -169,9 +134,7 @@ def _disposition(filename: str) -> str:
 @router.get(
     "/api/deals/{deal_id}/files/{file_id}/download",
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "the file, as an attachment"}
-    },
+    **binary("application/octet-stream", "the file, as an attachment (its own media type)", 403),
 )
 async def download_file(
     deal_id: int, file_id: str, principal: PrincipalDep, request: Request, session: SessionDep

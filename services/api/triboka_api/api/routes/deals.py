@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request
+from triboka_api.api.openapi import binary, documented, json_body
+from triboka_api.api.schemas import deals as schemas
 from triboka_api.api.validation import (
     IsoDatetime,
     M,
@@ -34,17 +35,6 @@ from triboka_api.serializers.deal_pdf import DealSummary, render_trace_pdf
 router = APIRouter(tags=["deals"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
 MAX_LIMIT = 200
-
-
-def json_body(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a body the handler parses itself (after the deal and permission checks, in the contract's
-    order): the model's schema as the documented request body."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
 
 
 def _limit(limit: int) -> int:
@@ -112,7 +102,7 @@ async def _as_deal_admin(
 # S-25, S-26 -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/deals")
+@router.get("/api/deals", **documented(schemas.DealList))
 async def list_deals(
     _: AdminDep, session: SessionDep, status: str | None = None, limit: int = 50, offset: int = 0
 ) -> shapes.DealList:
@@ -131,7 +121,9 @@ async def list_deals(
     }
 
 
-@router.post("/api/deals", status_code=201, openapi_extra=json_body(CreateDealBody))
+@router.post(
+    "/api/deals", **documented(schemas.DealCreated, 404, status=201), openapi_extra=json_body(CreateDealBody)
+)
 async def create_deal(principal: AdminDep, request: Request, session: SessionDep) -> shapes.DealCreated:
     body = parse_body(CreateDealBody, await read_json(request))
     deal = await deals.create_deal(
@@ -151,13 +143,17 @@ async def create_deal(principal: AdminDep, request: Request, session: SessionDep
 # S-27, S-28 -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/deals/{deal_id}")
+@router.get("/api/deals/{deal_id}", **documented(schemas.DealView, 403))
 async def get_deal(deal_id: int, principal: PrincipalDep, session: SessionDep) -> shapes.DealView:
     opened = await deals.open_deal(session, principal, deal_id)
     return shapes.deal_view(opened.deal, opened.access, await deals.members_of(session, deal_id))
 
 
-@router.post("/api/deals/{deal_id}/members", status_code=201, openapi_extra=json_body(AddMemberBody))
+@router.post(
+    "/api/deals/{deal_id}/members",
+    **documented(schemas.MemberAdded, status=201),
+    openapi_extra=json_body(AddMemberBody),
+)
 async def add_member(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.MemberAdded:
@@ -173,7 +169,7 @@ async def add_member(
 # S-29..S-32 -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/deals/{deal_id}/notes")
+@router.get("/api/deals/{deal_id}/notes", **documented(list[schemas.NoteItem], 403))
 async def list_notes(deal_id: int, principal: PrincipalDep, session: SessionDep) -> list[shapes.NoteItem]:
     """`?scope=` (sent by the first generation's web client) is ignored, as the contract says."""
     opened = await deals.open_deal(session, principal, deal_id)
@@ -181,7 +177,11 @@ async def list_notes(deal_id: int, principal: PrincipalDep, session: SessionDep)
     return [shapes.note_item(n, notes.authors) for n in notes.rows]
 
 
-@router.post("/api/deals/{deal_id}/notes", status_code=201, openapi_extra=json_body(NoteBody))
+@router.post(
+    "/api/deals/{deal_id}/notes",
+    **documented(schemas.NoteAdded, status=201),
+    openapi_extra=json_body(NoteBody),
+)
 async def add_note(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.NoteAdded:
@@ -200,7 +200,7 @@ async def add_note(
     return {"message": "Note added", "note": shapes.note_item(note, authors)}
 
 
-@router.get("/api/deals/{deal_id}/messages")
+@router.get("/api/deals/{deal_id}/messages", **documented(list[schemas.MessageItem], 403))
 async def list_messages(
     deal_id: int, principal: PrincipalDep, session: SessionDep
 ) -> list[shapes.MessageItem]:
@@ -209,7 +209,11 @@ async def list_messages(
     return [shapes.message_item(m, messages.authors) for m in messages.rows]
 
 
-@router.post("/api/deals/{deal_id}/messages", status_code=201, openapi_extra=json_body(MessageBody))
+@router.post(
+    "/api/deals/{deal_id}/messages",
+    **documented(schemas.MessageAdded, status=201),
+    openapi_extra=json_body(MessageBody),
+)
 async def add_message(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.MessageAdded:
@@ -223,7 +227,7 @@ async def add_message(
     return {"message": "Message sent", "msg": shapes.message_item(message, authors)}
 
 
-@router.get("/api/deals/{deal_id}/messages/search")
+@router.get("/api/deals/{deal_id}/messages/search", **documented(schemas.SearchResult, 403))
 async def search_messages(
     deal_id: int,
     principal: PrincipalDep,
@@ -255,14 +259,16 @@ async def search_messages(
 # S-33, S-34 -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/deals/{deal_id}/finance")
+@router.get("/api/deals/{deal_id}/finance", **documented(schemas.FinanceSheet, 403))
 async def get_finance(deal_id: int, principal: PrincipalDep, session: SessionDep) -> shapes.FinanceSheet:
     opened = await deals.open_deal(session, principal, deal_id)
     require_deal_admin(opened.access)
     return shapes.finance_sheet(deal_id, await deals.finance_of(session, deal_id))
 
 
-@router.post("/api/deals/{deal_id}/finance", openapi_extra=json_body(FinanceBody))
+@router.post(
+    "/api/deals/{deal_id}/finance", **documented(schemas.FinanceSaved), openapi_extra=json_body(FinanceBody)
+)
 async def save_finance(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.FinanceSaved:
@@ -278,7 +284,7 @@ async def save_finance(
 # S-35, S-36, S-42 -------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/deals/{deal_id}/trace")
+@router.get("/api/deals/{deal_id}/trace", **documented(schemas.TraceView, 403))
 async def get_trace(deal_id: int, principal: PrincipalDep, session: SessionDep) -> shapes.TraceView:
     opened = await deals.open_deal(session, principal, deal_id)
     trace = await deal_trace.build_trace(session, opened.deal, opened.access)
@@ -298,7 +304,11 @@ def _link_events(raw_events: list[dict[str, Any]]) -> list[deal_trace.LinkEvent]
     return events
 
 
-@router.post("/api/deals/{deal_id}/trace", status_code=201, openapi_extra=json_body(TraceLinkBody))
+@router.post(
+    "/api/deals/{deal_id}/trace",
+    **documented(schemas.TraceLinkAdded, status=201),
+    openapi_extra=json_body(TraceLinkBody),
+)
 async def add_trace_link(
     deal_id: int, principal: PrincipalDep, request: Request, session: SessionDep
 ) -> shapes.TraceLinkAdded:
@@ -311,7 +321,7 @@ async def add_trace_link(
     return {"message": "Trace link created", "trace_link": shapes.trace_link_item(link)}
 
 
-@router.get("/api/deals/{deal_id}/trace/filter")
+@router.get("/api/deals/{deal_id}/trace/filter", **documented(schemas.FilteredTrace, 403))
 async def filter_trace(
     deal_id: int,
     principal: PrincipalDep,
@@ -350,7 +360,7 @@ async def filter_trace(
 @router.get(
     "/api/deals/{deal_id}/trace/export",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "the trace as a PDF attachment"}},
+    **binary("application/pdf", "the trace as a PDF attachment", 403),
 )
 async def export_trace(deal_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
     opened = await deals.open_deal(session, principal, deal_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from typing_extensions import TypedDict
 
 from triboka_api import audit
 from triboka_api.api.audit_trail import request_event
@@ -16,6 +15,8 @@ from triboka_api.api.deps import (
     SettingsDep,
     check_impersonator,
 )
+from triboka_api.api.openapi import documented
+from triboka_api.api.schemas.accounts import Impersonation, ImpersonationStopped
 from triboka_api.audit import AuditEventType
 from triboka_api.domain.impersonation import (
     READ_ONLY,
@@ -31,23 +32,10 @@ router = APIRouter(tags=["auth"])
 IMPERSONATION_LIFETIME_SECONDS = 3600
 
 
-class Impersonation(TypedDict):
-    message: str
-    access_token: str
-    impersonation_context: dict[str, Any]
-    warning: str
-
-
-class ImpersonationStopped(TypedDict):
-    message: str
-    access_token: str
-    active_context: dict[str, Any]
-
-
-@router.post("/api/auth/impersonate/{target_user_id}")
+@router.post("/api/auth/impersonate/{target_user_id}", **documented(Impersonation, 400, 403, 404))
 async def impersonate(
     target_user_id: int, request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
-) -> Impersonation:
+) -> dict[str, Any]:
     target = await impersonation_target(session, principal, target_user_id)
     context = impersonation_context(principal, target)
     token = issue_token(
@@ -84,10 +72,10 @@ async def impersonate(
     }
 
 
-@router.post("/api/auth/stop-impersonation")
+@router.post("/api/auth/stop-impersonation", **documented(ImpersonationStopped, 400, 404))
 async def stop_impersonation(
     request: Request, principal: ImpersonationAwareDep, session: SessionDep, settings: SettingsDep
-) -> ImpersonationStopped:
+) -> dict[str, Any]:
     """The one POST an impersonation token may call: it gives the admin's own token back."""
     admin = await original_admin(session, principal)
     await check_impersonator(request.app.state, session, principal.claims)
