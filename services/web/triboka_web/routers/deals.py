@@ -18,6 +18,7 @@ from triboka_web.flash import flash
 from triboka_web.i18n import _
 from triboka_web.roles import Action
 from triboka_web.templating import render
+from triboka_web.urls import path_for
 
 router = APIRouter()
 BrokerUser = allowed_to(Action.BROKER_DEALS)
@@ -81,16 +82,21 @@ async def _post(request: Request, api: ApiClient, path: str, fields: tuple[str, 
     await run_action(request, api.post(path, payload), done)
 
 
+def _back_to(request: Request, deal_id: int, section: str) -> RedirectResponse:
+    """303 to the deal room, scrolled to the section the form was in."""
+    return RedirectResponse(f"{path_for(request, 'deal_room', deal_id=deal_id)}#{section}", status_code=303)
+
+
 @router.post("/deals/{deal_id}/notes")
 async def add_note(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
     await _post(request, api, f"/api/deals/{deal_id}/notes", ("content", "scope"), _("Note added."))
-    return RedirectResponse(f"/deals/{deal_id}#notes", status_code=303)
+    return _back_to(request, deal_id, "notes")
 
 
 @router.post("/deals/{deal_id}/messages")
 async def add_message(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
     await _post(request, api, f"/api/deals/{deal_id}/messages", ("content",), _("Message sent."))
-    return RedirectResponse(f"/deals/{deal_id}#messages", status_code=303)
+    return _back_to(request, deal_id, "messages")
 
 
 @router.post("/deals/{deal_id}/files")
@@ -100,12 +106,12 @@ async def upload_file(request: Request, deal_id: int, user: CurrentUser, api: Ap
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         flash(request, _("Choose a file to upload."), "danger")
-        return RedirectResponse(f"/deals/{deal_id}#files", status_code=303)
+        return _back_to(request, deal_id, "files")
     fields = {name: str(form.get(name) or "") for name in ("confidentiality", "description")}
     files = {"file": (upload.filename, upload.file, upload.content_type or "application/octet-stream")}
     call = api.request("POST", f"/api/deals/{deal_id}/upload", files=files, data=fields)
     await run_action(request, call, _("File uploaded."))
-    return RedirectResponse(f"/deals/{deal_id}#files", status_code=303)
+    return _back_to(request, deal_id, "files")
 
 
 async def _passed_through(api: ApiClient, path: str) -> Response:

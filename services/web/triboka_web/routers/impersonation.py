@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from triboka_web.auth import TOKEN_KEY, USER_KEY, CurrentUser, SessionUser, allowed_to, token_sealer
 from triboka_web.csrf import rotate_csrf_token
@@ -14,6 +14,7 @@ from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.i18n import _
 from triboka_web.roles import Action
+from triboka_web.urls import redirect_to
 
 router = APIRouter()
 ManageUsers = allowed_to(Action.MANAGE_USERS)
@@ -38,17 +39,17 @@ async def impersonate(request: Request, user_id: int, user: ManageUsers, api: Ap
     request.session[IMPERSONATOR_TOKEN] = admin_token  # still sealed
     request.session[IMPERSONATOR_USER] = user.model_dump()
     request.session[IMPERSONATING] = profile["name"]
-    return RedirectResponse("/dashboard", status_code=303)
+    return redirect_to(request, "dashboard")
 
 
 @router.post("/impersonation/stop")
 async def stop_impersonation(request: Request, user: CurrentUser, api: Api) -> Response:
     if IMPERSONATING not in request.session:
-        return RedirectResponse("/dashboard", status_code=303)
+        return redirect_to(request, "dashboard")
     stopped = await api.post("/api/auth/stop-impersonation", None)
     admin = SessionUser.model_validate(request.session[IMPERSONATOR_USER])
     for key in (IMPERSONATOR_TOKEN, IMPERSONATOR_USER, IMPERSONATING):
         request.session.pop(key, None)
     _become(request, stopped["access_token"], admin)
     flash(request, _("Impersonation ended."))
-    return RedirectResponse("/users", status_code=303)
+    return redirect_to(request, "users")
