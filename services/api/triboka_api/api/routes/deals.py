@@ -1,5 +1,5 @@
-"""S-25..S-36, S-40, S-42: deal rooms (admin broker mode, §5.6). Files (S-37..S-39) are in `deal_files`, the
-PDF export (S-41) in `deal_export`. Every route opens the deal first (404, then the deal-access rule, 403), then
+"""S-25..S-36, S-40..S-42: deal rooms (admin broker mode, §5.6), the trace's PDF (S-41) last. Files
+(S-37..S-39) are in `deal_files`. Every route opens the deal first (404, then the deal-access rule, 403), then
 reads its body (a non-JSON body is 400, Δ 100)."""
 
 from __future__ import annotations
