@@ -32,6 +32,7 @@ from triboka_api.settings import Settings
 
 from tests.api.redis_server import REDIS_SERVER, RedisServer
 from tests.support.postgres import admin_execute, pg_url_for
+from tests.support.seaweedfs import S3Endpoint, running_seaweedfs
 
 JWT_SECRET = "contract-tests-secret-0123456789abcdef"
 # The suite logs hundreds of users in from one client; test_rate_limits.py sets tight limits itself. Production
@@ -378,3 +379,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """A real SeaweedFS S3 server for the session (tests/support/seaweedfs.py), started on first use."""
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server

@@ -238,7 +238,7 @@ async def test_register_duplicate_email_is_400(client, world) -> None:
 
 async def test_register_refuses_impersonation_tokens(client, world, admin) -> None:
     """§2: ORIG refused register for impersonation tokens; Δ every mutating route does."""
-    impersonating = mint_token(admin.id, JWT_SECRET, is_impersonating=True, original_admin_id=admin.id)
+    impersonating = mint_token(admin.id, JWT_SECRET, is_impersonating=True, otv=0, original_admin_id=admin.id)
     email = _email()
     body = {"name": "N", "email": email, "password": "p", "role": "buyer"}
     assert_error(await client.post("/api/auth/register", json=body, headers=bearer(impersonating)), 403)
@@ -312,6 +312,7 @@ async def test_context_of_an_impersonation_token(client, world, admin) -> None:
         JWT_SECRET,
         scopes=["read"],
         is_impersonating=True,
+        otv=0,
         original_admin_id=admin.id,
         active_context={
             "type": "impersonation",
@@ -416,7 +417,7 @@ async def test_change_context_errors(client, world) -> None:
 
 async def test_change_context_refused_while_impersonating(client, world, admin) -> None:
     token = mint_token(
-        admin.id, JWT_SECRET, is_impersonating=True, original_admin_id=admin.id, scopes=["read"]
+        admin.id, JWT_SECRET, is_impersonating=True, otv=0, original_admin_id=admin.id, scopes=["read"]
     )
     response = await client.post("/api/auth/change-context", json={"type": "global"}, headers=bearer(token))
     assert_error(response, 403)

@@ -21,6 +21,7 @@ import pytest_asyncio
 from fastapi.routing import RouteContext
 from sqlalchemy import select
 from triboka_api.api.api_key_auth import key_company
+from triboka_api.api.routes.deal_files import MULTIPART_ENVELOPE_BYTES, UPLOAD_PATH
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
@@ -158,6 +159,9 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
     return {
         ("POST", "/api/auth/login"): {"email": Text(r["admin_email"], 255), "password": Text(PASSWORD)},
         ("POST", "/api/auth/logout"): {},  # reads no field: only the oversized body applies (refused unread)
+        ("POST", "/api/auth/impersonate/{target_user_id}"): {},  # likewise
+        ("POST", "/api/auth/stop-impersonation"): {},  # likewise
+        ("POST", "/api/deals/{deal_id}/upload"): {},  # multipart: its fields are driven in test_deal_files.py
         ("POST", "/api/auth/register"): {
             "name": Text("New Producer", 255),
             "email": Text("hostile-new@example.com", 255),
@@ -292,6 +296,36 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         },
         ("POST", "/api/sync/push"): sync_push,
         ("POST", "/api/sync/sync/push"): sync_push,
+        ("POST", "/api/deals"): {
+            "producer_id": Id(r["producer_company"]),
+            "exporter_id": Id(r["exporter_company"]),
+            "terms_public": Json({"volume_mt": 25}),
+            "terms_private": Json({"fee": 2}),
+            "description": Text("Cacao fino"),
+        },
+        ("POST", "/api/deals/{deal_id}/members"): {
+            "party_id": Id(r["buyer_company"]),
+            "role_in_deal": Text("observer", 20),
+            "party_type": Text("company", 20),
+            "permissions": Json(["read"]),
+        },
+        ("POST", "/api/deals/{deal_id}/notes"): {
+            "content": Text("nota"),
+            "scope": Text("PUBLIC", 20),
+            "attachments": Json(["a.pdf"]),
+        },
+        ("POST", "/api/deals/{deal_id}/messages"): {"content": Text("hola"), "attachments": Json(["a.pdf"])},
+        ("POST", "/api/deals/{deal_id}/finance"): {
+            "costo_admin": Num(2000, "non_negative"),
+            "precio_admin": Num(2300, "non_negative"),
+            "currency": Text("USD", 10),
+            "notes": Text("FOB"),
+        },
+        ("POST", "/api/deals/{deal_id}/trace"): {
+            "lote_ids": Ids([r["lot_id"]]),
+            "batch_ids": Ids([r["batch_id"]]),
+            "events": Json([{"title": "Inspección"}]),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -316,6 +350,9 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "lote_id": "lot_id",
     "nft_hash": "lot_code",
     "producer_company_id": "producer_company",
+    "deal_id": "deal_id",
+    "target_user_id": "user_id",
+    "file_id": "file_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -365,7 +402,7 @@ async def _snapshot(app) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def settings(fresh_database) -> Settings:
     # rate limits would answer this module's hundreds of requests with 429s; the setting is ignored where absent
-    return fresh_database(rate_limit_enabled=False)
+    return fresh_database(rate_limit_enabled=False, max_upload_bytes=64 * 1024)
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -390,6 +427,9 @@ async def rows(client, world, admin) -> Rows:
         ),
         201,
     )
+    deal_id = await world.deal(
+        admin, producer_id=chain.producer.company_id, exporter_id=chain.exporter.company_id
+    )
     return Rows(
         {
             "admin_email": admin.email,
@@ -404,6 +444,8 @@ async def rows(client, world, admin) -> Rows:
             "entity_type": "lot",
             "entity_id": str(lot["lot_id"]),
             "lot_code": lot_code,
+            "deal_id": deal_id,
+            "file_id": "no-such-file",
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,
@@ -454,6 +496,8 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
     assert not takes_body or (method, path) in bodies, f"describe the JSON body of {method} {path} in BODIES"
     body = _unwrap(bodies.get((method, path), {}))
     limit = app.state.settings.max_body_bytes
+    if UPLOAD_PATH.match(path.replace("{deal_id}", "1")):  # the upload route has a larger limit of its own
+        limit = app.state.settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     before = await _snapshot(app)
     headers = {"Authorization": f"Bearer {rows['api_key']}"} if _takes_api_key(route) else admin.headers
 

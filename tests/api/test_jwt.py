@@ -69,6 +69,7 @@ async def test_impersonation_tokens_are_rejected_on_mutating_routes(client, admi
         company_id=None,
         scopes=["read"],
         is_impersonating=True,
+        otv=0,
         original_admin_id=admin.id,
         active_context={"type": "impersonation", "deal_id": None, "permissions": ["read"]},
     )
@@ -78,7 +79,7 @@ async def test_impersonation_tokens_are_rejected_on_mutating_routes(client, admi
 
 async def test_impersonation_tokens_may_read(client, admin) -> None:
     token = mint_token(
-        admin.id, JWT_SECRET, is_impersonating=True, original_admin_id=admin.id, scopes=["read"]
+        admin.id, JWT_SECRET, is_impersonating=True, otv=0, original_admin_id=admin.id, scopes=["read"]
     )
     assert assert_ok(await client.get("/api/profile", headers=bearer(token)))["id"] == admin.id
     assert isinstance(assert_ok(await client.get("/api/lots", headers=bearer(token))), list)

@@ -59,17 +59,25 @@ def test_every_route_is_documented(document_app: FastAPI, document: dict[str, An
             assert (context.path_format, method.lower()) in documented
 
 
+def _schema(described: dict[str, Any], media_types: tuple[str, ...]) -> Any:
+    """The schema of a request body or answer under the first of `media_types` it is described as."""
+    content = described.get("content", {})
+    return next((content[m].get("schema") for m in media_types if m in content), None)
+
+
 def test_every_body_taking_operation_documents_its_body(document: dict[str, Any]) -> None:
     bodyless = {
         ("/api/auth/logout", "post"),
         ("/api/analytics/cache/clear", "post"),
         ("/api/performance/cache/clear", "post"),
         ("/api/performance/optimize/queries", "post"),
+        ("/api/auth/impersonate/{target_user_id}", "post"),  # S-01: the target is in the path
+        ("/api/auth/stop-impersonation", "post"),  # S-02: the token says whose session ends
     }
     for path, method, operation in _operations(document):
         if method in BODY_METHODS and (path, method) not in bodyless:
-            schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-            assert schema.get("schema"), f"{method.upper()} {path} has no documented request body"
+            schema = _schema(operation.get("requestBody", {}), ("application/json", "multipart/form-data"))
+            assert schema, f"{method.upper()} {path} has no documented request body"
 
 
 def test_every_operation_documents_a_typed_success(document: dict[str, Any]) -> None:
@@ -80,7 +88,8 @@ def test_every_operation_documents_a_typed_success(document: dict[str, Any]) -> 
             f"{method.upper()} {path}: {sorted(successes)}"
         )
         for answer in successes.values():
-            schema = answer.get("content", {}).get("application/json", {}).get("schema")
+            # JSON, or a file (the deal trace's PDF, a deal file's download) described as binary
+            schema = _schema(answer, ("application/json", "application/pdf", "application/octet-stream"))
             untyped = (None, {}, {"type": "object", "additionalProperties": True})
             assert schema not in untyped, f"{method.upper()} {path} answers an untyped {schema}"
 

@@ -33,6 +33,7 @@ from tests.api.redis_server import RedisServer
 from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 # examples per operation: enough to reach the refusals and the seeded rows of each, bounded for the shared machine
 EXAMPLES = int(os.environ.get("TRIBOKA_SCHEMATHESIS_EXAMPLES", "12"))
 # ids far above anything the seed or the generated requests create, so that no generated PUT/DELETE
@@ -62,10 +63,48 @@ async def _caller(world: World, role: str, company_id: int | None) -> Party:
     return Party(CALLER_IDS[role], email, role, company_id, token)
 
 
+@pytest.fixture(scope="module", name="settings")  # the conftest's `settings`, for this module
+def files_settings(fresh_database: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The module's database, and a deal files directory the seed and the live server share."""
+    return fresh_database(file_store_path=tmp_path_factory.mktemp("files"))
+
+
+async def _seed_deal(world: World, admin: Party, chain: Any) -> None:
+    """A deal room between the chain's companies (the producer caller is a party to it) with a note, a message,
+    a finance sheet, a trace link and a file, so that the deal operations answer with rows, not only refusals."""
+    created = await world.client.post(
+        "/api/deals",
+        json={
+            "producer_id": chain.producer.company_id,
+            "exporter_id": chain.exporter.company_id,
+            "terms_public": {"incoterm": "FOB"},
+            "description": "Deal sembrado",
+        },
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    deal = f"/api/deals/{created.json()['deal']['id']}"
+    for path, body in (
+        ("notes", {"content": "Nota", "scope": "PARTES"}),
+        ("messages", {"content": "Hola"}),
+        ("finance", {"costo_admin": 100, "precio_admin": 120}),
+        ("trace", {"lote_ids": chain.lot_ids, "events": [{"title": "Embarque"}]}),
+    ):
+        response = await world.client.post(f"{deal}/{path}", json=body, headers=admin.headers)
+        assert response.status_code in (200, 201), response.text
+    upload = await world.client.post(
+        f"{deal}/upload",
+        files={"file": ("contrato.pdf", PDF, "application/pdf")},
+        data={"confidentiality": "PARTES"},
+        headers=admin.headers,
+    )
+    assert upload.status_code == 201, upload.text
+
+
 @pytest_asyncio.fixture(scope="module")
 async def callers(world: World) -> dict[str, Party]:
     """A seeded database: a full chain (lots purchased, a batch, a contract with a fixation, a dispatch, trace
-    events, a market price) and an admin and a producer to call as."""
+    events, a market price), a deal room, and an admin and a producer to call as."""
     chain = await world.chain(lot_weights=(1500.0, 800.0))
     admin = await _caller(world, "admin", None)
     await world.lot(chain.producer)
@@ -85,6 +124,7 @@ async def callers(world: World) -> dict[str, Party]:
     ):
         response = await world.client.post(path, json=body, headers=admin.headers)
         assert response.status_code == 201, response.text
+    await _seed_deal(world, admin, chain)
     producer = await _caller(world, "producer", chain.producer.company_id)
     return {"admin": admin, "producer": producer}
 
@@ -124,6 +164,7 @@ def live_api(
         "TRIBOKA_REDIS_URL": redis_server.url,
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_API_DOCS": "true",
+        "TRIBOKA_FILE_STORE_PATH": str(settings.file_store_path),
         "TRIBOKA_USER_CACHE_SECONDS": "0",
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
         **{f"TRIBOKA_{name.upper()}": value for name, value in GENEROUS_LIMITS.items()},

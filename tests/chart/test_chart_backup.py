@@ -49,7 +49,9 @@ def test_backup_cronjob_policy():
 
 def test_backup_to_s3():
     objects = render_chart(values_files=(CHART / "ci" / "backup-s3-values.yaml",))
-    assert not find(objects, "PersistentVolumeClaim")
+    assert [c["metadata"]["name"] for c in find(objects, "PersistentVolumeClaim")] == [
+        f"{FULLNAME}-api-files"  # the deal files' volume (storage.persistence), not a backup volume
+    ]
     cron = get(objects, "CronJob", "backup")
     volumes = {v["name"]: v for v in pod_spec(cron)["volumes"]}
     assert volumes["backups"] == {"name": "backups", "emptyDir": {}}

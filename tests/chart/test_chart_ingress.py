@@ -20,6 +20,7 @@ def test_ingress_paths_tls_and_annotations():
         for p in rule["http"]["paths"]
     }
     assert routes == {
+        "/socket.io": ("Prefix", f"{FULLNAME}-api", {"name": "http"}),  # deal rooms' Socket.IO (issue 13)
         "/api": ("Prefix", f"{FULLNAME}-api", {"name": "http"}),
         "/": ("Prefix", f"{FULLNAME}-web", {"name": "http"}),
     }

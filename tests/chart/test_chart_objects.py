@@ -25,6 +25,7 @@ def test_default_render_object_list():
             ("StatefulSet", f"{FULLNAME}-postgresql"),
             ("CronJob", f"{FULLNAME}-backup"),
             ("PersistentVolumeClaim", f"{FULLNAME}-backup"),
+            ("PersistentVolumeClaim", f"{FULLNAME}-api-files"),  # deal room files (storage.persistence)
             ("Role", f"{FULLNAME}-backup"),
             ("RoleBinding", f"{FULLNAME}-backup"),
             ("Job", f"{FULLNAME}-migrations-install"),

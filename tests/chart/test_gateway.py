@@ -1,6 +1,6 @@
-"""Gateway API in the chart: the HTTPRoute (`/api` -> api, `/` -> web, timeouts, HSTS), the HTTP -> HTTPS redirect
-route, the chart's own Gateway and its cert-manager Certificate, each validated against the CRD schemas of the
-pinned sigs.k8s.io/gateway-api module; the ingress/Gateway proxy selector of the NetworkPolicies."""
+"""Gateway API in the chart: the HTTPRoute (`/api` and `/socket.io` -> api, `/` -> web, timeouts, HSTS), the
+HTTP -> HTTPS redirect route, the chart's own Gateway and its cert-manager Certificate, each validated against the
+CRD schemas of the pinned sigs.k8s.io/gateway-api module; the ingress/Gateway proxy selector of the NetworkPolicies."""
 
 from __future__ import annotations
 
@@ -89,12 +89,15 @@ def test_httproute_sends_api_to_the_api_and_the_rest_to_the_web():
         rule["matches"][0]["path"]["value"]: (rule["matches"][0]["path"]["type"], rule["backendRefs"])
         for rule in spec["rules"]
     }
+    api = [{"name": f"{FULLNAME}-api", "port": _service_port(objects, "api")}]
     assert backends == {
-        "/api": ("PathPrefix", [{"name": f"{FULLNAME}-api", "port": _service_port(objects, "api")}]),
+        "/api": ("PathPrefix", api),
+        "/socket.io": ("PathPrefix", api),  # the deal rooms' Socket.IO (issue 13)
         "/": ("PathPrefix", [{"name": f"{FULLNAME}-web", "port": _service_port(objects, "web")}]),
     }
     for rule in spec["rules"]:
-        assert rule["timeouts"] == {"request": "30s", "backendRequest": "25s"}
+        if rule["matches"][0]["path"]["value"] != "/socket.io":  # its own test below
+            assert rule["timeouts"] == {"request": "30s", "backendRequest": "25s"}
         assert rule["filters"] == [
             {
                 "type": "ResponseHeaderModifier",
@@ -105,6 +108,17 @@ def test_httproute_sends_api_to_the_api_and_the_rest_to_the_web():
                 },
             }
         ]
+
+
+def test_httproute_socket_io_has_no_request_timeout():
+    """A deal room's WebSocket stays open past any request timeout: its rule has none, the others keep theirs."""
+    rules = {
+        rule["matches"][0]["path"]["value"]: rule
+        for rule in _routes(render_chart({}, (GATEWAY_VALUES,)))[FULLNAME]["rules"]
+    }
+    assert "timeouts" not in rules["/socket.io"]
+    assert rules["/socket.io"]["filters"] == rules["/api"]["filters"]  # HSTS all the same
+    assert rules["/api"]["timeouts"]["request"] == "30s"
 
 
 def test_httproute_on_a_shared_gateway_without_hsts_or_timeouts():

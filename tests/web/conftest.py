@@ -103,3 +103,22 @@ def base_url(stack: Stack) -> str:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def deal(stack: Stack) -> dict:
+    """A deal the admin brokers between the producer's company and the exporter's company."""
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        admin = stack.accounts["admin"]
+        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        body = {
+            "producer_id": stack.accounts["producer"].company_id,
+            "exporter_id": stack.exporter_company,
+            "terms_public": {"volumen_mt": 25},
+            "terms_private": {"comision_pct": 2},
+            "description": "Cacao fino de aroma",
+        }
+        created = api.post("/api/deals", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        return created.json()["deal"]

@@ -72,6 +72,7 @@ def api_env(workdir: Path, **overrides: str) -> dict[str, str]:
         "TRIBOKA_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'api.db'}",
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_LOG_LEVEL": "warning",
+        "TRIBOKA_FILE_STORE_PATH": str(workdir / "files"),  # deal room files, never under the checkout
         **GENEROUS_LIMITS,
         **overrides,
     }
@@ -100,6 +101,7 @@ def launch_web(workdir: Path, api_url: str, name: str = "web", extra_args: tuple
         "TRIBOKA_WEB_API_URL": api_url,
         "TRIBOKA_WEB_SECRET_KEY": WEB_SECRET,
         "TRIBOKA_WEB_API_TIMEOUT_SECONDS": "5",
+        "TRIBOKA_WEB_SOCKET_URL": api_url,  # browsers reach the API's Socket.IO directly (another port)
     }
     port = free_port()
     args = [str(BIN / "triboka-web"), "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args]

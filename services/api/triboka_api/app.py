@@ -17,6 +17,7 @@ from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.openapi import build_openapi, install_docs
 from triboka_api.api.parameters import bounded_parameters
 from triboka_api.api.rate_limiting import RateLimitMiddleware
+from triboka_api.api.realtime import SOCKETIO_PATH, DealRooms
 from triboka_api.api.routes import (
     analytics,
     audit,
@@ -28,9 +29,12 @@ from triboka_api.api.routes import (
     contract_extras,
     contracts,
     dashboards,
+    deal_files,
+    deals,
     dispatches,
     fixations,
     health,
+    impersonation,
     integrations,
     lots,
     market,
@@ -52,6 +56,7 @@ from triboka_api.redis_store import connect as connect_redis
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
+from triboka_api.storage import file_store
 
 ROUTERS = (
     health,
@@ -76,6 +81,9 @@ ROUTERS = (
     integrations,
     matching,
     sync,
+    deals,
+    deal_files,
+    impersonation,
 )
 
 
@@ -120,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.actor_cache = ActorCache(settings.user_cache_seconds)
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.passwords = PasswordHashing(settings.password_hash_threads)
+    app.state.file_store = file_store(settings)
+    app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     if settings.api_docs:
@@ -128,7 +138,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(AnalyticsInvalidationMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.mount(f"/{SOCKETIO_PATH}", app.state.deal_rooms.asgi)  # §5.6 Socket.IO, beside the REST routes
+    upload_limit = settings.max_upload_bytes + deal_files.MULTIPART_ENVELOPE_BYTES
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger=[(deal_files.UPLOAD_PATH, upload_limit)],
+    )
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware)  # inside CORS, so that a browser can read the 429

@@ -38,8 +38,9 @@ class AuditEventType(StrEnum):
     LOGIN_FAILURE = "auth.login.failure"
     LOCKOUT = "auth.lockout"
     LOGOUT = "auth.logout"
-    # reserved for an admin acting as another user; the API has no impersonation endpoint yet
+    # an admin or operator took a read-only token of another user (S-01), and gave it back (S-02)
     IMPERSONATION_START = "auth.impersonation.start"
+    IMPERSONATION_STOP = "auth.impersonation.stop"
     USER_REGISTERED = "user.registered"
     USER_CREATED = "user.created"
     USER_APPROVED = "user.approved"

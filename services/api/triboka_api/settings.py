@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from typing import Annotated, Any
 
 import limits
@@ -38,6 +39,11 @@ REDIS_SCHEMES = ("redis://", "rediss://")
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+class FileStoreKind(StrEnum):
+    FILESYSTEM = "filesystem"
+    S3 = "s3"
 
 
 class Settings(BaseSettings):
@@ -79,6 +85,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
     # the shared store of rate limits and lockouts (and later caches); unset = this process's memory
     redis_url: SecretStr | None = None
+    # deal room files (S-37..S-39): a directory (one machine, or a volume every replica mounts) or an S3 bucket
+    file_store: FileStoreKind = FileStoreKind.FILESYSTEM
+    file_store_path: Path = Path("./var/files")
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # one uploaded file at most (S-37: 413 above it, counted as the bytes arrive)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     # peers whose X-Forwarded-For is believed (the ingress controller's or load balancer's addresses)
     trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
     rate_limit_enabled: bool = True
@@ -127,6 +143,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"TRIBOKA_DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://, got {url.drivername}://"
             )
+        if self.file_store is FileStoreKind.S3 and not (self.s3_endpoint_url and self.s3_bucket):
+            raise ValueError("TRIBOKA_FILE_STORE=s3 needs TRIBOKA_S3_ENDPOINT_URL and TRIBOKA_S3_BUCKET")
         if self.environment is Environment.PRODUCTION:
             secret = self.jwt_secret.get_secret_value()
             if secret == DEVELOPMENT_JWT_SECRET or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:

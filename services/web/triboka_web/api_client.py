@@ -105,6 +105,8 @@ class ApiClient:
         *,
         json: object = None,
         params: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
     ) -> Any:
         headers = {"X-Request-ID": request_id_var.get()}
         if self._token:
@@ -114,7 +116,9 @@ class ApiClient:
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         started = time.perf_counter()
         try:
-            response = await self._http.request(method, path, json=json, params=query, headers=headers)
+            response = await self._http.request(
+                method, path, json=json, params=query, headers=headers, files=files, data=data
+            )
         except httpx.HTTPError as exc:
             observe_api_call(method, "unreachable", time.perf_counter() - started)
             log.warning("API unreachable: %s %s: %s", method, path, exc.__class__.__name__)
@@ -129,6 +133,21 @@ class ApiClient:
 
     async def get(self, path: str, **params: Any) -> Any:
         return await self.request("GET", path, params=params)
+
+    async def download(self, path: str) -> httpx.Response:
+        """A non-JSON answer (a deal's PDF or file) as the API sent it; errors as `request`'s."""
+        headers = {"X-Request-ID": request_id_var.get()}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            response = await self._http.get(path, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailableError(str(exc)) from exc
+        if response.status_code >= 500:
+            raise ApiUnavailableError(f"GET {path} -> {response.status_code}")
+        if response.status_code >= 400:
+            _raise_for(response)
+        return response
 
     async def post(self, path: str, payload: object) -> Any:
         return await self.request("POST", path, json=payload)

@@ -26,6 +26,7 @@ class Action(StrEnum):
     CREATE_FIXATION = "create_fixation"
     CREATE_DISPATCH = "create_dispatch"
     MANAGE_USERS = "manage_users"
+    BROKER_DEALS = "broker_deals"
     PRODUCER_DASHBOARD = "producer_dashboard"
     EXPORTER_DASHBOARD = "exporter_dashboard"
     BUYER_DASHBOARD = "buyer_dashboard"
@@ -41,6 +42,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CREATE_FIXATION: STAFF | {Role.EXPORTER},
     Action.CREATE_DISPATCH: STAFF | {Role.EXPORTER},
     Action.MANAGE_USERS: STAFF,
+    Action.BROKER_DEALS: STAFF,
     Action.PRODUCER_DASHBOARD: frozenset({Role.ADMIN, Role.PRODUCER}),
     Action.EXPORTER_DASHBOARD: frozenset({Role.ADMIN, Role.EXPORTER}),
     Action.BUYER_DASHBOARD: frozenset({Role.ADMIN, Role.BUYER}),

@@ -8,6 +8,8 @@ hold more than the limit in memory.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,21 +46,30 @@ async def _refuse(send: Send, status: int, message: str) -> None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, larger: Sequence[tuple[re.Pattern[str], int]] = ()
+    ) -> None:
+        """`larger`: paths (patterns) with a limit of their own, e.g. file uploads; every other path gets
+        `max_body_bytes`."""
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.too_large = f"Request body too large (at most {max_body_bytes} bytes)"
+        self.larger = tuple(larger)
+
+    def _limit(self, path: str) -> int:
+        return next((limit for pattern, limit in self.larger if pattern.match(path)), self.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
+        too_large = f"Request body too large (at most {limit} bytes)"
         declared = _declared_length(scope)
         if declared is not None and declared < 0:
             await _refuse(send, 400, "Invalid Content-Length")
             return
-        if declared is not None and declared > self.max_body_bytes:
-            await _refuse(send, 413, self.too_large)
+        if declared is not None and declared > limit:
+            await _refuse(send, 413, too_large)
             return
         received = 0
         started = False
@@ -68,7 +79,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise _BodyTooLargeError
             return message
 
@@ -83,4 +94,4 @@ class BodyLimitMiddleware:
             if started:  # the application answered before reading all of the body: nothing left to say
                 logger.info("body over the limit after the response started on %s", scope["path"])
                 return
-            await _refuse(send, 413, self.too_large)
+            await _refuse(send, 413, too_large)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import ActorCache
 from triboka_api.domain.principal import Principal
-from triboka_api.domain.roles import Role
+from triboka_api.domain.roles import ADMIN_ROLES, Role
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
@@ -31,7 +31,13 @@ async def open_session(request: Request, *, write: bool) -> AsyncIterator[AsyncS
     """Reads run in autocommit (no BEGIN/ROLLBACK round trips); writes get a transaction. A session waits
     for a slot of the gate (first come, first served), not in the pool's queue (see SessionGate). Routes that
     do slow work between database steps (login's password check) open short sessions around it with this."""
-    state = request.app.state
+    async with open_app_session(request.app.state, write=write) as session:
+        yield session
+
+
+@asynccontextmanager
+async def open_app_session(state: Any, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """`open_session` for code outside a request (the Socket.IO handlers), from the app's state."""
     async with (
         state.session_gate.slot(),
         (state.sessionmaker if write else state.read_sessionmaker)() as session,
@@ -54,14 +60,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PasswordsDep = Annotated[PasswordHashing, Depends(get_passwords)]
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
-    token = bearer_token(request.headers.get("authorization"))
-    claims = request.app.state.token_verifier.claims(token)
+async def authenticated_principal(request: Request, session: SessionDep) -> Principal:
+    """The token's user. Impersonation tokens are checked further by `current_principal` (every route) or by
+    S-02 itself (stop impersonating: the contract's 400/404 come before the impersonator's check)."""
+    principal = await token_principal(
+        request.app.state, session, bearer_token(request.headers.get("authorization"))
+    )
+    request.state.user_id = principal.id
+    return principal
+
+
+async def token_principal(state: Any, session: AsyncSession, token: str) -> Principal:
+    """The user a token names, as stored now, after every check of the JWT layer (§1.3, §2, Δ 27)."""
+    claims = state.token_verifier.claims(token)
     try:
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise TokenError(422, "Invalid subject claim") from exc
-    cache: ActorCache = request.app.state.actor_cache
+    cache: ActorCache = state.actor_cache
     actor = await cache.get(session, user_id)
     if actor is None:
         raise TokenError(401, "User not found")
@@ -71,10 +87,35 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
         # revoked by logout, a password, role or company change or a deactivation; or issued before tokens
         # carried a version (those could name a reused SQLite id, so they are not trusted either)
         raise TokenError(401, "Token has been revoked")
-    if claims.get("is_impersonating") and request.method in MUTATING_METHODS:
-        raise forbidden("Impersonation tokens are read-only")
-    request.state.user_id = actor.id
     return Principal(actor=actor, claims=claims)
+
+
+async def check_impersonator(state: Any, session: AsyncSession, claims: dict[str, Any]) -> None:
+    """An impersonation token lives only as long as the admin or operator who started it keeps that role, stays
+    active and keeps its token version (`otv`): demoting them or their logout ends every session they started."""
+    cache: ActorCache = state.actor_cache
+    original = claims.get("original_admin_id")
+    impersonator = await cache.get(session, original) if isinstance(original, int) else None
+    if (
+        impersonator is None
+        or not impersonator.active
+        or impersonator.role not in ADMIN_ROLES
+        or claims.get("otv") != impersonator.token_version
+    ):
+        raise TokenError(401, "Token has been revoked")
+
+
+ImpersonationAwareDep = Annotated[Principal, Depends(authenticated_principal)]
+
+
+async def current_principal(
+    request: Request, session: SessionDep, principal: ImpersonationAwareDep
+) -> Principal:
+    if principal.is_impersonating:
+        await check_impersonator(request.app.state, session, principal.claims)
+        if request.method in MUTATING_METHODS:
+            raise forbidden("Impersonation tokens are read-only")
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from triboka_api.api.api_key_auth import key_company
-from triboka_api.api.deps import current_principal, require_roles
+from triboka_api.api.deps import authenticated_principal, current_principal, require_roles
 from triboka_api.observability import PROBE_PATHS
 
 COMPONENTS = "#/components/schemas/"
@@ -79,12 +79,23 @@ def documented(
     return {"status_code": status, "response_model": None, "responses": responses}
 
 
+def binary(media_type: str, description: str, *errors: int, status: int = 200) -> dict[str, Any]:
+    """Route keyword arguments of an answer that is a file of `media_type` (a PDF, a download), not JSON."""
+    schema = {"type": "string", "format": "binary"}
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"description": description, "content": {media_type: {"schema": schema}}}
+    }
+    return {"status_code": status, "responses": responses | {code: _error(code) for code in errors}}
+
+
 def _depends_on(dependant: Dependant, call: Any) -> bool:
     return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
 
 
 def _needs_principal(dependant: Dependant) -> bool:
-    return _depends_on(dependant, current_principal)
+    """A token is read: `current_principal`, or `authenticated_principal` alone where an impersonation token
+    may also write (S-02)."""
+    return _depends_on(dependant, current_principal) or _depends_on(dependant, authenticated_principal)
 
 
 def _needs_api_key(dependant: Dependant) -> bool:

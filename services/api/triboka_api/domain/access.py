@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.bounds import row_id
+from triboka_api.domain.errors import PermissionDeniedError
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import PARTY_ROLES, Role
 from triboka_api.models import (
     BatchLot,
     BatchNft,
     ContractFixation,
+    Deal,
     DealMember,
     DealTraceLink,
     ExportContract,
@@ -260,3 +264,94 @@ def contracts_listed_to(principal: Principal) -> ColumnElement[bool]:
             of_company(ProducerLot.producer_company_id, company),
         )
     return false()
+
+
+# Deal rooms (§5.6) ----------------------------------------------------------------------------------------------
+
+
+class Scope(StrEnum):
+    """Confidentiality of a deal note, message or file."""
+
+    PUBLIC = "PUBLIC"  # every member of the deal
+    PARTES = "PARTES"  # the deal's parties (producer, exporter) and its admins
+    SOLO_ADMIN = "SOLO_ADMIN"  # the deal's admins only
+
+
+class DealRole(StrEnum):
+    ADMIN = "admin"
+    PRODUCER = "producer"
+    EXPORTER = "exporter"
+    BUYER = "buyer"
+    OBSERVER = "observer"
+
+
+_PARTY_DEAL_ROLES = frozenset({DealRole.PRODUCER, DealRole.EXPORTER})
+
+
+@dataclass(frozen=True)
+class DealAccess:
+    """The caller's role in one deal and what follows from it."""
+
+    role: DealRole
+    can_write: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is DealRole.ADMIN
+
+    @property
+    def scopes(self) -> frozenset[Scope]:
+        """The scopes the caller reads (Δ 102): admins all, the parties PUBLIC and PARTES, others PUBLIC."""
+        if self.is_admin:
+            return frozenset(Scope)
+        if self.role in _PARTY_DEAL_ROLES:
+            return frozenset({Scope.PUBLIC, Scope.PARTES})
+        return frozenset({Scope.PUBLIC})
+
+
+async def _member_row(session: AsyncSession, deal_id: int, principal: Principal) -> DealMember | None:
+    """A member row added with S-28 naming the caller: its company (party roles only, Δ 71) or itself."""
+    company = party_company(principal)
+    mine = and_(DealMember.party_type == "user", DealMember.party_id == principal.id)
+    if company is not None:
+        mine = or_(mine, and_(DealMember.party_type == "company", DealMember.party_id == company))
+    return await session.scalar(
+        select(DealMember).where(DealMember.deal_id == deal_id, mine).order_by(DealMember.id).limit(1)
+    )
+
+
+async def deal_access(session: AsyncSession, principal: Principal, deal: Deal) -> DealAccess:
+    """The deal-access rule of §5.6, first match wins: the deal's admin; the producer company; the exporter
+    company; admin or operator; (Δ 101) a member row of S-28 naming the caller's company or the caller; else 403.
+    Company matches need a party role and a company (Δ 71, Δ 73)."""
+    company = party_company(principal)
+    if deal.admin_id == principal.id:
+        return DealAccess(DealRole.ADMIN, can_write=True)
+    if company is not None and company == deal.producer_id:
+        return DealAccess(DealRole.PRODUCER, can_write=True)
+    if company is not None and company == deal.exporter_id:
+        return DealAccess(DealRole.EXPORTER, can_write=True)
+    if principal.is_admin:
+        return DealAccess(DealRole.ADMIN, can_write=True)
+    member = await _member_row(session, deal.id, principal)
+    if member is not None and member.role_in_deal in set(DealRole) - {DealRole.ADMIN}:
+        return DealAccess(DealRole(member.role_in_deal), can_write="write" in (member.permissions or []))
+    raise PermissionDeniedError("No access to this deal")
+
+
+def require_deal_admin(access: DealAccess) -> None:
+    """S-28, S-33, S-34, S-36: the deal's admin, or an admin or operator."""
+    if not access.is_admin:
+        raise PermissionDeniedError("Only the deal's admins may do this")
+
+
+def require_deal_writer(access: DealAccess) -> None:
+    """Posting notes, messages and files: members whose permissions lack `write` only read (Δ 101)."""
+    if not access.can_write:
+        raise PermissionDeniedError("Your membership of this deal is read-only")
+
+
+def scope_allowed(access: DealAccess, scope: Scope) -> None:
+    """SOLO_ADMIN by a non-admin is 403 (S-30, S-37); a PARTES post by a non-party too (Δ 102)."""
+    if scope not in access.scopes:
+        raise PermissionDeniedError(f"Scope {scope} is not open to your role in this deal")

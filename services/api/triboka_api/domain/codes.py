@@ -75,7 +75,16 @@ async def free_code(session: AsyncSession, column: InstrumentedAttribute[str], b
 
 async def next_dispatch_code(session: AsyncSession, column: InstrumentedAttribute[str], year: int) -> str:
     """`DSP-{year}-{NNN}` with NNN = the highest stored number of that year + 1 (Δ: ORIG used count + 1)."""
-    prefix = f"DSP-{year}-"
+    return await next_yearly_code(session, column, f"DSP-{year}-")
+
+
+async def next_deal_code(session: AsyncSession, column: InstrumentedAttribute[str], year: int) -> str:
+    """`D-{year}-{NNN}` (S-26 Δ: ORIG's code was a constant literal)."""
+    return await next_yearly_code(session, column, f"D-{year}-")
+
+
+async def next_yearly_code(session: AsyncSession, column: InstrumentedAttribute[str], prefix: str) -> str:
+    """`{prefix}{NNN}` with NNN = the highest number stored under that prefix + 1, at least 3 digits."""
     await hold_lock(session, prefix)
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
     numbers = [

@@ -32,3 +32,8 @@ class Principal:
     def is_admin(self) -> bool:
         """admin and operator: privileged across the API (Δ §9 #8)."""
         return self.actor.role in ADMIN_ROLES
+
+    @property
+    def is_impersonating(self) -> bool:
+        """A read-only token an admin or operator took to see the platform as this user (S-01)."""
+        return bool(self.claims.get("is_impersonating"))

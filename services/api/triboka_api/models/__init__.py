@@ -5,7 +5,15 @@ from triboka_api.models.base import Base, utcnow
 from triboka_api.models.batch import BatchLot, BatchNft
 from triboka_api.models.company import Company
 from triboka_api.models.contract import ContractFixation, ExportContract
-from triboka_api.models.deal import Deal, DealMember, DealTraceLink
+from triboka_api.models.deal import (
+    Deal,
+    DealFile,
+    DealFinance,
+    DealMember,
+    DealMessage,
+    DealNote,
+    DealTraceLink,
+)
 from triboka_api.models.dispatch import Dispatch
 from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
@@ -24,7 +32,11 @@ __all__ = [
     "ContactRequest",
     "ContractFixation",
     "Deal",
+    "DealFile",
+    "DealFinance",
     "DealMember",
+    "DealMessage",
+    "DealNote",
     "DealTraceLink",
     "Dispatch",
     "ExportContract",

@@ -41,6 +41,7 @@ def issue_token(
     token_version: int,
     active_context: dict[str, Any] | None = None,
     scopes: list[str] | None = None,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
@@ -56,6 +57,7 @@ def issue_token(
         "company_id": company_id,
         "scopes": scopes if scopes is not None else ["read", "write"],
         "active_context": active_context or default_context(role),
+        **(extra_claims or {}),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 

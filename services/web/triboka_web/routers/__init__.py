@@ -6,8 +6,10 @@ from triboka_web.routers import (
     batches,
     contracts,
     dashboards,
+    deals,
     dispatches,
     health,
+    impersonation,
     lots,
     public,
     reports,
@@ -26,4 +28,6 @@ ROUTERS = (
     admin.router,
     trace.router,
     reports.router,
+    deals.router,
+    impersonation.router,
 )

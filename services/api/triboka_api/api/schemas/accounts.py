@@ -88,3 +88,21 @@ class CompanyItem(BaseModel):
     is_active: bool | None
     company_type: str | None
     email: str | None
+
+
+class ImpersonationContext(ActiveContext):
+    original_user_id: int
+    original_user_name: str | None
+    impersonated_user_id: int
+    impersonated_user_name: str | None
+
+
+class Impersonation(Message):
+    access_token: str
+    impersonation_context: ImpersonationContext
+    warning: str
+
+
+class ImpersonationStopped(Message):
+    access_token: str
+    active_context: ActiveContext

@@ -11,7 +11,7 @@ from alembic import op
 from triboka_api.domain.trace_chain import seal_pending
 
 revision: str = "0005_second_tier"
-down_revision: str | None = "0003_legacy_rows"
+down_revision: str | None = "0004_deal_rooms"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

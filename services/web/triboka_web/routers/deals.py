@@ -1,0 +1,132 @@
+"""Deal rooms (issue 13): the deals list for admins and operators, and one room per deal for its members. The
+API decides who sees what (role in the deal, scopes); these pages show what it answers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from triboka_web.actions import run_action
+from triboka_web.api_client import ApiClient
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to, session_token
+from triboka_web.dependencies import Api
+from triboka_web.flash import flash
+from triboka_web.i18n import _
+from triboka_web.roles import Action
+from triboka_web.templating import render
+from triboka_web.urls import path_for
+
+router = APIRouter()
+BrokerUser = Annotated[SessionUser, Depends(allowed_to(Action.BROKER_DEALS))]
+SCOPES = ("PUBLIC", "PARTES", "SOLO_ADMIN")
+PASSED_HEADERS = ("content-type", "content-disposition", "content-length", "x-content-type-options")
+
+
+@router.get("/deals")
+async def deal_list(request: Request, user: BrokerUser, api: Api) -> Response:
+    listing = await api.get("/api/deals", limit=200)
+    return render(
+        request, "deals/list.html", {"deals": listing["deals"], "total": listing["pagination"]["total"]}
+    )
+
+
+async def _room(api: ApiClient, deal_id: int, query: str) -> dict[str, Any]:
+    base = f"/api/deals/{deal_id}"
+    deal, notes, messages, files, trace = await asyncio.gather(
+        api.get(base),
+        api.get(f"{base}/notes"),
+        api.get(f"{base}/messages"),
+        api.get(f"{base}/files"),
+        api.get(f"{base}/trace"),
+    )
+    is_admin = deal["role_in_deal"] == "admin"
+    finance = await api.get(f"{base}/finance") if is_admin else None
+    found = await api.get(f"{base}/messages/search", q=query) if query else None
+    scopes = (
+        SCOPES if is_admin else SCOPES[:2] if deal["role_in_deal"] in ("producer", "exporter") else SCOPES[:1]
+    )
+    return {
+        "deal": deal,
+        "notes": notes,
+        "messages": messages,
+        "files": files,
+        "trace": trace,
+        "finance": finance,
+        "found": found,
+        "query": query,
+        "scopes": scopes,
+    }
+
+
+@router.get("/deals/{deal_id}")
+async def deal_room(request: Request, deal_id: int, user: CurrentUser, api: Api, q: str = "") -> Response:
+    return render(request, "deals/room.html", await _room(api, deal_id, q.strip()))
+
+
+@router.get("/deals/{deal_id}/live")
+async def deal_live(request: Request, deal_id: int, user: CurrentUser) -> JSONResponse:
+    """What the room's script needs to listen (same-origin only: the session cookie and no CORS): the session's
+    API token for the socket's `auth`, and where the socket is. It changes nothing (read-only tokens listen too)."""
+    settings = request.app.state.settings
+    body = {"deal_id": deal_id, "token": session_token(request), "url": settings.socket_url}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def _post(request: Request, api: ApiClient, path: str, fields: tuple[str, ...], done: str) -> None:
+    form = await request.form()
+    payload = {name: str(form.get(name) or "") for name in fields}
+    await run_action(request, api.post(path, payload), done)
+
+
+def _back_to(request: Request, deal_id: int, section: str) -> RedirectResponse:
+    """303 to the deal room, scrolled to the section the form was in."""
+    return RedirectResponse(f"{path_for(request, 'deal_room', deal_id=deal_id)}#{section}", status_code=303)
+
+
+@router.post("/deals/{deal_id}/notes")
+async def add_note(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    await _post(request, api, f"/api/deals/{deal_id}/notes", ("content", "scope"), _("Note added."))
+    return _back_to(request, deal_id, "notes")
+
+
+@router.post("/deals/{deal_id}/messages")
+async def add_message(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    await _post(request, api, f"/api/deals/{deal_id}/messages", ("content",), _("Message sent."))
+    return _back_to(request, deal_id, "messages")
+
+
+@router.post("/deals/{deal_id}/files")
+async def upload_file(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    """The browser's multipart upload, passed on to the API (which checks it all: size, type, content, scope)."""
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        flash(request, _("Choose a file to upload."), "danger")
+        return _back_to(request, deal_id, "files")
+    fields = {name: str(form.get(name) or "") for name in ("confidentiality", "description")}
+    files = {"file": (upload.filename, upload.file, upload.content_type or "application/octet-stream")}
+    call = api.request("POST", f"/api/deals/{deal_id}/upload", files=files, data=fields)
+    await run_action(request, call, _("File uploaded."))
+    return _back_to(request, deal_id, "files")
+
+
+async def _passed_through(api: ApiClient, path: str) -> Response:
+    """A PDF or a file from the API, with its attachment and nosniff headers."""
+    answer = await api.download(path)
+    headers = {name: answer.headers[name] for name in PASSED_HEADERS if name in answer.headers}
+    return Response(answer.content, status_code=200, headers=headers)
+
+
+@router.get("/deals/{deal_id}/export")
+async def export_trace(deal_id: int, user: CurrentUser, api: Api) -> Response:
+    return await _passed_through(api, f"/api/deals/{deal_id}/trace/export")
+
+
+@router.get("/deals/{deal_id}/files/{file_id}")
+async def download_file(deal_id: int, file_id: str, user: CurrentUser, api: Api) -> Response:
+    return await _passed_through(api, f"/api/deals/{deal_id}/files/{file_id}/download")
