@@ -17,6 +17,7 @@ import httpx
 import jwt
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from triboka_api.api.api_key_auth import key_company
 
 NAIVE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -436,6 +437,17 @@ PUBLIC_ROUTES = [
 
 def route_id(route: tuple[str, str]) -> str:
     return f"{route[0]} {route[1]}"
+
+
+def takes_api_key(route: RouteContext) -> bool:
+    """An AgroWeight route (§5.9): authenticated by a company API key, not a user's JWT."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is key_company:
+            return True
+        pending.extend(dependency.dependencies)
+    return False
 
 
 def api_routes(app: FastAPI) -> list[RouteContext]:

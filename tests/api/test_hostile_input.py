@@ -20,14 +20,13 @@ import pytest
 import pytest_asyncio
 from fastapi.routing import RouteContext
 from sqlalchemy import select
-from triboka_api.api.api_key_auth import key_company
 from triboka_api.api.routes.deal_files import MULTIPART_ENVELOPE_BYTES, UPLOAD_PATH
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
 
 from tests.api.conftest import JWT_SECRET, PASSWORD
-from tests.api.helpers import api_routes, assert_ok
+from tests.api.helpers import api_routes, assert_ok, takes_api_key
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 TEXT_MAX = 10_000  # the documented maximum of Text columns and of strings no column describes
@@ -467,17 +466,6 @@ def _path(route: RouteContext, rows: Rows, **override: Any) -> str:
     return route.path.format(**values)
 
 
-def _takes_api_key(route: RouteContext) -> bool:
-    """An AgroWeight route (§5.9): authenticated by a company API key, refusing with `{error, message}`."""
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependency = pending.pop()
-        if dependency.call is key_company:
-            return True
-        pending.extend(dependency.dependencies)
-    return False
-
-
 def _assert_refused(response, status: int, names: str, case: str) -> None:
     assert response.status_code == status, f"{case}: {response.status_code} {response.text[:300]}"
     body = response.json()
@@ -499,7 +487,7 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
     if UPLOAD_PATH.match(path.replace("{deal_id}", "1")):  # the upload route has a larger limit of its own
         limit = app.state.settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     before = await _snapshot(app)
-    headers = {"Authorization": f"Bearer {rows['api_key']}"} if _takes_api_key(route) else admin.headers
+    headers = {"Authorization": f"Bearer {rows['api_key']}"} if takes_api_key(route) else admin.headers
 
     async def send(url: str, payload: Any = None, **kwargs: Any):
         if takes_body:
