@@ -1,5 +1,5 @@
 """Every link, form action and asset of the dashboard is built by route name (`url_for` in templates,
-`redirect_to`/`path_for` in routers), so a path lives in one place: nothing is hard-coded, every name resolves."""
+`redirect_to`/`path_for` in routes), so a path lives in one place: nothing is hard-coded, every name resolves."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from starlette.requests import Request
 from starlette.routing import NoMatchFound, Route
 from triboka_web.app import create_app
-from triboka_web.routers import ROUTERS
+from triboka_web.routes import ROUTERS
 from triboka_web.settings import Settings
 from triboka_web.urls import path_for
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services/web/triboka_web/templates"
-ROUTER_SOURCES = TEMPLATES.parent / "routers"
+ROUTER_SOURCES = TEMPLATES.parent / "routes"
 HARD_CODED = re.compile(r'(href|action|src)="/')
 NAMED = re.compile(r"url_for\('([a-z_]+)'")
 

@@ -19,7 +19,7 @@ from triboka_web.middleware.head import HeadAsGetMiddleware
 from triboka_web.middleware.locale import LocaleMiddleware
 from triboka_web.middleware.request_id import RequestIdMiddleware
 from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
-from triboka_web.routers import ROUTERS
+from triboka_web.routes import ROUTERS
 from triboka_web.session_token import TokenSealer
 from triboka_web.settings import Settings, get_settings
 

@@ -1,6 +1,6 @@
 """One router per area of the dashboard."""
 
-from triboka_web.routers import (
+from triboka_web.routes import (
     admin,
     auth,
     batches,
