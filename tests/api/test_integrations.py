@@ -1,4 +1,4 @@
-"""S-54..S-57 (AgroWeight, company API keys) and the admin's key management (Δ 135..138), from the attacker's
+"""S-54..S-57 (AgroWeight, company API keys) and the admin's key management (Δ 157..160), from the attacker's
 side too: no key, a malformed key, a wrong secret behind a valid prefix, a revoked key, another company's key."""
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ async def test_s57_batches_only_the_key_companys_purchased_lots(client, world, a
         assert (batch.creator_company_id, batch.current_owner_company_id) == (exporter.company_id,) * 2
         statuses = {i: (await session.get(ProducerLot, i)).status for i in (*mine, theirs, available)}
     assert statuses == {mine[0]: "batched", mine[1]: "batched", theirs: "purchased", available: "available"}
-    # the same code again, and already batched lots (not moved, Δ 138)
+    # the same code again, and already batched lots (not moved, Δ 160)
     assert_key_error(await client.post("/api/batch-nft", json=request, headers=bearer(key)), 400)
     again = {"batch_code": f"{code}-2", "lotes": [{"id": mine[0]}]}
     assert_key_error(await client.post("/api/batch-nft", json=again, headers=bearer(key)), 400)

@@ -213,7 +213,7 @@ async def test_s53_contact_requests_are_recorded(client, world, market) -> None:
     )
     body = assert_ok(proposal, 201)
     assert body["status"] == "proposal_sent"
-    assert body["deal_id"] is None  # no deal rooms module yet (Δ 141)
+    assert body["deal_id"] is None  # no deal rooms module yet (Δ 163)
     async with world.session() as session:
         stored = (
             await session.scalars(

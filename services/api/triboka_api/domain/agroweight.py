@@ -1,10 +1,10 @@
 """The AgroWeight integration (S-55..S-57): what a company's API key may read and write.
 
-Scope (Δ 137): S-55 reads any lot, as the contract says. S-56 records an event only on a lot the key's company
+Scope (Δ 159): S-55 reads any lot, as the contract says. S-56 records an event only on a lot the key's company
 produced or bought (another company's lot is a 403: a key must not write into someone else's history). S-57 batches
 only lots the key's company bought and that are still `purchased`; every other lot (another company's, still
 available, already batched) is skipped, as the contract skips lots in the wrong status; already batched lots are
-not moved (Δ 138: moving them would leave their first batch's weight and dispatches wrong).
+not moved (Δ 160: moving them would leave their first batch's weight and dispatches wrong).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Company API keys (§5.9, Δ 135): issued, rotated and revoked by an admin; stored hashed, never in clear.
+"""Company API keys (§5.9, Δ 157): issued, rotated and revoked by an admin; stored hashed, never in clear.
 
 A key reads `tbk_<prefix>_<secret>`: the prefix (12 hex characters, unique) finds the stored row, the secret (32
 random bytes) is what proves possession. Only the SHA-256 of the whole key is stored; a plain, unsalted digest is

@@ -1,4 +1,4 @@
-"""S-55..S-57 (AgroWeight, authenticated by a company API key) and the admin's key management (Δ 135, 136)."""
+"""S-55..S-57 (AgroWeight, authenticated by a company API key) and the admin's key management (Δ 157, 158)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _key_view(row: CompanyApiKey) -> ApiKeyView:
 async def issue_api_key(
     company_id: int, principal: AdminDep, request: Request, session: SessionDep
 ) -> IssuedKeyResponse:
-    """Δ 135: a new key for the company (admin only; body `{}` or `{label, replace_existing}`).
+    """Δ 157: a new key for the company (admin only; body `{}` or `{label, replace_existing}`).
     `replace_existing: true` rotates: the company's other keys are revoked in the same commit. The key is in
     this response only."""
     body = parse_body(IssueKeyBody, await read_json(request))
@@ -79,7 +79,7 @@ async def issue_api_key(
 
 @router.get("/api/companies/{company_id}/api-keys", **documented(KeyListResponse, 404))
 async def list_api_keys(company_id: int, _: AdminDep, session: SessionDep) -> KeyListResponse:
-    """Δ 135: the company's keys (prefix and state, never the secret or its digest)."""
+    """Δ 157: the company's keys (prefix and state, never the secret or its digest)."""
     return KeyListResponse(keys=[_key_view(row) for row in await api_keys.company_keys(session, company_id)])
 
 
@@ -87,7 +87,7 @@ async def list_api_keys(company_id: int, _: AdminDep, session: SessionDep) -> Ke
 async def revoke_api_key(
     company_id: int, key_id: int, _: AdminDep, session: SessionDep
 ) -> RevokedKeyResponse:
-    """Δ 135: revoke a key; it stops authenticating at once (idempotent)."""
+    """Δ 157: revoke a key; it stops authenticating at once (idempotent)."""
     row = await api_keys.revoke_key(session, company_id, key_id)
     return RevokedKeyResponse(message="API key revoked", key=_key_view(row))
 
@@ -134,7 +134,7 @@ async def _integration_body(request: Request, model: type[RequestModel]) -> dict
 async def record_lot_event(
     lote_id: int, company_id: KeyCompanyDep, request: Request, session: SessionDep
 ) -> LotEventResponse:
-    """S-56: a trace event on a lot of the key's company (Δ 137); the whole body is kept as the event's data."""
+    """S-56: a trace event on a lot of the key's company (Δ 159); the whole body is kept as the event's data."""
     data = await _integration_body(request, LotEventBody)
     with integration_errors():
         event = await agroweight.record_lot_event(session, company_id, lote_id, data)
@@ -165,7 +165,7 @@ class BatchNftBody(RequestModel):
 
 @router.post("/api/batch-nft", openapi_extra=json_body(BatchNftBody), **documented(NftBatchResponse, 400))
 async def batch_nft(company_id: KeyCompanyDep, request: Request, session: SessionDep) -> NftBatchResponse:
-    """S-57: a batch of the key's company from its purchased lots; other lots are skipped (Δ 137, 138)."""
+    """S-57: a batch of the key's company from its purchased lots; other lots are skipped (Δ 159, 160)."""
     body = BatchNftBody.model_validate(await _integration_body(request, BatchNftBody))
     with integration_errors():
         batch = await agroweight.batch_from_lots(

@@ -231,7 +231,7 @@ class ContactBody(RequestModel):
 async def contact_producer(
     producer_company_id: int, principal: MatcherDep, request: Request, session: SessionDep
 ) -> JSONResponse:
-    """S-53: the contact is recorded (Δ 141). `inquiry`: 200. `deal_proposal`: 201; no deal is created yet (the
+    """S-53: the contact is recorded (Δ 163). `inquiry`: 200. `deal_proposal`: 201; no deal is created yet (the
     deal rooms are another module), so `deal_id` and `deal_code` are null."""
     body = parse_body(ContactBody, await read_json(request))
     outcome = await matching.contact_producer(

@@ -1,4 +1,4 @@
-"""Company API keys (Δ 135, 136) and the AgroWeight answers S-55..S-57."""
+"""Company API keys (Δ 157, 158) and the AgroWeight answers S-55..S-57."""
 
 from __future__ import annotations
 

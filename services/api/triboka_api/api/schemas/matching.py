@@ -87,7 +87,7 @@ class RecommendationsResponse(BaseModel):
 
 
 class ContactResponse(BaseModel):
-    """`inquiry` answers 200, `deal_proposal` 201 (Δ 141), both in this shape."""
+    """`inquiry` answers 200, `deal_proposal` 201 (Δ 163), both in this shape."""
 
     message: str
     contact_request_id: int
