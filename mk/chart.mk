@@ -52,7 +52,7 @@ chart-promtool: ## build promtool from the Prometheus Go module and link /var/ca
 chart-gateway-api: ## fetch the Gateway API module (its standard CRDs) into the Go module cache
 	@$(CURDIR)/k8s/local-cluster/gateway-api-crds
 
-test-chart: venv chart-helm chart-promtool chart-gpg chart-gateway-api chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
+test-chart: venv postgres chart-helm chart-promtool chart-gpg chart-gateway-api chart-lint chart-checkov ## chart tests: helm lint, render + kubernetes-validate of every scenario, pytest tests/chart (also a signed package), checkov
 	HELM=$(HELM) PROMTOOL=$(PROMTOOL) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (Docker machines, after `make kind-up`) load the images into kind, install the chart with k8s/values/kind.yaml, run helm test
