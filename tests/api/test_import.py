@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
-from triboka_api.importer.core import SECOND_TIER
-from triboka_api.models import User
+from triboka_api.importer.core import KEY_DROPPED, SECOND_TIER
+from triboka_api.models import Company, User
 from triboka_api.settings import Settings
 from werkzeug.security import generate_password_hash
 
@@ -36,6 +36,9 @@ CORE_TABLES = [
     "deals",
     "deal_members",
     "deal_trace_links",
+    "deal_notes",
+    "deal_messages",
+    "deal_finance_private",
     "export_contracts",
     "contract_fixations",
     "producer_lots",
@@ -274,6 +277,16 @@ ROWS = {
     ],
     "deal_members": [(1, 1, 3, "company", "buyer", '["read"]', "2025-01-08 10:00:00", None, "active")],
     "deal_trace_links": [(1, 1, "[1]", "[1]", "[]", "2025-01-08 10:00:00")],
+    "deal_notes": [
+        # id, deal, author, scope, content, attachments, created, updated
+        (1, 1, 1, "PARTES", "Nota para las partes", None, "2025-01-08 11:00:00", "2025-01-08 11:00:00"),
+        (2, 1, 1, "CONFIDENCIAL", "Nota de alcance desconocido", None, "2025-01-08 11:01:00", None),
+        (3, 1, 3, None, "Nota para todos", '["acta.pdf"]', "2025-01-08 11:02:00", None),
+    ],
+    "deal_messages": [(1, 1, 3, "Buenos días", "text", None, 1, None, "2025-01-08 12:00:00")],
+    "deal_finance_private": [
+        (1, 1, 1000.5, 1200, 19.9, 199.5, "USD", "margen del bróker", "2025-01-08 13:00:00")
+    ],
     "trace_events": [
         (
             1,
@@ -475,6 +488,35 @@ async def test_imported_rows_through_the_api(client, imported) -> None:
         "/api/auth/change-context", json={"type": "deal", "deal_id": 1}, headers=buyer_headers
     )
     assert_error(context, 403)
+
+
+async def test_imported_deal_talk_keeps_its_confidentiality(client, imported) -> None:
+    """Notes keep their scopes (an unknown one becomes the narrowest, SOLO_ADMIN); messages and the finance
+    sheet arrive whole; a buyer member of the deal reads only what is public."""
+    admin = assert_ok(await _login(client, "admin@andino.test", PASSWORDS["admin@andino.test"]))
+    headers = {"Authorization": f"Bearer {admin['access_token']}"}
+    notes = {n["id"]: n for n in assert_ok(await client.get("/api/deals/1/notes", headers=headers))}
+    assert {i: (n["scope"], n["content"]) for i, n in notes.items()} == {
+        1: ("PARTES", "Nota para las partes"),
+        2: ("SOLO_ADMIN", "Nota de alcance desconocido"),
+        3: ("PUBLIC", "Nota para todos"),
+    }
+    messages = assert_ok(await client.get("/api/deals/1/messages", headers=headers))
+    assert [(m["id"], m["content"]) for m in messages] == [(1, "Buenos días")]
+    finance = assert_ok(await client.get("/api/deals/1/finance", headers=headers))
+    assert (finance["costo_admin"], finance["notes"]) == (1000.5, "margen del bróker")
+    buyer = assert_ok(await _login(client, "buyer@andino.test", PASSWORDS["buyer@andino.test"]))
+    buyer_headers = {"Authorization": f"Bearer {buyer['access_token']}"}
+    seen = assert_ok(await client.get("/api/deals/1/notes", headers=buyer_headers))
+    assert [n["id"] for n in seen] == [3]
+    assert_error(await client.get("/api/deals/1/finance", headers=buyer_headers), 403)
+
+
+async def test_plaintext_api_keys_are_not_carried_over(app, imported) -> None:
+    first, _ = imported
+    assert first["companies"]["notes"] == {KEY_DROPPED: 1}
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).where(Company.api_key.is_not(None))) == 0
 
 
 async def test_new_rows_continue_after_the_imported_ids(client, app, imported) -> None:

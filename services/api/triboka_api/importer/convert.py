@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from triboka_api.domain.access import Scope
+
 
 class RowSkipped(Exception):  # noqa: N818 - a reason, not an error
     """Raised by a converter when one source row cannot be imported, with the reason (the row is kept aside)."""
@@ -64,3 +66,14 @@ def as_json(value: Any, default: Any) -> Any:
 def as_certifications(value: Any) -> str | None:
     parts = [p.strip() for p in str(value).split(",")] if value else []
     return ",".join(p for p in parts if p) or None
+
+
+def imported_scope(value: Any) -> str:
+    """A note's confidentiality: absent is PUBLIC, as in the first generation; a value it does not name is read
+    as the narrowest scope, SOLO_ADMIN, so an import never shows a note to more people than it was meant for."""
+    if value in (None, ""):
+        return Scope.PUBLIC.value
+    try:
+        return Scope(str(value).strip().upper()).value
+    except ValueError:
+        return Scope.SOLO_ADMIN.value

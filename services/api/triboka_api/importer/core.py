@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from triboka_api.domain.access import Scope
 from triboka_api.domain.roles import Role
 from triboka_api.domain.trace_chain import seal_pending
 from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
@@ -33,6 +34,7 @@ from triboka_api.importer.convert import (
     as_datetime,
     as_decimal,
     as_json,
+    imported_scope,
 )
 from triboka_api.importer.hashes import hash_format, stored_hash
 from triboka_api.importer.legacy import LegacyStore
@@ -44,7 +46,10 @@ from triboka_api.models import (
     Company,
     ContractFixation,
     Deal,
+    DealFinance,
     DealMember,
+    DealMessage,
+    DealNote,
     DealTraceLink,
     Dispatch,
     ExportContract,
@@ -56,14 +61,14 @@ from triboka_api.models import (
     utcnow,
 )
 
-# Second-tier tables of §6 (deal rooms, DID/KYC): this release has no table for them; their rows are kept.
+# Second-tier tables of §6 (DID/KYC): this release has no table for them; their rows are kept.
 SECOND_TIER = (
-    "deal_notes",
-    "deal_messages",
-    "deal_finance_private",
     "digital_identities",
     "digital_signatures",
     "kyc_documents",
+)
+KEY_DROPPED = (
+    "plaintext API key not carried over: an admin issues a new one (POST /api/companies/{id}/api-keys)"
 )
 # The old database's own bookkeeping: listed in the report, not data to carry over.
 BOOKKEEPING = {
@@ -168,13 +173,15 @@ class SqliteImporter:
 
     # per-table converters ------------------------------------------------------------------------------------
     def company(self, r: dict[str, Any]) -> dict[str, Any]:
+        if r.get("api_key"):
+            # Δ 88: a first-generation key is plaintext and often a guessable demo value; it is not carried over.
+            self.report.table("companies").notes[KEY_DROPPED] += 1
         return {
             "id": r["id"],
             "name": r["name"],
             "email": r.get("email"),
             "company_type": r.get("company_type"),
             "country": r.get("country"),
-            "api_key": r.get("api_key") or None,
             "blockchain_address": r.get("blockchain_address"),
             "is_active": as_bool(r.get("is_active")),
             "created_at": as_datetime(r.get("created_at")) or utcnow(),
@@ -381,6 +388,50 @@ class SqliteImporter:
             "created_at": as_datetime(r.get("created_at")) or utcnow(),
         }
 
+    def deal_note(self, r: dict[str, Any]) -> dict[str, Any]:
+        created = as_datetime(r.get("created_at")) or utcnow()
+        return {
+            "id": r["id"],
+            "deal_id": self.ref("deals", r.get("deal_id"), required=True),
+            "author_id": self.ref("users", r.get("author_id"), required=True),
+            "scope": imported_scope(r.get("scope")),
+            "content": r["content"],
+            "attachments": as_json(r.get("attachments"), None),
+            "created_at": created,
+            "updated_at": as_datetime(r.get("updated_at")) or created,
+        }
+
+    def deal_message(self, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "deal_id": self.ref("deals", r.get("deal_id"), required=True),
+            "author_id": self.ref("users", r.get("author_id"), required=True),
+            "content": r["content"],
+            "message_type": r.get("message_type") or "text",
+            # every member read every message in the first generation; its file messages carried no scope
+            "scope": Scope.PUBLIC.value,
+            "attachments": as_json(r.get("attachments"), None),
+            "is_read": as_bool(r.get("is_read")),
+            "read_at": as_datetime(r.get("read_at")),
+            "created_at": as_datetime(r.get("created_at")) or utcnow(),
+        }
+
+    def deal_finance(self, r: dict[str, Any]) -> dict[str, Any]:
+        cost, price = as_decimal(r.get("costo_admin")), as_decimal(r.get("precio_admin"))
+        if (cost is not None and cost < 0) or (price is not None and price < 0):
+            raise RowSkipped("negative cost or price")
+        return {
+            "id": r["id"],
+            "deal_id": self.ref("deals", r.get("deal_id"), required=True),
+            "costo_admin": cost,
+            "precio_admin": price,
+            "margen_pct": as_decimal(r.get("margen_pct")),
+            "margen_abs": as_decimal(r.get("margen_abs")),
+            "currency": r.get("currency") or "USD",
+            "notes": r.get("notes"),
+            "updated_at": as_datetime(r.get("updated_at")) or utcnow(),
+        }
+
     def trace_event(self, r: dict[str, Any]) -> dict[str, Any]:
         created = as_datetime(r.get("created_at")) or utcnow()
         return {
@@ -440,6 +491,22 @@ class SqliteImporter:
             ),
             CoreTable(
                 "deal_trace_links", DealTraceLink.__table__, self.deal_trace_link, required=("deal_id",)
+            ),
+            CoreTable(
+                "deal_notes", DealNote.__table__, self.deal_note, required=("deal_id", "author_id", "content")
+            ),
+            CoreTable(
+                "deal_messages",
+                DealMessage.__table__,
+                self.deal_message,
+                required=("deal_id", "author_id", "content"),
+            ),
+            CoreTable(
+                "deal_finance_private",
+                DealFinance.__table__,
+                self.deal_finance,
+                "deal_id",
+                required=("deal_id",),
             ),
             CoreTable(
                 "export_contracts",
@@ -555,23 +622,9 @@ class SqliteImporter:
         """PostgreSQL serials must continue after the imported ids."""
         if self.conn.dialect.name != "postgresql":
             return
-        for table in (
-            Company,
-            User,
-            UserProfile,
-            Deal,
-            DealMember,
-            DealTraceLink,
-            ExportContract,
-            ContractFixation,
-            ProducerLot,
-            BatchNft,
-            Dispatch,
-            TraceEvent,
-            TraceTimeline,
-        ):
-            name = table.__tablename__
-            highest = await self.conn.scalar(select(func.max(table.__table__.c.id)))
+        for spec in self.core_tables():
+            name, table = spec.name, spec.table
+            highest = await self.conn.scalar(select(func.max(table.c.id)))
             if highest:
                 await self.conn.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), {int(highest)})")
