@@ -116,7 +116,10 @@ def test_human_report_of_an_accepted_import(runs) -> None:
     for name in ("productores", "lotes_cacao", "precios_internacionales", "centros_acopio", "notificaciones"):
         assert f"\n{name} " in text
     assert "sha256-hex: 5 user(s) (admin@old.test, " in text
-    assert f"{sum(UNMAPPED.values())} row(s) without a home are kept in legacy_rows (--allow-unmapped); exit code 0" in text
+    assert (
+        f"{sum(UNMAPPED.values())} row(s) without a home are kept in legacy_rows (--allow-unmapped); exit code 0"
+        in text
+    )
 
 
 async def test_rows_without_a_home_are_kept_raw(app, runs) -> None:

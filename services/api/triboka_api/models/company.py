@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triboka_api.models.base import Base, created_ts, intpk, str50, str100, str255
@@ -14,7 +13,6 @@ class Company(Base):
     email: Mapped[str255 | None]
     company_type: Mapped[str50 | None] = mapped_column(index=True)
     country: Mapped[str100 | None]
-    api_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     blockchain_address: Mapped[str100 | None]
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
