@@ -45,6 +45,7 @@ from triboka_api.api.routes import (
     traceability,
     users,
 )
+from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
 from triboka_api.auth_cache import ActorCache
 from triboka_api.database_probe import DatabaseProbe
 from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(AnalyticsInvalidationMiddleware)
     app.mount(f"/{SOCKETIO_PATH}", app.state.deal_rooms.asgi)  # §5.6 Socket.IO, beside the REST routes
-    upload_limit = settings.max_upload_bytes + deal_files.MULTIPART_ENVELOPE_BYTES
+    upload_limit = settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
