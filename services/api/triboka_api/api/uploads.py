@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
 from triboka_api.api.errors import ApiError, bad_request, not_found
-from triboka_api.domain.bounds import OutOfBoundsError, check_text
+from triboka_api.domain.bounds import OutOfBoundsError, check_parameter, check_text
 from triboka_api.storage import CHUNK_BYTES, FileStore, StoredFileMissingError
 
 MULTIPART_ENVELOPE_BYTES = 64 * 1024  # part headers, boundaries, the small form fields
@@ -40,13 +40,14 @@ def form_file(form: FormData, name: str, max_bytes: int) -> UploadFile:
     return upload
 
 
-def text_field(form: FormData, name: str) -> str | None:
-    """A text field of the form, held to the bounds of the column it is named after; blank is None."""
+def text_field(form: FormData, name: str, *, column: bool = False) -> str | None:
+    """A text field of the form (blank is None), held to the generic text bounds, or with `column` to the length
+    of the column it is named after (a field whose invalid values have a fallback keeps the generic bound)."""
     value = form.get(name)
     if value is None or isinstance(value, UploadFile):
         return None
     try:
-        check_text(name, value)
+        check_parameter(name, value, str) if column else check_text(name, value)
     except OutOfBoundsError as exc:
         raise bad_request(str(exc)) from exc
     return value or None

@@ -44,7 +44,7 @@ class DigitalSignature(Base):
     __tablename__ = "digital_signatures"
 
     id: Mapped[intpk]
-    identity_id: Mapped[int] = mapped_column(ForeignKey("digital_identities.id"), index=True)
+    did_id: Mapped[int] = mapped_column(ForeignKey("digital_identities.id"), index=True)
     signer_did: Mapped[str100]
     signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signer_name: Mapped[str255 | None]
@@ -66,7 +66,7 @@ class KycDocument(Base):
     __tablename__ = "kyc_documents"
 
     id: Mapped[intpk]
-    identity_id: Mapped[int] = mapped_column(ForeignKey("digital_identities.id"), index=True)
+    did_id: Mapped[int] = mapped_column(ForeignKey("digital_identities.id"), index=True)
     document_type: Mapped[str50]
     document_number: Mapped[str100]
     issuing_country: Mapped[str100 | None]

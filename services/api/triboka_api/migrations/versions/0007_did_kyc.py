@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_table(
         "digital_signatures",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("did_id", sa.Integer(), nullable=False),
         sa.Column("signer_did", sa.String(length=100), nullable=False),
         sa.Column("signer_id", sa.Integer(), nullable=False),
         sa.Column("signer_name", sa.String(length=255), nullable=True),
@@ -68,9 +68,9 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["identity_id"],
+            ["did_id"],
             ["digital_identities.id"],
-            name=op.f("fk_digital_signatures_identity_id_digital_identities"),
+            name=op.f("fk_digital_signatures_did_id_digital_identities"),
         ),
         sa.ForeignKeyConstraint(
             ["signer_id"], ["users.id"], name=op.f("fk_digital_signatures_signer_id_users")
@@ -79,12 +79,12 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("digital_signatures", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_digital_signatures_identity_id"), ["identity_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_digital_signatures_did_id"), ["did_id"], unique=False)
 
     op.create_table(
         "kyc_documents",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("did_id", sa.Integer(), nullable=False),
         sa.Column("document_type", sa.String(length=50), nullable=False),
         sa.Column("document_number", sa.String(length=100), nullable=False),
         sa.Column("issuing_country", sa.String(length=100), nullable=True),
@@ -105,9 +105,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["identity_id"],
-            ["digital_identities.id"],
-            name=op.f("fk_kyc_documents_identity_id_digital_identities"),
+            ["did_id"], ["digital_identities.id"], name=op.f("fk_kyc_documents_did_id_digital_identities")
         ),
         sa.ForeignKeyConstraint(
             ["uploaded_by"], ["users.id"], name=op.f("fk_kyc_documents_uploaded_by_users")
@@ -120,7 +118,7 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("kyc_documents", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_kyc_documents_identity_id"), ["identity_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kyc_documents_did_id"), ["did_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_kyc_documents_verification_status"), ["verification_status"], unique=False
         )
@@ -129,11 +127,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("kyc_documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kyc_documents_verification_status"))
-        batch_op.drop_index(batch_op.f("ix_kyc_documents_identity_id"))
+        batch_op.drop_index(batch_op.f("ix_kyc_documents_did_id"))
 
     op.drop_table("kyc_documents")
     with op.batch_alter_table("digital_signatures", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_digital_signatures_identity_id"))
+        batch_op.drop_index(batch_op.f("ix_digital_signatures_did_id"))
 
     op.drop_table("digital_signatures")
     with op.batch_alter_table("digital_identities", schema=None) as batch_op:
