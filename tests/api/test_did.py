@@ -339,3 +339,39 @@ def test_malformed_encryption_key_is_refused_at_start_without_echoing_it() -> No
         with pytest.raises(ValueError, match="TRIBOKA_DID_KEY_ENCRYPTION_KEY") as caught:
             Settings(did_key_encryption_key=value)
         assert OLD_KEY[:20] not in str(caught.value)
+
+
+async def test_matching_shows_the_producers_did_and_scores_a_verified_one(client, world, admin) -> None:
+    """Δ 188: S-50/S-51 `has_did` and `reputation_score` from the DID table; S-52's +15 once it is verified."""
+    producer = await world.user("producer")
+    lot_id = (await world.lot(producer, quality_grade="Premium", certifications=["Organic"]))["lot_id"]
+    exporter = await world.user("exporter")
+
+    async def seen() -> tuple[dict, int]:
+        lots = assert_ok(
+            await client.get(f"/api/match/lots?producer_id={producer.company_id}", headers=exporter.headers)
+        )
+        recommended = assert_ok(
+            await client.get("/api/match/recommendations?limit=50", headers=exporter.headers)
+        )
+        score = next(
+            r["recommendation_score"] for r in recommended["recommendations"] if r["lot"]["id"] == lot_id
+        )
+        return lots["lots"][0]["producer_company"], score
+
+    company, score = await seen()
+    assert (company["has_did"], company["reputation_score"], score) == (False, None, 80)  # 50 + 20 + 10
+    did = (await create(client, producer))["did"]
+    company, score = await seen()
+    assert (company["has_did"], company["reputation_score"], score) == (True, 0, 80)  # pending: no bonus
+    await verify(client, admin, did["id"])
+    company, score = await seen()
+    assert (company["has_did"], company["reputation_score"], score) == (True, 10, 95)
+    producers = assert_ok(await client.get("/api/match/producers?limit=100", headers=exporter.headers))[
+        "producers"
+    ]
+    mine = next(p for p in producers if p["company_id"] == producer.company_id)
+    assert (mine["has_did"], mine["reputation_score"]) == (True, 10)
+    await world.update(DigitalIdentity, did["id"], is_active=False)
+    company, score = await seen()
+    assert (company["has_did"], score) == (False, 80)

@@ -236,3 +236,35 @@ async def verify_signature(session: AsyncSession, signature_id: int, event_data:
         event_hash_matches=digest == json.loads(record.signed_message).get("event_hash"),
         signature_valid=signing.signature_valid(record.public_key, record.signed_message, record.signature),
     )
+
+
+@dataclass(frozen=True)
+class CompanyIdentity:
+    """What B2B matching shows of a company's DIDs (S-50..S-52, Δ 188)."""
+
+    has_did: bool = False
+    verified: bool = False
+    reputation_score: float | None = None
+
+
+NO_IDENTITY = CompanyIdentity()
+
+
+async def company_identities(session: AsyncSession, company_ids: set[int]) -> dict[int, CompanyIdentity]:
+    """Per company: whether it has an active DID, whether one is KYC-verified, and the best reputation."""
+    if not company_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            DigitalIdentity.company_id,
+            func.max(DigitalIdentity.reputation_score),
+            func.count(DigitalIdentity.id).filter(DigitalIdentity.kyc_status == "verified"),
+        )
+        .where(DigitalIdentity.company_id.in_(company_ids), DigitalIdentity.is_active)
+        .group_by(DigitalIdentity.company_id)
+    )
+    return {
+        company: CompanyIdentity(True, bool(verified), float(best))
+        for company, best, verified in rows
+        if company is not None
+    }
