@@ -8,9 +8,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ KYC_STATUSES = ("pending", "verified", "rejected")
 MAX_REPUTATION = Decimal("100")
 VERIFY_REPUTATION = Decimal("10")
 SIGN_REPUTATION = Decimal("0.1")
+T = TypeVar("T")
 EVENT_ID_MAX_CHARS = 100  # digital_signatures.document_id
 
 
@@ -42,6 +43,15 @@ class IdentityExistsError(RuleViolationError):
 class Page:
     limit: int
     offset: int
+
+
+async def _paged(
+    session: AsyncSession, query: Select[tuple[T]], page: Page, *order: ColumnElement[Any]
+) -> tuple[Sequence[T], int]:
+    """One page of `query` in `order`, and how many rows the whole query has."""
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(*order).offset(page.offset).limit(page.limit))
+    return rows.all(), total
 
 
 def did_of(user_id: int) -> str:
@@ -105,13 +115,7 @@ async def list_identities(
         query = query.where(DigitalIdentity.kyc_status == status)
     if company_id is not None:
         query = query.where(DigitalIdentity.company_id == company_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(DigitalIdentity.created_at.desc(), DigitalIdentity.id.desc())
-        .offset(page.offset)
-        .limit(page.limit)
-    )
-    return rows.all(), total
+    return await _paged(session, query, page, DigitalIdentity.created_at.desc(), DigitalIdentity.id.desc())
 
 
 async def review_identity(
@@ -201,13 +205,7 @@ async def list_signatures(
     query = select(DigitalSignature).where(DigitalSignature.did_id == identity.id)
     if event_type:
         query = query.where(DigitalSignature.document_type == event_type)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(DigitalSignature.signed_at.desc(), DigitalSignature.id.desc())
-        .offset(page.offset)
-        .limit(page.limit)
-    )
-    return rows.all(), total
+    return await _paged(session, query, page, DigitalSignature.signed_at.desc(), DigitalSignature.id.desc())
 
 
 @dataclass(frozen=True)

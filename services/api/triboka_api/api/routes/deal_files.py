@@ -6,13 +6,12 @@ object store is written."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, SettingsDep
-from triboka_api.api.openapi import binary, documented
+from triboka_api.api.openapi import binary, documented, multipart_body
 from triboka_api.api.schemas import deals as schemas
 from triboka_api.api.uploads import (
     MULTIPART_ENVELOPE_BYTES,
@@ -30,24 +29,14 @@ router = APIRouter(tags=["deals"])
 UPLOAD_PATH = re.compile(r"^/api/deals/[^/]+/upload$")
 
 
-UPLOAD_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "confidentiality": {"type": "string", "enum": ["PUBLIC", "PARTES", "SOLO_ADMIN"]},
-                        "description": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_DOC = multipart_body(
+    ["file"],
+    {
+        "file": {"type": "string", "format": "binary"},
+        "confidentiality": {"type": "string", "enum": ["PUBLIC", "PARTES", "SOLO_ADMIN"]},
+        "description": {"type": "string"},
+    },
+)
 
 
 @router.post(

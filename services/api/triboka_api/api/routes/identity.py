@@ -57,6 +57,12 @@ def key_ring(request: Request) -> KeyRing:
     return ring
 
 
+def _pagination(total: int, page: identities.Page, shown: int) -> MatchPagination:
+    return MatchPagination(
+        total=total, limit=page.limit, offset=page.offset, has_more=page.offset + shown < total
+    )
+
+
 def did_object(identity: DigitalIdentity) -> DidObject:
     return DidObject(
         id=identity.id,
@@ -157,9 +163,7 @@ async def list_dids(
     rows, total = await identities.list_identities(session, principal, status, company_id, page)
     return DidList(
         dids=[did_object(row) for row in rows],
-        pagination=MatchPagination(
-            total=total, limit=limit, offset=offset, has_more=offset + len(rows) < total
-        ),
+        pagination=_pagination(total, page, len(rows)),
     )
 
 
@@ -230,12 +234,9 @@ async def list_signatures(
 ) -> SignatureList:
     """S-48: as S-45."""
     identity = await identities.visible_identity(session, principal, did_id)
-    rows, total = await identities.list_signatures(
-        session, identity, event_type, identities.Page(limit, offset)
-    )
+    page = identities.Page(limit, offset)
+    rows, total = await identities.list_signatures(session, identity, event_type, page)
     return SignatureList(
         signatures=[signature_object(row) for row in rows],
-        pagination=MatchPagination(
-            total=total, limit=limit, offset=offset, has_more=offset + len(rows) < total
-        ),
+        pagination=_pagination(total, page, len(rows)),
     )

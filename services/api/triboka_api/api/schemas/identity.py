@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from triboka_api.api.openapi import multipart_body
 from triboka_api.api.schemas.matching import MatchPagination
 from triboka_api.api.validation import RequestModel
 
@@ -157,29 +158,16 @@ class ReviewKycBody(RequestModel):
     notes: str | None = None
 
 
-KYC_UPLOAD_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["document_type", "document_number", "document_file"],
-                    "properties": {
-                        "document_type": {
-                            "type": "string",
-                            "enum": ["passport", "id_card", "license", "certificate"],
-                        },
-                        "document_number": {"type": "string", "maxLength": 100},
-                        "document_file": {"type": "string", "format": "binary"},
-                        "issuing_country": {"type": "string", "maxLength": 100},
-                        "issuing_authority": {"type": "string", "maxLength": 255},
-                        "issue_date": {"type": "string", "format": "date"},
-                        "expiry_date": {"type": "string", "format": "date"},
-                        "notes": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
-}
+KYC_UPLOAD_DOC = multipart_body(
+    ["document_type", "document_number", "document_file"],
+    {
+        "document_type": {"type": "string", "enum": ["passport", "id_card", "license", "certificate"]},
+        "document_number": {"type": "string", "maxLength": 100},
+        "document_file": {"type": "string", "format": "binary"},
+        "issuing_country": {"type": "string", "maxLength": 100},
+        "issuing_authority": {"type": "string", "maxLength": 255},
+        "issue_date": {"type": "string", "format": "date"},
+        "expiry_date": {"type": "string", "format": "date"},
+        "notes": {"type": "string"},
+    },
+)
