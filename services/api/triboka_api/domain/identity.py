@@ -46,7 +46,7 @@ class Page:
 
 
 async def _paged(
-    session: AsyncSession, query: Select[tuple[T]], page: Page, *order: ColumnElement[Any]
+    session: AsyncSession, query: Select[T], page: Page, *order: ColumnElement[Any]
 ) -> tuple[Sequence[T], int]:
     """One page of `query` in `order`, and how many rows the whole query has."""
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0

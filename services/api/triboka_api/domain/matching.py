@@ -275,7 +275,8 @@ async def recommendations(session: AsyncSession, limit: int) -> list[Recommendat
     )
     for lot in candidates:
         names = [part.strip() for part in (lot.certifications or "").split(",")]
-        verified = dids.get(lot.producer_company_id, NO_IDENTITY).verified
+        company = lot.producer_company_id
+        verified = company is not None and dids.get(company, NO_IDENTITY).verified
         scored = recommendation_score(quality_score(lot.quality_grade), names, verified_did=verified)
         if scored is not None:
             found.append(Recommendation(lot=lot, score=scored[0], reasons=scored[1]))
