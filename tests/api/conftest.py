@@ -381,6 +381,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
+@pytest.fixture(scope="module", params=["filesystem", "s3"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """The object store of an upload test module (tests/api/file_stores.py): a directory, then a real S3."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
     """A real SeaweedFS S3 server for the session (tests/support/seaweedfs.py), started on first use."""

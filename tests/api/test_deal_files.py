@@ -5,8 +5,6 @@ record, no message."""
 from __future__ import annotations
 
 import hashlib
-import uuid
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -15,8 +13,8 @@ from triboka_api.models import DealFile, DealMember, DealMessage
 from triboka_api.settings import Settings
 
 from tests.api.conftest import Party, World
+from tests.api.file_stores import drop_object, store_settings, stored_keys
 from tests.api.helpers import INT, STR, ListOf, assert_error, assert_ok, assert_shape, opt
-from tests.support.seaweedfs import S3Endpoint
 
 MAX_UPLOAD = 64 * 1024
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -37,51 +35,9 @@ FILE = {
 }
 
 
-@pytest.fixture(scope="module", params=["filesystem", "s3"])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(scope="module")
 def settings(fresh_database, store_kind, tmp_path_factory, request) -> Settings:
-    if store_kind == "filesystem":
-        return fresh_database(file_store_path=tmp_path_factory.mktemp("files"), max_upload_bytes=MAX_UPLOAD)
-    server: S3Endpoint = request.getfixturevalue("seaweedfs")
-    bucket = f"deal-files-{uuid.uuid4().hex[:8]}"
-    server.client().create_bucket(Bucket=bucket)
-    return fresh_database(
-        file_store="s3",
-        s3_endpoint_url=server.endpoint,
-        s3_bucket=bucket,
-        s3_access_key_id=server.access_key,
-        s3_secret_access_key=server.secret_key,
-        max_upload_bytes=MAX_UPLOAD,
-    )
-
-
-def stored_keys(settings: Settings) -> list[str]:
-    """Every object in the store, as the store's own listing has it."""
-    if settings.file_store == "filesystem":
-        root = Path(settings.file_store_path)
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-    client = S3Endpoint(
-        settings.s3_endpoint_url,
-        settings.s3_access_key_id.get_secret_value(),
-        settings.s3_secret_access_key.get_secret_value(),
-    ).client()
-    listed = client.list_objects_v2(Bucket=settings.s3_bucket)
-    return sorted(o["Key"] for o in listed.get("Contents", []))
-
-
-def drop_object(settings: Settings, key: str) -> None:
-    if settings.file_store == "filesystem":
-        (Path(settings.file_store_path) / key).unlink()
-    else:
-        S3Endpoint(
-            settings.s3_endpoint_url,
-            settings.s3_access_key_id.get_secret_value(),
-            settings.s3_secret_access_key.get_secret_value(),
-        ).client().delete_object(Bucket=settings.s3_bucket, Key=key)
+    return store_settings(fresh_database, store_kind, tmp_path_factory, request, max_upload_bytes=MAX_UPLOAD)
 
 
 class Deal:

@@ -20,7 +20,8 @@ import pytest
 import pytest_asyncio
 from fastapi.routing import RouteContext
 from sqlalchemy import select
-from triboka_api.api.routes.deal_files import MULTIPART_ENVELOPE_BYTES, UPLOAD_PATH
+from triboka_api.api.routes import deal_files, kyc
+from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
 from triboka_api.app import create_app
 from triboka_api.models import Base
 from triboka_api.settings import Settings
@@ -161,6 +162,17 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         ("POST", "/api/auth/impersonate/{target_user_id}"): {},  # likewise
         ("POST", "/api/auth/stop-impersonation"): {},  # likewise
         ("POST", "/api/deals/{deal_id}/upload"): {},  # multipart: its fields are driven in test_deal_files.py
+        ("POST", "/api/did/{did_id}/kyc"): {},  # multipart: its fields are driven in test_did_kyc.py
+        ("POST", "/api/did/create"): {},  # reads no field
+        ("POST", "/api/did/verify"): {"did_id": Id(r["did_id"]), "notes": Text("ok")},
+        ("POST", "/api/did/reject"): {"did_id": Id(r["did_id"]), "notes": Text("no")},
+        ("POST", "/api/did/{did_id}/sign"): {
+            "event_type": Text("lot_created", 50),
+            "event_id": Text("1", 100),
+            "event_data": Json({"a": 1}),
+        },
+        ("POST", "/api/did/signatures/{signature_id}/verify"): {"event_data": Json({"a": 1})},
+        ("POST", "/api/did/kyc/{document_id}/review"): {"status": Text("verified", 50), "notes": Text("ok")},
         ("POST", "/api/auth/register"): {
             "name": Text("New Producer", 255),
             "email": Text("hostile-new@example.com", 255),
@@ -352,6 +364,9 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "deal_id": "deal_id",
     "target_user_id": "user_id",
     "file_id": "file_id",
+    "did_id": "did_id",
+    "signature_id": "signature_id",
+    "document_id": "kyc_document_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -401,7 +416,9 @@ async def _snapshot(app) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def settings(fresh_database) -> Settings:
     # rate limits would answer this module's hundreds of requests with 429s; the setting is ignored where absent
-    return fresh_database(rate_limit_enabled=False, max_upload_bytes=64 * 1024)
+    return fresh_database(
+        rate_limit_enabled=False, max_upload_bytes=64 * 1024, did_key_encryption_key=f"k1:{'A' * 43}"
+    )
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -429,6 +446,23 @@ async def rows(client, world, admin) -> Rows:
     deal_id = await world.deal(
         admin, producer_id=chain.producer.company_id, exporter_id=chain.exporter.company_id
     )
+    did = assert_ok(await client.post("/api/did/create", headers=admin.headers), 201)["did"]
+    await client.post("/api/did/verify", json={"did_id": did["id"]}, headers=admin.headers)
+    signature = assert_ok(
+        await client.post(
+            f"/api/did/{did['id']}/sign", json={"event_type": "x", "event_id": "1"}, headers=admin.headers
+        ),
+        201,
+    )["signature"]
+    document = assert_ok(
+        await client.post(
+            f"/api/did/{did['id']}/kyc",
+            data={"document_type": "passport", "document_number": "P1"},
+            files={"document_file": ("p.pdf", b"%PDF-1.4\n", "application/pdf")},
+            headers=admin.headers,
+        ),
+        201,
+    )["kyc_document"]
     return Rows(
         {
             "admin_email": admin.email,
@@ -445,6 +479,9 @@ async def rows(client, world, admin) -> Rows:
             "lot_code": lot_code,
             "deal_id": deal_id,
             "file_id": "no-such-file",
+            "did_id": did["id"],
+            "signature_id": signature["id"],
+            "kyc_document_id": document["id"],
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,
@@ -484,7 +521,9 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
     assert not takes_body or (method, path) in bodies, f"describe the JSON body of {method} {path} in BODIES"
     body = _unwrap(bodies.get((method, path), {}))
     limit = app.state.settings.max_body_bytes
-    if UPLOAD_PATH.match(path.replace("{deal_id}", "1")):  # the upload route has a larger limit of its own
+    if any(
+        p.UPLOAD_PATH.match(path) for p in (deal_files, kyc)
+    ):  # upload routes have a larger limit of their own
         limit = app.state.settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     before = await _snapshot(app)
     headers = {"Authorization": f"Bearer {rows['api_key']}"} if takes_api_key(route) else admin.headers

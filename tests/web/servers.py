@@ -73,6 +73,7 @@ def api_env(workdir: Path, **overrides: str) -> dict[str, str]:
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_LOG_LEVEL": "warning",
         "TRIBOKA_FILE_STORE_PATH": str(workdir / "files"),  # deal room files, never under the checkout
+        "TRIBOKA_DID_KEY_ENCRYPTION_KEY": "test:" + "A" * 43,  # a fixed test key: DIDs (Identidad digital)
         **GENEROUS_LIMITS,
         **overrides,
     }

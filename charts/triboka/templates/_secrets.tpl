@@ -3,7 +3,7 @@ Secrets. One chart Secret (<fullname>) holds whatever is not taken from an exist
 are created once: `lookup` reads them back from the live Secret on every upgrade.
 --------------------------------------------------------------------------------------------------- */}}
 
-{{/* Name of the Secret with jwt-secret, web-secret-key and admin-password. */}}
+{{/* Name of the Secret with jwt-secret, web-secret-key, admin-password and did-key-encryption-key. */}}
 {{- define "triboka.appSecretName" -}}
 {{- .Values.secrets.existingSecret | default (include "triboka.fullname" .) }}
 {{- end }}
@@ -19,7 +19,8 @@ key: db-password
 {{- end }}
 {{- end }}
 
-{{/* A value of the chart Secret, base64-encoded: the explicit value, else the live one, else a new random one.
+{{/* A value of the chart Secret, base64-encoded: the explicit value, else the live one, else a new random one
+     (`length` random letters and digits, or `generated` where the value has a format of its own).
      context: (dict "root" $ "key" "jwt-secret" "value" .Values.secrets.jwtSecret "length" 48) */}}
 {{- define "triboka.secretValue" -}}
 {{- if .value -}}
@@ -30,7 +31,7 @@ key: db-password
 {{- if hasKey $data .key -}}
 {{- index $data .key -}}
 {{- else -}}
-{{- randAlphaNum (int .length) | b64enc -}}
+{{- .generated | default (randAlphaNum (int .length)) | b64enc -}}
 {{- end -}}
 {{- end -}}
 {{- end }}
@@ -48,4 +49,9 @@ key: db-password
     secretKeyRef:
       name: {{ include "triboka.appSecretName" . }}
       key: admin-password
+{{- end }}
+
+{{/* A new DID key-encryption key as TRIBOKA_DID_KEY_ENCRYPTION_KEY reads it: `k1:` + 32 random bytes, base64url. */}}
+{{- define "triboka.newDidKey" -}}
+k1:{{ randBytes 32 | replace "+" "-" | replace "/" "_" | trimSuffix "=" }}
 {{- end }}

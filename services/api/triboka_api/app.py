@@ -34,8 +34,10 @@ from triboka_api.api.routes import (
     dispatches,
     fixations,
     health,
+    identity,
     impersonation,
     integrations,
+    kyc,
     lots,
     market,
     matching,
@@ -45,6 +47,7 @@ from triboka_api.api.routes import (
     traceability,
     users,
 )
+from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
 from triboka_api.auth_cache import ActorCache
 from triboka_api.database_probe import DatabaseProbe
 from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
@@ -84,6 +87,8 @@ ROUTERS = (
     deals,
     deal_files,
     impersonation,
+    kyc,  # before identity: /api/did/kyc is not a DID id
+    identity,
 )
 
 
@@ -129,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.passwords = PasswordHashing(settings.password_hash_threads)
     app.state.file_store = file_store(settings)
+    app.state.did_key_ring = settings.did_key_ring
     app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
@@ -139,11 +145,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(AnalyticsInvalidationMiddleware)
     app.mount(f"/{SOCKETIO_PATH}", app.state.deal_rooms.asgi)  # §5.6 Socket.IO, beside the REST routes
-    upload_limit = settings.max_upload_bytes + deal_files.MULTIPART_ENVELOPE_BYTES
+    upload_limit = settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        larger=[(deal_files.UPLOAD_PATH, upload_limit)],
+        larger=[(deal_files.UPLOAD_PATH, upload_limit), (kyc.UPLOAD_PATH, upload_limit)],
     )
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:

@@ -13,6 +13,8 @@ from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_val
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
+from triboka_api.security.key_ring import KeyRing
+
 DEVELOPMENT_JWT_SECRET = "triboka-development-secret-change-me"  # noqa: S105 - refused in production
 MIN_PRODUCTION_SECRET_LENGTH = 32
 
@@ -49,7 +51,8 @@ class FileStoreKind(StrEnum):
 class Settings(BaseSettings):
     """Every knob of the API. Database access is either one URL or its components (as the chart passes them)."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIBOKA_", extra="ignore")
+    # errors never echo a value: several settings are secrets (keys, passwords, URLs with credentials)
+    model_config = SettingsConfigDict(env_prefix="TRIBOKA_", extra="ignore", hide_input_in_errors=True)
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite+aiosqlite:///./var/triboka.db"
@@ -101,6 +104,9 @@ class Settings(BaseSettings):
     rate_limit_default: RateLimit = "600/minute"
     rate_limit_auth_account: RateLimit = "10/minute"
     rate_limit_auth_ip: RateLimit = "60/minute"
+    # encrypts the DIDs' private keys at rest (`security/key_ring.py`): `<id>:<32 bytes base64url>`, comma-separated
+    # for rotation (the first encrypts); unset = no DID can be created or sign (503), nothing else is affected
+    did_key_encryption_key: SecretStr | None = None
     # the interactive documentation (/api/docs, /api/redoc) and /api/openapi.json; off in production unless asked
     api_docs: bool = False
 
@@ -135,6 +141,17 @@ class Settings(BaseSettings):
                 "TRIBOKA_REDIS_URL must be redis://[:password@]host:port/db (or rediss:// for TLS)"
             )
         return value
+
+    @field_validator("did_key_encryption_key")
+    @classmethod
+    def _check_did_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            try:
+                KeyRing.parse(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"TRIBOKA_DID_KEY_ENCRYPTION_KEY: {exc}") from exc
+            return value
+        return None
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -172,6 +189,11 @@ class Settings(BaseSettings):
             "sqlite": "sqlite+aiosqlite",
         }
         return url.set(drivername=aliases.get(url.drivername, url.drivername))
+
+    @property
+    def did_key_ring(self) -> KeyRing | None:
+        key = self.did_key_encryption_key
+        return KeyRing.parse(key.get_secret_value()) if key is not None else None
 
     @property
     def is_sqlite(self) -> bool:

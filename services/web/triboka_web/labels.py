@@ -25,9 +25,20 @@ STATUS_LABELS = {
     "buyer": N_("Buyer"),
     "producer": N_("Producer"),
     "user": N_("User"),
+    # digital identities and KYC documents (issue 14)
+    "pending": N_("Pending review"),
+    "verified": N_("Verified"),
+    "rejected": N_("Rejected"),
+    "passport": N_("Passport"),
+    "id_card": N_("ID card"),
+    "license": N_("License"),
+    "certificate": N_("Certificate"),
 }
 
 STATUS_COLOURS = {
+    "pending": "warning",
+    "verified": "success",
+    "rejected": "danger",
     "available": "success",
     "purchased": "primary",
     "batched": "warning",

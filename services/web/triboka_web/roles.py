@@ -30,6 +30,7 @@ class Action(StrEnum):
     PRODUCER_DASHBOARD = "producer_dashboard"
     EXPORTER_DASHBOARD = "exporter_dashboard"
     BUYER_DASHBOARD = "buyer_dashboard"
+    REVIEW_IDENTITIES = "review_identities"
 
 
 STAFF = frozenset({Role.ADMIN, Role.OPERATOR})
@@ -46,6 +47,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PRODUCER_DASHBOARD: frozenset({Role.ADMIN, Role.PRODUCER}),
     Action.EXPORTER_DASHBOARD: frozenset({Role.ADMIN, Role.EXPORTER}),
     Action.BUYER_DASHBOARD: frozenset({Role.ADMIN, Role.BUYER}),
+    Action.REVIEW_IDENTITIES: frozenset({Role.ADMIN}),  # the API's rule: only admins verify DIDs and KYC
 }
 
 

@@ -45,13 +45,22 @@ PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
 {{ include "triboka.api.storageConfig" . }}
 {{- end }}
 
-{{/* The API's secret env entries (JWT secret, database password). */}}
+{{/* The API's secret env entries (JWT secret, DID key-encryption key, database password). An existing Secret
+     without `did-key-encryption-key` still starts the API: only DIDs are unavailable (503) until it is added. */}}
 {{- define "triboka.api.secretEnv" -}}
 - name: TRIBOKA_JWT_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "triboka.appSecretName" . }}
       key: jwt-secret
+- name: TRIBOKA_DID_KEY_ENCRYPTION_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "triboka.appSecretName" . }}
+      key: did-key-encryption-key
+      {{- if .Values.secrets.existingSecret }}
+      optional: true
+      {{- end }}
 - name: TRIBOKA_DATABASE_PASSWORD
   valueFrom:
     secretKeyRef:

@@ -63,6 +63,12 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
+def multipart_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` of an upload route that reads its multipart form by hand."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
 def _error(status: int) -> dict[str, Any]:
     return {"model": ErrorBody, "description": _ERROR_MEANING[status]}
 

@@ -20,6 +20,7 @@ from triboka_api.models import (
     Deal,
     DealMember,
     DealTraceLink,
+    DigitalIdentity,
     ExportContract,
     ProducerLot,
 )
@@ -355,3 +356,23 @@ def scope_allowed(access: DealAccess, scope: Scope) -> None:
     """SOLO_ADMIN by a non-admin is 403 (S-30, S-37); a PARTES post by a non-party too (Δ 102)."""
     if scope not in access.scopes:
         raise PermissionDeniedError(f"Scope {scope} is not open to your role in this deal")
+
+
+def identity_visible_to(principal: Principal, identity: DigitalIdentity) -> bool:
+    """S-45, S-48: the owner, a party of the DID's company (not a company-less or unknown-role user, Δ 71/73)
+    and admins read a DID and its signatures."""
+    return (
+        principal.role == Role.ADMIN
+        or identity.user_id == principal.id
+        or is_own_company(principal, identity.company_id)
+    )
+
+
+def identities_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """S-46: every DID for admins; otherwise the caller's own and its company's (the same rule as S-45)."""
+    if principal.role == Role.ADMIN:
+        return true()
+    return or_(
+        DigitalIdentity.user_id == principal.id,
+        of_company(DigitalIdentity.company_id, party_company(principal)),
+    )

@@ -2,8 +2,9 @@
 
 Every search reads available lots (S-50 may widen to every status with `available_now=false`); text filters are
 case-insensitive substrings, `certifications` (repeatable) requires each named certification on the lot, and
-quality follows the grade map of §4.5. There is no DID module and no reputation data in this build: `has_did` is
-false and `reputation_score` null everywhere, so the "+15 for a verified producer DID" of S-52 never applies.
+quality follows the grade map of §4.5. A producer company `has_did` when one of its users has an active DID; its
+`reputation_score` is the best of those DIDs' and the "+15 for a verified producer DID" of S-52 applies when one is
+KYC-verified (`domain.identity.company_identities`, Δ 188).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.errors import NotFoundError, RuleViolationError
+from triboka_api.domain.identity import NO_IDENTITY, company_identities
 from triboka_api.domain.lots import DEFAULT_QUALITY_SCORE, LOT_AVAILABLE, QUALITY_SCORES, quality_score
 from triboka_api.domain.principal import Principal
 from triboka_api.models import Company, ContactRequest, ProducerLot, User
@@ -267,9 +269,15 @@ async def recommendations(session: AsyncSession, limit: int) -> list[Recommendat
         )
     )
     found = []
-    for lot in lots:
+    candidates = list(lots)
+    dids = await company_identities(
+        session, {lot.producer_company_id for lot in candidates if lot.producer_company_id}
+    )
+    for lot in candidates:
         names = [part.strip() for part in (lot.certifications or "").split(",")]
-        scored = recommendation_score(quality_score(lot.quality_grade), names, verified_did=False)
+        company = lot.producer_company_id
+        verified = company is not None and dids.get(company, NO_IDENTITY).verified
+        scored = recommendation_score(quality_score(lot.quality_grade), names, verified_did=verified)
         if scored is not None:
             found.append(Recommendation(lot=lot, score=scored[0], reasons=scored[1]))
     found.sort(key=lambda r: (-r.score, -(quality_score(r.lot.quality_grade) or 0), -r.lot.id))

@@ -15,6 +15,7 @@ from triboka_api.models.deal import (
     DealTraceLink,
 )
 from triboka_api.models.dispatch import Dispatch
+from triboka_api.models.identity import DigitalIdentity, DigitalSignature, KycDocument
 from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
@@ -38,8 +39,11 @@ __all__ = [
     "DealMessage",
     "DealNote",
     "DealTraceLink",
+    "DigitalIdentity",
+    "DigitalSignature",
     "Dispatch",
     "ExportContract",
+    "KycDocument",
     "LegacyRow",
     "MarketPrice",
     "ProducerLot",

@@ -9,6 +9,7 @@ from triboka_web.routes import (
     deals,
     dispatches,
     health,
+    identity,
     impersonation,
     lots,
     public,
@@ -29,5 +30,6 @@ ROUTERS = (
     trace.router,
     reports.router,
     deals.router,
+    identity.router,
     impersonation.router,
 )

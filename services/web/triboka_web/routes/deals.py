@@ -15,6 +15,7 @@ from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to, session_token
 from triboka_web.dependencies import Api
+from triboka_web.downloads import passed_through
 from triboka_web.flash import flash
 from triboka_web.i18n import _
 from triboka_web.roles import Action
@@ -24,7 +25,6 @@ from triboka_web.urls import path_for
 router = APIRouter()
 BrokerUser = Annotated[SessionUser, Depends(allowed_to(Action.BROKER_DEALS))]
 SCOPES = ("PUBLIC", "PARTES", "SOLO_ADMIN")
-PASSED_HEADERS = ("content-type", "content-disposition", "content-length", "x-content-type-options")
 
 
 @router.get("/deals")
@@ -115,18 +115,11 @@ async def upload_file(request: Request, deal_id: int, user: CurrentUser, api: Ap
     return _back_to(request, deal_id, "files")
 
 
-async def _passed_through(api: ApiClient, path: str) -> Response:
-    """A PDF or a file from the API, with its attachment and nosniff headers."""
-    answer = await api.download(path)
-    headers = {name: answer.headers[name] for name in PASSED_HEADERS if name in answer.headers}
-    return Response(answer.content, status_code=200, headers=headers)
-
-
 @router.get("/deals/{deal_id}/export")
 async def export_trace(deal_id: int, user: CurrentUser, api: Api) -> Response:
-    return await _passed_through(api, f"/api/deals/{deal_id}/trace/export")
+    return await passed_through(api, f"/api/deals/{deal_id}/trace/export")
 
 
 @router.get("/deals/{deal_id}/files/{file_id}")
 async def download_file(deal_id: int, file_id: str, user: CurrentUser, api: Api) -> Response:
-    return await _passed_through(api, f"/api/deals/{deal_id}/files/{file_id}/download")
+    return await passed_through(api, f"/api/deals/{deal_id}/files/{file_id}/download")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
@@ -27,7 +28,9 @@ from triboka_api.api.schemas.matching import (
     RecommendationsResponse,
 )
 from triboka_api.api.validation import RequestModel, parse_body, read_json
+from triboka_api.domain import identity as identities
 from triboka_api.domain import matching
+from triboka_api.domain.identity import CompanyIdentity
 from triboka_api.domain.lots import quality_score
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
@@ -64,8 +67,13 @@ async def _spot(request: Request, session: AsyncSession) -> float | None:
     return None if quote is None else quote.spot_usd_per_mt
 
 
-def _lot_match(lot: ProducerLot, spot: float | None) -> LotMatch:
+async def _identities(session: AsyncSession, company_ids: Iterable[int | None]) -> dict[int, CompanyIdentity]:
+    return await identities.company_identities(session, {i for i in company_ids if i is not None})
+
+
+def _lot_match(lot: ProducerLot, spot: float | None, dids: dict[int, CompanyIdentity]) -> LotMatch:
     company = lot.producer_company
+    did = dids.get(company.id, identities.NO_IDENTITY) if company else identities.NO_IDENTITY
     weight = num(lot.weight_kg)
     return LotMatch(
         id=lot.id,
@@ -73,8 +81,8 @@ def _lot_match(lot: ProducerLot, spot: float | None) -> LotMatch:
         producer_company=ProducerRef(
             id=company.id if company else None,
             name=company.name if company else None,
-            has_did=False,
-            reputation_score=None,
+            has_did=did.has_did,
+            reputation_score=did.reputation_score,
         ),
         location=lot.location,
         product_type=lot.product_type,
@@ -119,6 +127,7 @@ async def match_producers(
     offers, total = await matching.search_producers(
         session, filters, available_now=now, min_volume_mt=min_volume, max_volume_mt=max_volume, page=page
     )
+    dids = await _identities(session, (offer.company.id for offer in offers))
     applied = filters.applied() | {"available_now": now}
     applied |= {
         k: v for k, v in {"min_volume": min_volume, "max_volume": max_volume}.items() if v is not None
@@ -133,8 +142,8 @@ async def match_producers(
                 available_lots=offer.available_lots,
                 total_volume_mt=offer.total_volume_mt,
                 avg_quality_score=offer.avg_quality_score,
-                has_did=False,
-                reputation_score=None,
+                has_did=dids.get(offer.company.id, identities.NO_IDENTITY).has_did,
+                reputation_score=dids.get(offer.company.id, identities.NO_IDENTITY).reputation_score,
                 certifications=list(offer.certifications),
                 contact_info=ContactInfo(email=offer.contact_email, phone=None),
             )
@@ -185,8 +194,9 @@ async def match_lots(
         session, filters, matching.LotSort(sort_by), sort_order == "desc", page
     )
     spot = await _spot(request, session)
+    dids = await _identities(session, (lot.producer_company_id for lot in lots))
     return LotsResponse(
-        lots=[_lot_match(lot, spot) for lot in lots],
+        lots=[_lot_match(lot, spot, dids) for lot in lots],
         pagination=MatchPagination(**page.of(total)),
         filters_applied=filters.applied() | {"sort_by": sort_by, "sort_order": sort_order},
     )
@@ -202,10 +212,13 @@ async def match_recommendations(
     """S-52: available lots scored by the contract's formula (`domain.matching.recommendation_score`)."""
     found = await matching.recommendations(session, limit)
     spot = await _spot(request, session)
+    dids = await _identities(session, (item.lot.producer_company_id for item in found))
     return RecommendationsResponse(
         recommendations=[
             RecommendationItem(
-                lot=_lot_match(item.lot, spot), recommendation_score=item.score, match_reasons=item.reasons
+                lot=_lot_match(item.lot, spot, dids),
+                recommendation_score=item.score,
+                match_reasons=item.reasons,
             )
             for item in found
         ],
