@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-JSONLOG_FILES = {
-    "api": ROOT / "services/api/triboka_api/jsonlog.py",
-    "web": ROOT / "services/web/triboka_web/jsonlog.py",
-    "backup": ROOT / "services/backup-job/triboka_backup/jsonlog.py",
+PACKAGES = {
+    "api": ROOT / "services/api/triboka_api",
+    "web": ROOT / "services/web/triboka_web",
+    "backup": ROOT / "services/backup-job/triboka_backup",
 }
 
 LEVELS = {"debug", "info", "warning", "error", "critical"}
@@ -70,8 +70,10 @@ def assert_schema(line: dict[str, Any], *, request: bool = False, action: bool =
         assert isinstance(line["traceback"], str), line
 
 
-def assert_same_implementation(service: str) -> None:
-    """The images are built from each service's directory alone: the schema's one module is copied, verbatim."""
-    assert JSONLOG_FILES[service].read_bytes() == JSONLOG_FILES["api"].read_bytes(), (
-        f"{JSONLOG_FILES[service]} differs from {JSONLOG_FILES['api']}: copy the changed one over the others"
+def assert_same_implementation(service: str, module: str = "jsonlog.py") -> None:
+    """The images are built from each service's directory alone: the shared modules (the log schema, the tracing
+    set-up) are copied, verbatim, from the API's package."""
+    copy, original = PACKAGES[service] / module, PACKAGES["api"] / module
+    assert copy.read_bytes() == original.read_bytes(), (
+        f"{copy} differs from {original}: copy the changed one over"
     )
