@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -109,7 +110,8 @@ def traced(
     # a loaded machine: the first sign-in (password hashing) may take longer than the usual 5 s API timeout
     web = launch_web(workdir, api.url, TRIBOKA_WEB_API_TIMEOUT_SECONDS="30", **otel)
     try:
-        yield api.wait_until_healthy(), web.wait_until_healthy()
+        # started with tracing on, on a machine the other suites load too: more than the usual minute to start
+        yield api.wait_until_healthy(timeout=180), web.wait_until_healthy(timeout=180)
     finally:
         web.stop()
         api.stop()
@@ -219,3 +221,20 @@ def test_with_tracing_off_the_sdk_is_not_loaded(service: str, tmp_path: Path) ->
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_api_continues_a_callers_trace_and_ignores_a_malformed_traceparent(
+    traced: tuple[Process, Process],
+) -> None:
+    api, _ = traced
+    given = "4bf92f3577b34da6a3ce929d0e0e4736"
+    for request_id, traceparent in (
+        ("traced-given", f"00-{given}-00f067aa0ba902b7-01"),
+        ("traced-garbage", "00-not-a-trace-id-at-all-!!"),
+    ):
+        headers = {"traceparent": traceparent, "X-Request-ID": request_id}
+        assert httpx.get(f"{api.url}/api/companies", headers=headers).status_code == 401
+    assert _access_line(api, "triboka_api.access", "traced-given")["trace_id"] == given
+    garbage = _access_line(api, "triboka_api.access", "traced-garbage")["trace_id"]
+    assert isinstance(garbage, str)
+    assert garbage != given  # a new trace
