@@ -3,7 +3,6 @@ JSON logs with request IDs, the Prometheus metrics port and a clean SIGTERM."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.logschema import assert_schema, log_lines
 from tests.support.net import free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
@@ -119,8 +119,11 @@ def test_logs_are_json_with_request_user_and_route_but_no_token(server) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "log-check-1" not in log.read_text():
         time.sleep(0.1)
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = log_lines(log.read_text())
+    for line in lines:
+        assert_schema(line)
     entry = next(e for e in lines if e.get("request_id") == "log-check-1")
+    assert_schema(entry, request=True)
     assert entry["route"] == "/api/lots/{lot_id}/traceability"
     assert entry["status"] == 404
     assert entry["user_id"] == 1

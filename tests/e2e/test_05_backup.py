@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import secrets
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -152,12 +153,14 @@ def test_triggered_cronjob_backup_verifies_holds_the_config_and_restores(
     target = f"restored_{secrets.token_hex(3)}"
     release.psql(f'CREATE DATABASE "{target}"')
     try:
+        started = time.monotonic()  # the restore drill's figure on the cluster (docs/operations.md)
         restore = _tool(
             release, toolbox, "sh", "-c",
             'exec triboka-backup restore "$0" --check-counts --target-url '
             '"postgresql://$TRIBOKA_BACKUP_DATABASE_USER:$TRIBOKA_BACKUP_DATABASE_PASSWORD@$TRIBOKA_BACKUP_DATABASE_HOST:$TRIBOKA_BACKUP_DATABASE_PORT/$1"',
             backup_id, target,
         ).check("restore")  # fmt: skip
+        restore_seconds = time.monotonic() - started
         counts = manifest["row_counts"]
         assert counts["public.producer_lots"] >= 1
         for table, rows in counts.items():  # "schema.table" names from the backup's manifest
@@ -175,4 +178,5 @@ def test_triggered_cronjob_backup_verifies_holds_the_config_and_restores(
         backup_id=backup_id,
         row_counts=manifest["row_counts"],
         restore_output=restore.stdout.strip().splitlines()[-3:],
+        restore_with_check_counts_s=round(restore_seconds, 1),
     )

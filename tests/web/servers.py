@@ -96,13 +96,16 @@ def serve_api(workdir: Path, env: dict[str, str]) -> Process:
     return _launch(args, env, port, workdir / "api.log")
 
 
-def launch_web(workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = ()) -> Process:
+def launch_web(
+    workdir: Path, api_url: str, name: str = "web", extra_args: tuple[str, ...] = (), **env_overrides: str
+) -> Process:
     env = {
         **os.environ,
         "TRIBOKA_WEB_API_URL": api_url,
         "TRIBOKA_WEB_SECRET_KEY": WEB_SECRET,
         "TRIBOKA_WEB_API_TIMEOUT_SECONDS": "5",
         "TRIBOKA_WEB_SOCKET_URL": api_url,  # browsers reach the API's Socket.IO directly (another port)
+        **env_overrides,
     }
     port = free_port()
     args = [str(BIN / "triboka-web"), "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args]

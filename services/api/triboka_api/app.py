@@ -60,6 +60,7 @@ from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
 from triboka_api.storage import file_store
+from triboka_api.tracing import start_tracing
 
 ROUTERS = (
     health,
@@ -98,6 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        if tracing is not None:
+            from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+            # it declares SQLAlchemy < 2.1 and would refuse 2.1; the cursor events it listens to are unchanged in
+            # 2.1 (tests/web/test_tracing.py receives its spans)
+            SQLAlchemyInstrumentor().instrument(
+                engine=engine.sync_engine, tracer_provider=tracing, skip_dep_check=True
+            )
         try:
             await ensure_current(engine)
             app.state.engine = engine
@@ -114,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await engine.dispose()
+            if tracing is not None:
+                tracing.shutdown()  # sends the spans still queued
 
     app = FastAPI(
         title="Triboka API",
@@ -159,4 +170,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     app.add_middleware(ObservabilityMiddleware)
+    tracing = start_tracing(app, "triboka-api")
     return app

@@ -10,7 +10,7 @@ import uuid
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triboka_api.jsonlog import request_id_var
+from triboka_api.jsonlog import request_id_var, user_id_var
 
 access_log = logging.getLogger("triboka_api.access")
 
@@ -77,21 +77,19 @@ class ObservabilityMiddleware:
                 POOL_CHECKED_OUT.set(pool.checkedout())
             level = logging.DEBUG if scope["path"] in PROBE_PATHS else logging.INFO
             if access_log.isEnabledFor(level):
+                user_token = user_id_var.set(scope.get("state", {}).get("user_id"))
                 access_log.log(
                     level,
                     "%s %s %s",
                     method,
-                    scope["path"],
+                    route,
                     status,
                     extra={
-                        "fields": {
-                            "method": method,
-                            "path": scope["path"],
-                            "route": route,
-                            "status": status,
-                            "duration_ms": round(elapsed * 1000, 2),
-                            "user_id": scope.get("state", {}).get("user_id"),
-                        }
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
                     },
                 )
+                user_id_var.reset(user_token)
             request_id_var.reset(token)

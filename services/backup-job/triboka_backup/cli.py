@@ -14,7 +14,7 @@ from triboka_backup.backup import create_backup
 from triboka_backup.database_url import SqliteSource, parse_database_url
 from triboka_backup.engines import Engine, engine_for
 from triboka_backup.errors import BackupError, ConfigError, ExitCode, PruneRefusedError, VerifyError
-from triboka_backup.jsonlog import setup_logging
+from triboka_backup.jsonlog import configure_logging
 from triboka_backup.listing import render
 from triboka_backup.lock import RunLock
 from triboka_backup.markers import LAST_RUN, RunRecord, read_record, record_run
@@ -247,7 +247,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    # stdout carries the command's result; the log lines go to stderr, each naming the action
+    configure_logging("INFO", sys.stderr, {"action": args.command})
     overrides: dict[str, Any] = {
         key.removeprefix("setting_"): value
         for key, value in vars(args).items()

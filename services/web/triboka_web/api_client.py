@@ -57,6 +57,12 @@ def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClien
     )
 
 
+def _request_id_header() -> dict[str, str]:
+    """The request's ID for the API's log lines (none outside a request: the API mints one)."""
+    request_id = request_id_var.get()
+    return {"X-Request-ID": request_id} if request_id else {}
+
+
 def _error_text(body: object, fallback: str) -> str:
     if isinstance(body, dict):
         for key in ("error", "msg", "message"):
@@ -108,7 +114,7 @@ class ApiClient:
         files: dict[str, Any] | None = None,
         data: dict[str, str] | None = None,
     ) -> Any:
-        headers = {"X-Request-ID": request_id_var.get()}
+        headers = _request_id_header()
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         if self._forwarded_for:
@@ -136,7 +142,7 @@ class ApiClient:
 
     async def download(self, path: str) -> httpx.Response:
         """A non-JSON answer (a deal's PDF or file) as the API sent it; errors as `request`'s."""
-        headers = {"X-Request-ID": request_id_var.get()}
+        headers = _request_id_header()
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
@@ -161,7 +167,7 @@ class ApiClient:
     async def health(self) -> tuple[bool, dict[str, Any] | None]:
         """Whether the API answers `/api/health` with 200 (its database is up), and the body it sent."""
         try:
-            response = await self._http.get("/api/health", headers={"X-Request-ID": request_id_var.get()})
+            response = await self._http.get("/api/health", headers=_request_id_header())
         except httpx.HTTPError:
             return False, None
         try:

@@ -22,6 +22,7 @@ from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
 from triboka_web.routes import ROUTERS
 from triboka_web.session_token import TokenSealer
 from triboka_web.settings import Settings, get_settings
+from triboka_web.tracing import start_tracing
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "triboka_session"
@@ -35,8 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with build_http_client(settings.api_base_url, settings.api_timeout_seconds) as http:
+            if tracing is not None:
+                from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+                # the API calls become child spans, and carry the trace on to the API (traceparent)
+                HTTPXClientInstrumentor.instrument_client(http, tracer_provider=tracing)
             app.state.api = ApiClient(http)
             yield
+        if tracing is not None:
+            tracing.shutdown()  # sends the spans still queued
 
     app = FastAPI(
         title="Triboka web",
@@ -67,4 +75,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    tracing = start_tracing(app, "triboka-web")
     return app

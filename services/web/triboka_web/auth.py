@@ -68,7 +68,10 @@ def session_token(request: Request) -> str | None:
 
 def session_user(request: Request) -> SessionUser | None:
     data = request.session.get(USER_KEY)
-    return SessionUser.model_validate(data) if data and session_token(request) else None
+    user = SessionUser.model_validate(data) if data and session_token(request) else None
+    if user is not None:
+        request.state.user_id = user.id  # the access log's user_id (this may run in a worker thread)
+    return user
 
 
 def require_user(request: Request) -> SessionUser:

@@ -4,5 +4,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+from triboka_web.jsonlog import request_id_var
+
+__all__ = ["locale_var", "request_id_var"]
+
 locale_var: ContextVar[str | None] = ContextVar("locale", default=None)

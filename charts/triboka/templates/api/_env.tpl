@@ -42,6 +42,7 @@ TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS: {{ .Values.api.gracefulShutdownSeconds | quot
 TRIBOKA_ADMIN_EMAIL: {{ .Values.admin.email | quote }}
 TRIBOKA_ADMIN_NAME: {{ .Values.admin.name | quote }}
 PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
+{{- include "triboka.otelConfig" (dict "root" . "component" "api") | nindent 0 }}
 {{ include "triboka.api.storageConfig" . }}
 {{- end }}
 

@@ -13,6 +13,7 @@ from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import ActorCache
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import ADMIN_ROLES, Role
+from triboka_api.jsonlog import user_id_var
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenError, bearer_token
 from triboka_api.settings import Settings
@@ -67,6 +68,7 @@ async def authenticated_principal(request: Request, session: SessionDep) -> Prin
         request.app.state, session, bearer_token(request.headers.get("authorization"))
     )
     request.state.user_id = principal.id
+    user_id_var.set(principal.id)  # the request's own task: its later log lines carry the user
     return principal
 
 

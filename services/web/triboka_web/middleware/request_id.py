@@ -10,11 +10,12 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triboka_web.request_context import request_id_var
+from triboka_web.jsonlog import request_id_var, user_id_var
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("triboka_web.access")
+UNMATCHED_ROUTE = "<unmatched>"  # as the API: no route template matched
 
 
 def incoming_or_new(value: str | None) -> str:
@@ -45,16 +46,19 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            user_token = user_id_var.set(scope.get("state", {}).get("user_id"))
             log.info(
                 "%s %s %s",
                 scope["method"],
-                scope["path"],
+                route,
                 status,
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+            user_id_var.reset(user_token)
             request_id_var.reset(token)
