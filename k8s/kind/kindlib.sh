@@ -6,11 +6,11 @@ KIND_STATE=${KIND_STATE:-/var/lib/triboka-kind}
 KUBECONFIG_FILE=$KIND_STATE/kubeconfig
 
 # kind with its podman provider: this machine has no usable Docker engine (privileged containers fail there).
-kind_cmd() { KIND_EXPERIMENTAL_PROVIDER=podman "$CACHE/bin/kind" "$@"; }
+# KIND_EXPERIMENTAL_PROVIDER=docker on a machine with Docker (the node containers are then Docker's).
+KIND_ENGINE=${KIND_EXPERIMENTAL_PROVIDER:-podman}
+kind_cmd() { KIND_EXPERIMENTAL_PROVIDER=$KIND_ENGINE "$CACHE/bin/kind" "$@"; }
+# the CRI image store of the cluster's (first) node
+node_ctr() { "$KIND_ENGINE" exec -i "$(kind_cmd get nodes --name "$KIND_CLUSTER" | head -1)" ctr -n k8s.io "$@"; }
 
 # kind_node_has_image IMAGE: the image is in the cluster's (first node's) containerd
-kind_node_has_image() {
-  local node
-  node=$(kind_cmd get nodes --name "$KIND_CLUSTER" | head -1)
-  podman exec "$node" ctr -n k8s.io images ls -q | grep -qxF "$1"
-}
+kind_node_has_image() { node_ctr images ls -q | grep -qxF "$1"; }
