@@ -1,10 +1,13 @@
-# Local Kubernetes cluster. On machines without a Docker engine (this project's CI and dev VMs) `cluster-up`
-# starts a real single-node cluster from source-built binaries as host processes (k8s/local-cluster/README.md);
-# on machines with Docker, `kind-up` does the same job with kind.
+# Local Kubernetes cluster. `cluster-up` starts a real single-node cluster from source-built binaries as host
+# processes (k8s/local-cluster/README.md); `kind-up` makes a kind cluster on podman from a node image built from
+# the same sources, nothing pulled (k8s/kind/, KIND_LISTEN_ADDRESS=127.0.0.2 next to a running local cluster).
 LOCAL_CLUSTER := $(CURDIR)/k8s/local-cluster
 CLUSTER_STATE ?= /var/lib/triboka-cluster
-KIND ?= kind
 KIND_CLUSTER ?= triboka
+KIND_KUBECONFIG ?= /var/lib/triboka-kind/kubeconfig
+# host address of the kind node's ports 80/443 (127.0.0.2 lets kind run while the local cluster holds 127.0.0.1)
+KIND_LISTEN_ADDRESS ?= 127.0.0.1
+export KIND_CLUSTER KIND_LISTEN_ADDRESS
 
 .PHONY: cluster-up cluster-down cluster-status cluster-build cluster-base-image kind-up kind-down
 
@@ -29,8 +32,8 @@ cluster-build: ## build/cache the local cluster's binaries only (Kubernetes, etc
 cluster-base-image: ## build the local Debian bookworm base image localhost/triboka-base:bookworm
 	$(LOCAL_CLUSTER)/base-image
 
-kind-up: ## (Docker machines) create a kind cluster from k8s/kind-config.yaml
-	$(KIND) create cluster --name $(KIND_CLUSTER) --config $(CURDIR)/k8s/kind-config.yaml --wait 120s
+kind-up: ## kind cluster from k8s/kind-config.yaml on podman: builds kind and the node image (cached), ingress, volumes, metrics-server (kubeconfig: /var/lib/triboka-kind/kubeconfig)
+	$(CURDIR)/k8s/kind/up
 
-kind-down: ## (Docker machines) delete the kind cluster
-	$(KIND) delete cluster --name $(KIND_CLUSTER)
+kind-down: ## delete the kind cluster, its volumes and the kind network (caches stay)
+	$(CURDIR)/k8s/kind/down

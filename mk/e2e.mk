@@ -1,12 +1,12 @@
 # End-to-end tests of the chart on a real Kubernetes (tests/e2e, pytest marker `e2e`): install with TLS, the
 # platform through the ingress and in Chromium, zero-downtime upgrade/rollback under load, self-healing, backups,
 # HPA, probes. `test-e2e` uses the local cluster of k8s/local-cluster (built from source on a cold machine) and
-# tears it down at the end, even on failure, unless E2E_KEEP_CLUSTER=1. On a machine with Docker:
-# `make kind-up test-e2e-kind` (the cluster also needs ingress-nginx and metrics-server; see tests/e2e/README.md).
+# tears it down at the end, even on failure, unless E2E_KEEP_CLUSTER=1. `test-e2e-kind` runs the same suite on a
+# kind cluster (`make kind-up`, podman, node image built locally; k8s/kind/), deleted at the end likewise.
 E2E_IMAGES = triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-postgres-ha:15 triboka-redis:7.0
 E2E_PYTEST ?= $(BIN)/pytest tests/e2e -m e2e -q
 
-.PHONY: test-e2e test-e2e-kind e2e-deps e2e-run
+.PHONY: test-e2e test-e2e-kind e2e-deps e2e-run e2e-run-kind
 
 e2e-deps: web-chromium
 	@command -v certutil >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnss3-tools >/dev/null)
@@ -24,6 +24,17 @@ e2e-run: chart-helm e2e-deps
 	@t=$$(date +%s); $(CURDIR)/tests/e2e/load-changed-images $(E2E_IMAGES); echo "e2e: load-images $$(( $$(date +%s) - t )) s"
 	TRIBOKA_E2E_CLUSTER=local KUBECONFIG=$(LOCAL_KUBECONFIG) HELM=$(HELM) $(E2E_PYTEST)
 
-test-e2e-kind: venv chart-helm images e2e-deps ## (Docker machines, after `make kind-up`) the same end-to-end suite on kind
-	for image in $(E2E_IMAGES); do $(KIND) load docker-image "$$image" --name $(KIND_CLUSTER); done
-	TRIBOKA_E2E_CLUSTER=kind KIND_CLUSTER=$(KIND_CLUSTER) HELM=$(HELM) $(E2E_PYTEST)
+test-e2e-kind: venv chart-helm web-assets e2e-deps ## the same end-to-end suite on kind: kind-up, images, load, pytest tests/e2e, kind-down (E2E_KEEP_CLUSTER=1 keeps it)
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory e2e-run-kind || status=$$?; \
+	if [ "$(E2E_KEEP_CLUSTER)" = 1 ]; then echo "E2E_KEEP_CLUSTER=1: the kind cluster keeps running"; \
+	else $(MAKE) --no-print-directory kind-down || status=$${status/#0/1}; fi; \
+	echo "test-e2e-kind: $$(( $$(date +%s) - start )) s, exit $$status"; exit $$status
+
+# The ingress is on KIND_LISTEN_ADDRESS (k8s/kind/up); the suite's clients and browser follow E2E_INGRESS_ADDRESS.
+e2e-run-kind: chart-helm e2e-deps
+	@t=$$(date +%s); $(MAKE) --no-print-directory kind-up; echo "e2e: kind-up $$(( $$(date +%s) - t )) s"
+	@t=$$(date +%s); $(MAKE) --no-print-directory images; echo "e2e: images $$(( $$(date +%s) - t )) s"
+	@t=$$(date +%s); TRIBOKA_E2E_CLUSTER=kind $(CURDIR)/tests/e2e/load-changed-images $(E2E_IMAGES); echo "e2e: load-images $$(( $$(date +%s) - t )) s"
+	TRIBOKA_E2E_CLUSTER=kind KUBECONFIG=$(KIND_KUBECONFIG) E2E_INGRESS_ADDRESS=$(KIND_LISTEN_ADDRESS) \
+	  HELM=$(HELM) $(E2E_PYTEST)

@@ -8,10 +8,10 @@ typecheck: venv ## mypy --strict over the three services (pydantic plugin; confi
 
 # Every shell script of scripts/ and the local cluster's harness (by shebang; lib.sh is sourced, not run); the
 # Go module trees under build/ are not ours.
-SHELL_SCRIPTS = $(sort k8s/local-cluster/lib.sh $(shell grep -rlE --exclude-dir=build -m1 '^\#!/(usr/)?bin/(env )?(ba)?sh' scripts k8s/local-cluster))
+SHELL_SCRIPTS = $(sort k8s/local-cluster/lib.sh k8s/kind/kindlib.sh $(shell grep -rlE --exclude-dir=build -m1 '^\#!/(usr/)?bin/(env )?(ba)?sh' scripts k8s/local-cluster k8s/kind))
 
 .PHONY: shellcheck
-shellcheck: ## shellcheck (Debian's, installed when missing) over scripts/ and k8s/local-cluster/, following sourced files
+shellcheck: ## shellcheck (Debian's, installed when missing) over scripts/, k8s/local-cluster/ and k8s/kind/, following sourced files
 	@command -v shellcheck >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null)
 	shellcheck --external-sources $(SHELL_SCRIPTS)
 

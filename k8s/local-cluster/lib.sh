@@ -24,6 +24,19 @@ step() {
 }
 die() { echo "ERROR: $*" >&2; exit 1; }
 
+# wait_for WHAT TIMEOUT_S CMD...: poll CMD until it succeeds.
+wait_for() {
+  local what=$1 t=$2 deadline; shift 2
+  deadline=$(( $(date +%s) + t ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "ERROR: timed out after ${t}s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
 # The machine's configured Debian mirror, read from its apt sources (never hard-coded).
 apt_mirror() {
   local m=""

@@ -1,4 +1,5 @@
-"""HTTPS clients that reach the cluster's ingress on 127.0.0.1 while speaking to the test host name.
+"""HTTPS clients that reach the cluster's ingress on 127.0.0.1 (E2E_INGRESS_ADDRESS: another loopback address, for a
+kind cluster whose ports are mapped there) while speaking to the test host name.
 
 A request for https://triboka.test/... is sent to 127.0.0.1:443 with `Host: triboka.test` and SNI triboka.test,
 and the server certificate is checked against the test CA for that name. Cookies and redirects keep the test
@@ -6,11 +7,12 @@ host's URL, as a browser would. No other address is ever dialled."""
 
 from __future__ import annotations
 
+import os
 import ssl
 
 import httpx
 
-INGRESS_ADDRESS = "127.0.0.1"
+INGRESS_ADDRESS = os.environ.get("E2E_INGRESS_ADDRESS", "127.0.0.1")
 
 
 def _mapped(request: httpx.Request, host: str, address: str) -> httpx.Request:

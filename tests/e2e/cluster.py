@@ -64,19 +64,18 @@ class Provisioning:
     values_file: Path
 
     def alias_image(self, repository: str, tag: str, new_tag: str) -> None:
+        source, target = f"localhost/{repository}:{tag}", f"localhost/{repository}:{new_tag}"
+        run([*self._ctr(), "images", "rm", target], check=False)
+        run([*self._ctr(), "images", "tag", source, target])
+
+    def _ctr(self) -> list[str]:
+        """ctr on the cluster's image store: the local cluster's containerd, or the one in kind's node container."""
         if self.name == "local":
             state = Path(os.environ.get("TRIBOKA_CLUSTER_STATE", "/var/lib/triboka-cluster"))
-            ctr = ["ctr", "-a", str(state / "containerd" / "containerd.sock"), "-n", "k8s.io"]
-            source, target = f"localhost/{repository}:{tag}", f"localhost/{repository}:{new_tag}"
-            run([*ctr, "images", "rm", target], check=False)
-            run([*ctr, "images", "tag", source, target])
-        else:
-            kind_cluster = os.environ.get("KIND_CLUSTER", "triboka")
-            run(["docker", "tag", f"{repository}:{tag}", f"{repository}:{new_tag}"])
-            run(
-                ["kind", "load", "docker-image", f"{repository}:{new_tag}", "--name", kind_cluster],
-                timeout=300,
-            )
+            return ["ctr", "-a", str(state / "containerd" / "containerd.sock"), "-n", "k8s.io"]
+        engine = os.environ.get("KIND_EXPERIMENTAL_PROVIDER", "podman")
+        node = f"{os.environ.get('KIND_CLUSTER', 'triboka')}-control-plane"
+        return [engine, "exec", node, "ctr", "-n", "k8s.io"]
 
 
 def provisioning() -> Provisioning:
@@ -87,8 +86,9 @@ def provisioning() -> Provisioning:
         kubeconfig = Path(env_config) if env_config else state / "kubeconfig"
         return Provisioning("local", kubeconfig, REPO / "k8s" / "values" / "local.yaml")
     if name == "kind":
-        kubeconfig = Path(env_config) if env_config else Path.home() / ".kube" / "config"
-        return Provisioning("kind", kubeconfig, REPO / "k8s" / "values" / "kind.yaml")
+        # k8s/kind/up: the same add-ons (ingress controller, StorageClass, localhost/ images) as the local cluster
+        kubeconfig = Path(env_config) if env_config else Path("/var/lib/triboka-kind/kubeconfig")
+        return Provisioning("kind", kubeconfig, REPO / "k8s" / "values" / "local.yaml")
     raise AssertionError(f"TRIBOKA_E2E_CLUSTER must be local or kind, not {name!r}")
 
 

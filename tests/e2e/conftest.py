@@ -255,7 +255,7 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Headless Chromium that resolves the test host to 127.0.0.1 and trusts the test CA: the CA is added to the
+    """Headless Chromium that resolves the test host to the ingress address and trusts the test CA: the CA is added to the
     NSS database of a HOME of its own (certutil), which Chromium on Linux reads; no certificate errors ignored."""
     home = tmp_path_factory.mktemp("chromium-home")
     nssdb = f"sql:{home / '.pki' / 'nssdb'}"
@@ -268,7 +268,7 @@ def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} {clients.INGRESS_ADDRESS}"],
             env={**os.environ, "HOME": str(home)},
         )
         yield browser

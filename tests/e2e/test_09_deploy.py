@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import clients
 from tests.e2e.cluster import REPO, run
 from tests.e2e.conftest import HOST, Traffic
 from tests.e2e.release import Release
@@ -70,7 +71,7 @@ def _deploy(
         "NAMESPACE": release.namespace,
         "DEPLOY_TIMEOUT": DEPLOY_TIMEOUT,
         "SMOKE_URL": f"https://{HOST}",
-        "SMOKE_RESOLVE": "127.0.0.1",
+        "SMOKE_RESOLVE": clients.INGRESS_ADDRESS,
         "SMOKE_CACERT": str(ca_file),
     }
     values = [arg for f in release.values_files for arg in ("--values", str(f))]
