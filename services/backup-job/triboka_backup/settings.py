@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     keep_weekly: int = Field(4, ge=0, description="weekly (ISO week) backups to keep")
     keep_monthly: int = Field(3, ge=0, description="monthly backups to keep")
     static_dir: Path | None = Field(None, description="static/upload directory to include")
+    files_dir: Path | None = Field(
+        None, description="the API's file store directory (TRIBOKA_FILE_STORE_PATH) to include as files.tar"
+    )
     kube_namespace: str | None = Field(None, description="namespace of the release (default: the pod's)")
     release: str | None = Field(None, description="Helm release: app.kubernetes.io/instance label")
     secret_names: str = Field(
