@@ -1,5 +1,6 @@
 """The API's deal-room file store (directory store) in backups: archived as files.tar with the database, checked by
-verify, put back by `restore --files-target` only when the whole archive checks out and the database restore succeeded."""
+verify, put back by `restore --files-target` only when the whole archive checks out and the database restore succeeded;
+an S3 file store is protected by bucket versioning, which every run checks (real SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from tests.backup.conftest import KEY, Result, pg_dump_plain, sqlite_dump
+from conftest import KEY, Result, S3Server, pg_dump_plain, sqlite_dump, visible_backups
+from triboka_backup.stores.s3 import make_client
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -41,12 +44,15 @@ def stored(root: Path) -> dict[str, bytes]:
     return {name: data for name, data in tree(root).items() if ".tmp-" not in name}
 
 
-def sqlite_env(seeded_sqlite: Path, tmp_path: Path, files: Path) -> dict[str, str]:
+def database_env(seeded_sqlite: Path, tmp_path: Path) -> dict[str, str]:
     return {
         "TRIBOKA_BACKUP_DATABASE_URL": f"sqlite:///{seeded_sqlite}",
         "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path / "backups"),
-        "TRIBOKA_BACKUP_FILES_DIR": str(files),
     }
+
+
+def sqlite_env(seeded_sqlite: Path, tmp_path: Path, files: Path) -> dict[str, str]:
+    return {**database_env(seeded_sqlite, tmp_path), "TRIBOKA_BACKUP_FILES_DIR": str(files)}
 
 
 def test_encrypted_postgres_backup_restores_database_and_files(
@@ -176,8 +182,7 @@ def test_backup_without_file_store_refuses_files_dir(
     seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
 ) -> None:
     env = {
-        "TRIBOKA_BACKUP_DATABASE_URL": f"sqlite:///{seeded_sqlite}",
-        "TRIBOKA_BACKUP_TARGET_DIR": str(tmp_path),
+        **database_env(seeded_sqlite, tmp_path),
     }
     assert backup_cli("run", env=env).code == 0
     target_db = tmp_path / "restored.db"
@@ -255,3 +260,101 @@ def test_forged_archive_with_a_checksum_to_match_is_refused(
     assert not (tmp_path / "escaped").exists()
     assert not Path("/tmp/absolute-escape").exists()
     assert not target_db.exists()
+
+
+def test_file_store_comes_back_from_the_backup_bucket(
+    seeded_sqlite: Path,
+    file_store: Path,
+    tmp_path: Path,
+    s3_server: S3Server,
+    backup_cli: Callable[..., Result],
+) -> None:
+    bucket = f"backups-{uuid.uuid4().hex[:8]}"
+    s3 = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key, "us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    env = {**sqlite_env(seeded_sqlite, tmp_path, file_store), **s3_server.env(bucket)}
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    shutil.rmtree(tmp_path / "backups")  # the directory copy is gone: only the bucket has the backup
+    target_db = tmp_path / "restored.db"
+    target = tmp_path / "restored-files"
+    restored = backup_cli(
+        "restore", "latest", "--storage", "s3", "--target-url", f"sqlite:///{target_db}",
+        "--files-target", str(target), env=env,
+    )  # fmt: skip
+    assert restored.code == 0, restored.err
+    assert tree(target) == stored(file_store)
+
+
+def versioned_bucket_env(server: S3Server, versioning: str | None) -> dict[str, str]:
+    """A file store bucket with versioning Enabled, Suspended or never set, as the backup job's settings."""
+    name = f"files-{uuid.uuid4().hex[:8]}"
+    s3 = make_client(server.endpoint, server.access_key, server.secret_key, "us-east-1")
+    s3.create_bucket(Bucket=name)
+    if versioning is not None:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
+    return {
+        "TRIBOKA_BACKUP_FILES_S3_ENDPOINT_URL": server.endpoint,
+        "TRIBOKA_BACKUP_FILES_S3_BUCKET": name,
+        "TRIBOKA_BACKUP_FILES_S3_ACCESS_KEY_ID": server.access_key,
+        "TRIBOKA_BACKUP_FILES_S3_SECRET_ACCESS_KEY": server.secret_key,
+    }
+
+
+def test_versioned_file_store_bucket_passes(
+    seeded_sqlite: Path, tmp_path: Path, s3_server: S3Server, backup_cli: Callable[..., Result]
+) -> None:
+    env = {
+        **database_env(seeded_sqlite, tmp_path),
+        **versioned_bucket_env(s3_server, "Enabled"),
+    }
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    assert any(e.get("event") == "files_bucket_versioned" for e in run.events())
+
+
+@pytest.mark.parametrize("versioning", [None, "Suspended"], ids=["never-enabled", "suspended"])
+def test_unversioned_file_store_bucket_fails_the_run_after_the_backup(
+    versioning: str | None,
+    seeded_sqlite: Path,
+    tmp_path: Path,
+    s3_server: S3Server,
+    backup_cli: Callable[..., Result],
+) -> None:
+    env = {
+        **database_env(seeded_sqlite, tmp_path),
+        **versioned_bucket_env(s3_server, versioning),
+    }
+    run = backup_cli("run", "--prune", env=env)
+    assert run.code == 4
+    assert "is not versioned" in run.err
+    assert len(visible_backups(tmp_path / "backups")) == 1, "the database backup is kept"
+    assert backup_cli("verify", env=env).code == 0
+    last = json.loads((tmp_path / "backups" / "last_run.json").read_text())
+    assert (last["status"], last["exit_code"]) == ("failed", 4)
+    assert "triboka_backup_last_run_success 0" in (tmp_path / "backups" / "metrics.prom").read_text()
+
+
+def test_unreachable_file_store_bucket_fails_the_run(
+    seeded_sqlite: Path, tmp_path: Path, s3_server: S3Server, backup_cli: Callable[..., Result]
+) -> None:
+    env = {
+        **database_env(seeded_sqlite, tmp_path),
+        **versioned_bucket_env(s3_server, "Enabled"),
+        "TRIBOKA_BACKUP_FILES_S3_BUCKET": "no-such-bucket",
+    }
+    run = backup_cli("run", env=env)
+    assert run.code == 4
+    assert "cannot read the versioning of the file store bucket no-such-bucket" in run.err
+
+
+def test_file_store_bucket_needs_an_endpoint(
+    seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    env = {
+        **database_env(seeded_sqlite, tmp_path),
+        "TRIBOKA_BACKUP_FILES_S3_BUCKET": "files",
+    }
+    run = backup_cli("run", env=env)
+    assert run.code == 2
+    assert "FILES_S3_ENDPOINT_URL" in run.err

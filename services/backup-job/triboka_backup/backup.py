@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from triboka_backup import __version__, archives, cluster_config
+from triboka_backup import __version__, archives, cluster_config, file_bucket
 from triboka_backup.crypto import key_fingerprint
 from triboka_backup.engines import Engine
 from triboka_backup.errors import StorageError, VerifyError
@@ -114,6 +114,9 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
             remote.name,
             extra={"event": "published", "backup_id": backup_id, "store": remote.name},
         )
+    file_bucket.check_versioned(
+        settings
+    )  # last: a bucket without versioning must not cost the database backup
     return manifest
 
 
