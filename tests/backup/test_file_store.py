@@ -335,26 +335,36 @@ def test_unversioned_file_store_bucket_fails_the_run_after_the_backup(
     assert "triboka_backup_last_run_success 0" in (tmp_path / "backups" / "metrics.prom").read_text()
 
 
-def test_unreachable_file_store_bucket_fails_the_run(
-    seeded_sqlite: Path, tmp_path: Path, s3_server: S3Server, backup_cli: Callable[..., Result]
+@pytest.mark.parametrize(
+    ("bucket_env", "code", "message"),
+    [
+        (
+            {"TRIBOKA_BACKUP_FILES_S3_BUCKET": "no-such-bucket"},
+            4,
+            "cannot read the versioning of the file store bucket",
+        ),
+        (
+            {"TRIBOKA_BACKUP_FILES_S3_ENDPOINT_URL": ""},
+            2,
+            "needs both FILES_S3_ENDPOINT_URL and FILES_S3_BUCKET",
+        ),
+    ],
+    ids=["missing-bucket", "no-endpoint"],
+)
+def test_file_store_bucket_that_cannot_be_checked_fails_the_run(
+    bucket_env: dict[str, str],
+    code: int,
+    message: str,
+    seeded_sqlite: Path,
+    tmp_path: Path,
+    s3_server: S3Server,
+    backup_cli: Callable[..., Result],
 ) -> None:
     env = {
         **database_env(seeded_sqlite, tmp_path),
         **versioned_bucket_env(s3_server, "Enabled"),
-        "TRIBOKA_BACKUP_FILES_S3_BUCKET": "no-such-bucket",
+        **bucket_env,
     }
     run = backup_cli("run", env=env)
-    assert run.code == 4
-    assert "cannot read the versioning of the file store bucket no-such-bucket" in run.err
-
-
-def test_file_store_bucket_needs_an_endpoint(
-    seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
-) -> None:
-    env = {
-        **database_env(seeded_sqlite, tmp_path),
-        "TRIBOKA_BACKUP_FILES_S3_BUCKET": "files",
-    }
-    run = backup_cli("run", env=env)
-    assert run.code == 2
-    assert "FILES_S3_ENDPOINT_URL" in run.err
+    assert run.code == code
+    assert message in run.err
