@@ -43,7 +43,7 @@ FROM generate_series({first}, {last}) g;
 """
 BATCH = 500_000
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-GOALS = {"backup": 1.2, "restore": 1.0, "restore --check-counts": 1.1}
+GOALS = {"backup": 1.2, "restore": 1.0, "restore --check-counts": 1.1, "restore --jobs 2": 1.0}
 SECTION = re.compile(r"^## (\d+) GB database\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 HEADER = """# Backup benchmark
 
@@ -68,6 +68,9 @@ markers and metrics)
 stdin; the last chunk is held back until the SHA-256 matches, so a damaged dump is rolled back before COMMIT)
 - with `--check-counts`: the same, then one `count(*)` per table over up to 4 connections, compared with the
 manifest
+- with `--jobs 2`: the target's emptiness checked, the whole dump hashed, then `pg_restore --jobs=2
+--exit-on-error` on the stored file (not one transaction; unencrypted directory-store backups only), against the
+same single-job plain `pg_restore`
 
 Where the restore's time went (issue 21; profiled on the 1 GB database, load average 2 to 5): the restore
 used to read the dump twice, a SHA-256 pass and then `pg_restore` (from an S3 bucket it also downloaded the
@@ -161,6 +164,7 @@ def main() -> None:
                    [tool, "run"]),
         "restore": (restore_plain, restore_ours),
         "restore --check-counts": (restore_plain, [*restore_ours, "--check-counts"]),
+        "restore --jobs 2": (restore_plain, [*restore_ours, "--jobs", "2"]),
     }  # fmt: skip
     samples: dict[str, tuple[list[float], list[float]]] = {step: ([], []) for step in steps}
     loads: list[float] = []

@@ -43,6 +43,13 @@ def _settings_flags() -> argparse.ArgumentParser:
     return common
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _settings_flags()
     storage = argparse.ArgumentParser(add_help=False)
@@ -69,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-counts",
         action="store_true",
         help="count every table's rows after the restore and compare with the manifest",
+    )
+    rest.add_argument(
+        "--jobs",
+        type=_positive,
+        default=1,
+        help="pg_restore --jobs N (unencrypted backups in the directory store): the dump is hashed first, and "
+        "the restore is not one transaction (default 1: streamed, checked on the way, all or nothing)",
     )
     rest.add_argument(
         "--files-target",
@@ -237,7 +251,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
     store = _chosen(settings, args)
     engine = engine_for(parse_database_url(args.target_url), settings.pg_bin_dir)
     backup_id = resolve(store, args.backup_id)
-    restored = restore(store, backup_id, engine, settings.key_bytes, args.force, args.files_target)
+    restored = restore(store, backup_id, engine, settings.key_bytes, args.force, args.files_target, args.jobs)
     if args.check_counts:
         compare_counts(restored.manifest, engine.row_counts())
     print("\n".join(summary(restored, engine.describe(), counted=args.check_counts)), flush=True)

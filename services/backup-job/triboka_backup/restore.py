@@ -14,11 +14,13 @@ from pathlib import Path
 from triboka_backup import archives
 from triboka_backup.crypto import key_fingerprint
 from triboka_backup.engines import Engine
+from triboka_backup.engines.postgres import PostgresEngine
 from triboka_backup.errors import ConfigError, RestoreError, VerifyError
 from triboka_backup.filesio import plain_chunks, read_chunks, verified_chunks
 from triboka_backup.manifest import FileEntry, Manifest
 from triboka_backup.stores import Store, check_backup_id
-from triboka_backup.verify import survey
+from triboka_backup.stores.directory import DirStore
+from triboka_backup.verify import check_file, survey
 
 log = logging.getLogger("triboka_backup")
 
@@ -98,6 +100,26 @@ def _stage_files(store: Store, manifest: Manifest, key: bytes | None, files_dir:
     return staging
 
 
+def _parallel_source(
+    store: Store, manifest: Manifest, engine: Engine, jobs: int
+) -> tuple[PostgresEngine, Path] | None:
+    """The engine and the dump as a file `pg_restore --jobs` can seek in, or None for the streaming restore."""
+    if jobs == 1:
+        return None
+    dump = manifest.file("database")
+    if (
+        not isinstance(store, DirStore)
+        or manifest.encryption is not None
+        or not isinstance(engine, PostgresEngine)
+        or dump is None
+    ):
+        raise ConfigError(
+            "--jobs needs an unencrypted PostgreSQL backup in the directory store: pg_restore --jobs seeks in "
+            "the archive file, and an encrypted or S3 backup is read as a stream (restore it without --jobs)"
+        )
+    return engine, store.path(manifest.backup_id, dump.name)
+
+
 def restore(
     store: Store,
     backup_id: str,
@@ -105,15 +127,21 @@ def restore(
     key: bytes | None,
     force: bool,
     files_dir: Path | None = None,
+    jobs: int = 1,
 ) -> Restored:
     """Stream the stored dump into the engine while checking it: one read, no copy on disk. With `files_dir`, the
     file store archive is unpacked and checked first, and moved into place only after the database restore
-    succeeded, so a failure of either leaves both targets as they were (new files aside, with --force)."""
+    succeeded, so a failure of either leaves both targets as they were (new files aside, with --force).
+
+    With `jobs` > 1 (PostgreSQL, unencrypted, directory store), the whole dump is hashed first and then given to
+    `pg_restore --jobs` as a file: a damaged dump still restores nothing, but a failure of the restore itself
+    leaves a partial one (no single transaction)."""
     manifest = store.read_manifest(backup_id)
     check_key(manifest, key)
     dump = manifest.file("database")
     if dump is None:
         raise VerifyError(f"backup {backup_id} has no database file")
+    parallel = _parallel_source(store, manifest, engine, jobs)
     staging = _stage_files(store, manifest, key, files_dir, force) if files_dir else None
     log.info(
         "restoring %s into %s",
@@ -122,8 +150,12 @@ def restore(
         extra={"event": "restore", "backup_id": backup_id},
     )
     try:
-        with checked_plain_chunks(store, backup_id, dump, key) as chunks:
-            engine.restore(chunks, force)
+        if parallel is not None:
+            # the whole dump is checked before pg_restore starts: it commits as it goes
+            parallel[0].restore_file(parallel[1], force, jobs, lambda: check_file(store, backup_id, dump))
+        else:
+            with checked_plain_chunks(store, backup_id, dump, key) as chunks:
+                engine.restore(chunks, force)
     except BaseException:
         if staging:
             shutil.rmtree(staging, ignore_errors=True)
