@@ -101,17 +101,15 @@ def _stage_files(store: Store, manifest: Manifest, key: bytes | None, files_dir:
 
 
 def _parallel_source(
-    store: Store, manifest: Manifest, engine: Engine, jobs: int
+    store: Store, manifest: Manifest, dump: FileEntry, engine: Engine, jobs: int
 ) -> tuple[PostgresEngine, Path] | None:
     """The engine and the dump as a file `pg_restore --jobs` can seek in, or None for the streaming restore."""
     if jobs == 1:
         return None
-    dump = manifest.file("database")
     if (
         not isinstance(store, DirStore)
         or manifest.encryption is not None
         or not isinstance(engine, PostgresEngine)
-        or dump is None
     ):
         raise ConfigError(
             "--jobs needs an unencrypted PostgreSQL backup in the directory store: pg_restore --jobs seeks in "
@@ -141,7 +139,7 @@ def restore(
     dump = manifest.file("database")
     if dump is None:
         raise VerifyError(f"backup {backup_id} has no database file")
-    parallel = _parallel_source(store, manifest, engine, jobs)
+    parallel = _parallel_source(store, manifest, dump, engine, jobs)
     staging = _stage_files(store, manifest, key, files_dir, force) if files_dir else None
     log.info(
         "restoring %s into %s",
