@@ -146,7 +146,8 @@ def test_backup_archives_the_directory_file_store_read_only():
     "values",
     [
         {"backup": {"includeFiles": False}},
-        {"storage": {"persistence": {"enabled": False}}},  # an emptyDir is the API pod's own: nothing to mount
+        # an emptyDir is the API pod's own: nothing to mount
+        {"storage": {"persistence": {"enabled": False}}},
     ],
     ids=["opted-out", "no-persistence"],
 )
@@ -159,7 +160,11 @@ def test_no_file_store_in_backups(values):
 def test_backup_checks_the_s3_file_store_bucket_is_versioned():
     storage = {
         "type": "s3",
-        "s3": {"endpoint": "https://s3.example.internal", "bucket": "deal-files", "existingSecret": "files-s3"},
+        "s3": {
+            "endpoint": "https://s3.example.internal",
+            "bucket": "deal-files",
+            "existingSecret": "files-s3",
+        },
     }
     cron = get(render_chart({"storage": storage}, show_only=["backup/cronjob.yaml"]), "CronJob", "backup")
     assert _files_mounts(cron) == ({}, {})
