@@ -223,8 +223,9 @@ def _member(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"x", link: 
         _member("files/deals/1/hard", tarfile.LNKTYPE, link="../../../outside"),
         _member("files/deals/1/fifo", tarfile.FIFOTYPE),
         _member("other/top-level"),
+        _member("files/deals/1/fine.pdf", data=b"a second file of the same name"),
     ],
-    ids=["dotdot", "absolute", "symlink", "hardlink", "fifo", "other-folder"],
+    ids=["dotdot", "absolute", "symlink", "hardlink", "fifo", "other-folder", "repeated-name"],
 )
 def test_forged_archive_with_a_checksum_to_match_is_refused(
     hostile: tuple,

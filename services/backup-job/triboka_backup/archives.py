@@ -8,10 +8,10 @@ import shutil
 import tarfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from triboka_backup.errors import RestoreError, StorageError
-from triboka_backup.filesio import SealedWriter
+from triboka_backup.filesio import READ_SIZE, SealedWriter
 
 # Never archived: the API's files being written (`.tmp-<uuid>`, renamed when complete), a restore's staging folder
 # (`.restore-<hex>`) and ext4's `lost+found` at a volume's root (root-only: unreadable by the job's user).
@@ -57,31 +57,40 @@ class ChunkReader:
         return taken
 
 
-class ForeignMemberError(tarfile.FilterError):
+class ForeignMemberError(tarfile.TarError):
     """A member the job never writes: outside the archive's folder, or neither a file nor a directory."""
 
     def __init__(self, member: tarfile.TarInfo) -> None:
         super().__init__(f"{member.name!r} is not a file or folder under the archive's folder")
-        self.tarinfo = member
+
+
+def _member_path(staging: Path, member: tarfile.TarInfo, arcname: str) -> Path:
+    """Where a member goes, for regular files and folders under `arcname` only: absolute names, `..`, links,
+    devices and FIFOs are refused. (The images' Python 3.11.2 predates tarfile's extraction filters.)"""
+    parts = PurePosixPath(member.name).parts
+    if not parts or parts[0] != arcname or ".." in parts or not (member.isfile() or member.isdir()):
+        raise ForeignMemberError(member)
+    return staging.joinpath(*parts)
 
 
 def staged_extract(chunks: Iterator[bytes], into: Path, arcname: str) -> Path:
     """Unpack the archive's `arcname` folder into a new hidden staging folder inside `into` (same file system, so
-    `publish_staged` only renames). tarfile's "data" filter refuses absolute names, `..`, links that leave the
-    folder and device files; only regular files and folders under `arcname` are accepted. Returns the folder."""
-
-    def only_ours(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-        inside = member.name == arcname or member.name.startswith(f"{arcname}/")
-        if not inside or not (member.isfile() or member.isdir()):
-            raise ForeignMemberError(member)
-        return tarfile.data_filter(member, dest)
-
+    `publish_staged` only renames). Only the bytes of regular files are written, each to a new file (`x` mode: a
+    repeated name fails); no owner, mode, link or time is taken from the archive. Returns the staging folder."""
     into.mkdir(parents=True, exist_ok=True)
     staging = into / f".restore-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
         with tarfile.open(fileobj=ChunkReader(chunks), mode="r|") as tar:  # type: ignore[call-overload]
-            tar.extractall(staging, filter=only_ours)  # noqa: S202 - only_ours + data_filter vet each member
+            for member in tar:
+                target = _member_path(staging, member, arcname)
+                if member.isdir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = tar.extractfile(member)
+                with target.open("xb") as out:
+                    shutil.copyfileobj(source, out, READ_SIZE)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
