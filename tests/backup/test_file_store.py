@@ -55,6 +55,22 @@ def sqlite_env(seeded_sqlite: Path, tmp_path: Path, files: Path) -> dict[str, st
     return {**database_env(seeded_sqlite, tmp_path), "TRIBOKA_BACKUP_FILES_DIR": str(files)}
 
 
+def restore_into(
+    backup_cli: Callable[..., Result], env: dict[str, str], database: Path, files: Path, *extra: str
+) -> Result:
+    """`restore latest` (or extra's options) into a SQLite file and a files folder."""
+    return backup_cli(
+        "restore",
+        "latest",
+        "--target-url",
+        f"sqlite:///{database}",
+        "--files-target",
+        str(files),
+        *extra,
+        env=env,
+    )
+
+
 def test_encrypted_postgres_backup_restores_database_and_files(
     seeded_pg: str,
     file_store: Path,
@@ -131,26 +147,35 @@ def test_damaged_file_archive_restores_nothing(
     assert list(target.glob("*")) == [], "no file, no staging folder left behind"
 
 
-def test_files_dir_must_be_empty_unless_forced(
+@pytest.fixture
+def backed_up(
     seeded_sqlite: Path, file_store: Path, tmp_path: Path, backup_cli: Callable[..., Result]
-) -> None:
+) -> dict:
+    """The environment of a SQLite database and a file store with one backup taken."""
     env = sqlite_env(seeded_sqlite, tmp_path, file_store)
-    assert backup_cli("run", env=env).code == 0
+    run = backup_cli("run", env=env)
+    assert run.code == 0, run.err
+    return env
+
+
+def test_files_dir_must_be_empty_unless_forced(
+    backed_up: dict, seeded_sqlite: Path, file_store: Path, tmp_path: Path, backup_cli: Callable[..., Result]
+) -> None:
+    env = backed_up
     target_db = tmp_path / "restored.db"
     target = tmp_path / "restored-files"
     (target / "deals" / "1").mkdir(parents=True)
     (target / "deals" / "1" / "a1b2.pdf").write_bytes(b"a newer version")
     (target / "deals" / "7").mkdir()
     (target / "deals" / "7" / "beef.pdf").write_bytes(b"not in the backup")
-    args = ("restore", "latest", "--target-url", f"sqlite:///{target_db}", "--files-target", str(target))
 
-    refused = backup_cli(*args, env=env)
+    refused = restore_into(backup_cli, env, target_db, target)
     assert refused.code == 7
     assert "is not empty" in refused.err
     assert not target_db.exists()
     assert (target / "deals" / "1" / "a1b2.pdf").read_bytes() == b"a newer version"
 
-    forced = backup_cli(*args, "--force", env=env)
+    forced = restore_into(backup_cli, env, target_db, target, "--force")
     assert forced.code == 0, forced.err
     after = tree(target)
     assert after["deals/1/a1b2.pdf"] == stored(file_store)["deals/1/a1b2.pdf"], "same name: replaced"
@@ -159,21 +184,12 @@ def test_files_dir_must_be_empty_unless_forced(
 
 
 def test_failed_database_restore_puts_no_file_in_place(
-    seeded_sqlite: Path, file_store: Path, tmp_path: Path, backup_cli: Callable[..., Result]
+    backed_up: dict, seeded_sqlite: Path, tmp_path: Path, backup_cli: Callable[..., Result]
 ) -> None:
-    env = sqlite_env(seeded_sqlite, tmp_path, file_store)
-    assert backup_cli("run", env=env).code == 0
+    env = backed_up
     target = tmp_path / "restored-files"
     # the database target is not empty: refused after the files were unpacked and checked
-    restore = backup_cli(
-        "restore",
-        "latest",
-        "--target-url",
-        f"sqlite:///{seeded_sqlite}",
-        "--files-target",
-        str(target),
-        env=env,
-    )
+    restore = restore_into(backup_cli, env, seeded_sqlite, target)
     assert restore.code == 7
     assert list(target.glob("*")) == [], "the staged files are removed"
 
@@ -186,15 +202,7 @@ def test_backup_without_file_store_refuses_files_dir(
     }
     assert backup_cli("run", env=env).code == 0
     target_db = tmp_path / "restored.db"
-    restore = backup_cli(
-        "restore",
-        "latest",
-        "--target-url",
-        f"sqlite:///{target_db}",
-        "--files-target",
-        str(tmp_path / "f"),
-        env=env,
-    )
+    restore = restore_into(backup_cli, env, target_db, tmp_path / "f")
     assert restore.code == 7
     assert "has no file store archive" in restore.err
     assert not target_db.exists()
@@ -252,9 +260,7 @@ def test_forged_archive_with_a_checksum_to_match_is_refused(
     target_db = tmp_path / "restored.db"
     target = tmp_path / "deep" / "restored-files"
 
-    restore = backup_cli(
-        "restore", "latest", "--target-url", f"sqlite:///{target_db}", "--files-target", str(target), env=env
-    )
+    restore = restore_into(backup_cli, env, target_db, target)
     assert restore.code == 7, restore.err
     assert "cannot unpack files.tar" in restore.err
     assert list(target.glob("*")) == []
