@@ -5,6 +5,8 @@
 # kind cluster (`make kind-up`, podman, node image built locally; k8s/kind/), deleted at the end likewise.
 E2E_IMAGES = triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-postgres-ha:15 triboka-redis:7.0
 E2E_PYTEST ?= $(BIN)/pytest tests/e2e -m e2e -q
+# image tests that need a cluster (the Patroni image keeps its state in Kubernetes): run in the e2e window
+E2E_IMAGE_PYTEST ?= $(BIN)/pytest tests/images -m cluster -q
 
 .PHONY: test-e2e test-e2e-kind e2e-deps e2e-run e2e-run-kind
 
@@ -22,7 +24,9 @@ e2e-run: chart-helm e2e-deps
 	@t=$$(date +%s); $(MAKE) --no-print-directory cluster-up; echo "e2e: cluster-up $$(( $$(date +%s) - t )) s"
 	@t=$$(date +%s); $(MAKE) --no-print-directory images; echo "e2e: images $$(( $$(date +%s) - t )) s"
 	@t=$$(date +%s); $(CURDIR)/tests/e2e/load-changed-images $(E2E_IMAGES); echo "e2e: load-images $$(( $$(date +%s) - t )) s"
-	TRIBOKA_E2E_CLUSTER=local KUBECONFIG=$(LOCAL_KUBECONFIG) HELM=$(HELM) $(E2E_PYTEST)
+	@status=0; export TRIBOKA_E2E_CLUSTER=local KUBECONFIG=$(LOCAL_KUBECONFIG) HELM=$(HELM); \
+	t=$$(date +%s); $(E2E_IMAGE_PYTEST) || status=$$?; echo "e2e: cluster image tests $$(( $$(date +%s) - t )) s"; \
+	$(E2E_PYTEST) || status=$$?; exit $$status
 
 test-e2e-kind: venv chart-helm web-assets e2e-deps ## the same end-to-end suite on kind: kind-up, images, load, pytest tests/e2e, kind-down (E2E_KEEP_CLUSTER=1 keeps it)
 	@start=$$(date +%s); status=0; \

@@ -122,3 +122,60 @@ def test_backup_rbac_is_read_only_and_reads_no_secret_unencrypted():
         sa["metadata"]["name"]: sa["automountServiceAccountToken"] for sa in find(objects, "ServiceAccount")
     }
     assert accounts == {f"{FULLNAME}-api": False, f"{FULLNAME}-web": False, f"{FULLNAME}-backup": True}
+
+
+def _files_mounts(cron: dict) -> tuple[dict, dict]:
+    pod = pod_spec(cron)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["name"]: m for m in container(cron)["volumeMounts"]}
+    return volumes.get("files", {}), mounts.get("files", {})
+
+
+def test_backup_archives_the_directory_file_store_read_only():
+    objects = render_chart({}, show_only=["backup/cronjob.yaml", "backup/pre-upgrade-job.yaml"])
+    jobs = [get(objects, "CronJob", "backup"), *find(objects, "Job")]
+    assert len(jobs) == 2, "the CronJob and the pre-upgrade hook"
+    for job in jobs:
+        volume, mount = _files_mounts(job)
+        assert volume["persistentVolumeClaim"] == {"claimName": f"{FULLNAME}-api-files", "readOnly": True}
+        assert mount == {"name": "files", "mountPath": "/var/lib/triboka/files", "readOnly": True}
+        assert env_of(container(job))["TRIBOKA_BACKUP_FILES_DIR"] == "/var/lib/triboka/files"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"backup": {"includeFiles": False}},
+        # an emptyDir is the API pod's own: nothing to mount
+        {"storage": {"persistence": {"enabled": False}}},
+    ],
+    ids=["opted-out", "no-persistence"],
+)
+def test_no_file_store_in_backups(values):
+    cron = get(render_chart(values, show_only=["backup/cronjob.yaml"]), "CronJob", "backup")
+    assert _files_mounts(cron) == ({}, {})
+    assert not any(name.startswith("TRIBOKA_BACKUP_FILES_") for name in env_of(container(cron)))
+
+
+def test_backup_checks_the_s3_file_store_bucket_is_versioned():
+    storage = {
+        "type": "s3",
+        "s3": {
+            "endpoint": "https://s3.example.internal",
+            "bucket": "deal-files",
+            "existingSecret": "files-s3",
+        },
+    }
+    cron = get(render_chart({"storage": storage}, show_only=["backup/cronjob.yaml"]), "CronJob", "backup")
+    assert _files_mounts(cron) == ({}, {})
+    env = env_of(container(cron))
+    assert env["TRIBOKA_BACKUP_FILES_S3_ENDPOINT_URL"] == "https://s3.example.internal"
+    assert env["TRIBOKA_BACKUP_FILES_S3_BUCKET"] == "deal-files"
+    assert env["TRIBOKA_BACKUP_FILES_S3_REGION"] == "us-east-1"
+    assert env["TRIBOKA_BACKUP_FILES_S3_ACCESS_KEY_ID"] == {
+        "secretKeyRef": {"name": "files-s3", "key": "access-key-id"}
+    }
+    assert env["TRIBOKA_BACKUP_FILES_S3_SECRET_ACCESS_KEY"] == {
+        "secretKeyRef": {"name": "files-s3", "key": "secret-access-key"}
+    }
+    assert "TRIBOKA_BACKUP_FILES_DIR" not in env

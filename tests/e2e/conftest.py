@@ -103,7 +103,11 @@ def installed_release(
     diagnostics when a test failed, then the release and its namespace removed (unless E2E_KEEP_RELEASE=1)."""
     namespace = f"triboka-e2e-{secrets.token_hex(3)}"
     release = Release(
-        cluster, RELEASE_NAME, namespace, host, [cluster.provisioning.values_file, *values_files]
+        cluster,
+        RELEASE_NAME,
+        namespace,
+        host,
+        [cluster.provisioning.values_file, *values_files, _image_tag_values(namespace)],
     )
     cluster.core.create_namespace(
         k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels={"triboka.test/e2e": "true"}))
@@ -122,6 +126,16 @@ def installed_release(
             print(f"\nE2E_KEEP_RELEASE=1: release {RELEASE_NAME} kept in namespace {namespace}")
         else:
             _remove(release, report)
+
+
+def _image_tag_values(namespace: str) -> Path:
+    """The service images `make test-e2e` built and loaded (IMAGE_TAG, by default the chart's appVersion): without
+    it the release ran the appVersion's images, whoever built those last, not the ones under test."""
+    tag = os.environ.get("IMAGE_TAG") or app_version()
+    path = ARTIFACTS / f"values-image-tag-{namespace}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({c: {"image": {"tag": tag}} for c in ("api", "web", "backup")}))
+    return path
 
 
 def _tls_secret(name: str, tls: TlsBundle) -> k8s.V1Secret:

@@ -1,6 +1,7 @@
 """Scenario 5: backups in the cluster. The CronJob is triggered by hand (what `kubectl create job --from=cronjob/`
 does), the Job completes, its backup verifies (with a restore test) in a pod that mounts the backup volume, holds
-the release's ConfigMaps, and restores into a fresh database on the in-chart PostgreSQL with the same rows. The
+the release's ConfigMaps and the API's deal files (its PVC, mounted read-only), and restores into a fresh database
+on the in-chart PostgreSQL with the same rows and the files with the same bytes. The
 pre-upgrade backup hook ran on `helm upgrade` (checked first: the triggered run's retention keeps one backup per
 hour, so it prunes the hook's backup of the same hour)."""
 
@@ -21,6 +22,7 @@ from tests.e2e.release import Release, is_ready
 from tests.e2e.report import record
 
 JOB_TIMEOUT = 300
+FILES = "/var/lib/triboka/files"  # the API's directory file store (chart: triboka.api.filesPath)
 
 
 def _cronjob_pod_spec(release: Release) -> tuple[k8s.V1CronJob, k8s.V1PodSpec]:
@@ -118,6 +120,11 @@ def test_triggered_cronjob_backup_verifies_holds_the_config_and_restores(
     created = https.post("/api/lots", json=lot_body(), headers=admin_headers)
     assert created.status_code == 201
     lot_id = created.json()["lot_id"]
+    # a deal file in the API's directory store (its PVC), which the backup pod mounts read-only
+    deal_file = f"deals/999999/{secrets.token_hex(8)}.pdf"
+    release.exec_api(
+        "sh", "-c", 'mkdir -p "$(dirname "$0")" && head -c 300000 /dev/urandom > "$0"', f"{FILES}/{deal_file}"
+    ).check("write a deal file")  # fmt: skip
     logs, job_seconds = _trigger(release)
     backup_id = _backup_id(logs)
 
@@ -145,7 +152,7 @@ def test_triggered_cronjob_backup_verifies_holds_the_config_and_restores(
     manifest = json.loads(
         _tool(release, toolbox, "cat", f"/backups/{backup_id}/manifest.json").check("cat").stdout
     )
-    assert {f["name"] for f in manifest["files"]} >= {"database.pgdump", "config.json"}
+    assert {f["name"] for f in manifest["files"]} >= {"database.pgdump", "config.json", "files.tar"}
     metrics = _tool(release, toolbox, "cat", "/backups/metrics.prom").check("cat").stdout
     assert "triboka_backup_last_run_success 1" in metrics
 
@@ -156,11 +163,15 @@ def test_triggered_cronjob_backup_verifies_holds_the_config_and_restores(
         started = time.monotonic()  # the restore drill's figure on the cluster (docs/operations.md)
         restore = _tool(
             release, toolbox, "sh", "-c",
-            'exec triboka-backup restore "$0" --check-counts --target-url '
+            'exec triboka-backup restore "$0" --check-counts --files-target /tmp/restored-files --target-url '
             '"postgresql://$TRIBOKA_BACKUP_DATABASE_USER:$TRIBOKA_BACKUP_DATABASE_PASSWORD@$TRIBOKA_BACKUP_DATABASE_HOST:$TRIBOKA_BACKUP_DATABASE_PORT/$1"',
             backup_id, target,
         ).check("restore")  # fmt: skip
         restore_seconds = time.monotonic() - started
+        hashes = _tool(
+            release, toolbox, "sha256sum", f"{FILES}/{deal_file}", f"/tmp/restored-files/{deal_file}"
+        ).check("sha256sum").stdout.split()  # fmt: skip
+        assert hashes[0] == hashes[2], "the deal file came back with the same bytes"
         counts = manifest["row_counts"]
         assert counts["public.producer_lots"] >= 1
         for table, rows in counts.items():  # "schema.table" names from the backup's manifest

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from triboka_backup import __version__, cluster_config, static_files
+from triboka_backup import __version__, archives, cluster_config, file_bucket
 from triboka_backup.crypto import key_fingerprint
 from triboka_backup.engines import Engine
 from triboka_backup.errors import StorageError, VerifyError
@@ -14,11 +14,13 @@ from triboka_backup.filesio import SealedWriter, fsync_dir, hash_stream
 from triboka_backup.manifest import (
     CONFIG_NAME,
     ENCRYPTED_SUFFIX,
+    FILES_NAME,
     FORMAT_VERSION,
     MANIFEST_NAME,
     STATIC_NAME,
     Encryption,
     FileEntry,
+    FileKind,
     Manifest,
 )
 from triboka_backup.progress import Progress
@@ -27,6 +29,15 @@ from triboka_backup.stores import Store, backup_id_for
 from triboka_backup.stores.directory import DirStore
 
 log = logging.getLogger("triboka_backup")
+
+
+def archived_directories(settings: Settings) -> list[tuple[FileKind, str, Path]]:
+    """The configured directories a backup archives: (kind, file name, directory)."""
+    configured: list[tuple[FileKind, str, Path | None]] = [
+        ("static", STATIC_NAME, settings.static_dir),
+        ("files", FILES_NAME, settings.files_dir),
+    ]
+    return [(kind, name, directory) for kind, name, directory in configured if directory is not None]
 
 
 def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: list[Store]) -> Manifest:
@@ -56,11 +67,13 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
             with SealedWriter(staged / f"{CONFIG_NAME}{suffix}", key) as writer:
                 writer.write(config)
             files.append(writer.entry("config"))
-        if settings.static_dir is not None:
-            static_progress = Progress("static", settings.progress_interval_seconds)
-            with SealedWriter(staged / f"{STATIC_NAME}{suffix}", key, static_progress) as writer:
-                static_files.archive(settings.static_dir, writer)
-            files.append(writer.entry("static"))
+        # after the dump: a file uploaded meanwhile is archived without its row (harmless), and only a file
+        # deleted meanwhile is missing although the dump names it
+        for kind, name, directory in archived_directories(settings):
+            dir_progress = Progress(kind, settings.progress_interval_seconds)
+            with SealedWriter(staged / f"{name}{suffix}", key, dir_progress) as writer:
+                archives.archive(directory, writer, arcname=kind)
+            files.append(writer.entry(kind))
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             backup_id=backup_id,
@@ -101,6 +114,9 @@ def create_backup(settings: Settings, engine: Engine, local: DirStore, remotes: 
             remote.name,
             extra={"event": "published", "backup_id": backup_id, "store": remote.name},
         )
+    file_bucket.check_versioned(
+        settings
+    )  # last: a bucket without versioning must not cost the database backup
     return manifest
 
 

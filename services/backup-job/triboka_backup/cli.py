@@ -7,10 +7,11 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triboka_backup import __version__
-from triboka_backup.backup import create_backup
+from triboka_backup.backup import archived_directories, create_backup
 from triboka_backup.database_url import SqliteSource, parse_database_url
 from triboka_backup.engines import Engine, engine_for
 from triboka_backup.errors import BackupError, ConfigError, ExitCode, PruneRefusedError, VerifyError
@@ -42,6 +43,13 @@ def _settings_flags() -> argparse.ArgumentParser:
     return common
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _settings_flags()
     storage = argparse.ArgumentParser(add_help=False)
@@ -68,6 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-counts",
         action="store_true",
         help="count every table's rows after the restore and compare with the manifest",
+    )
+    rest.add_argument(
+        "--jobs",
+        type=_positive,
+        default=1,
+        help="pg_restore --jobs N (unencrypted backups in the directory store): the dump is hashed first, and "
+        "the restore is not one transaction (default 1: streamed, checked on the way, all or nothing)",
+    )
+    rest.add_argument(
+        "--files-target",
+        type=Path,
+        help="put the backup's file store back into this folder (the API's TRIBOKA_FILE_STORE_PATH; must be empty)",
     )
     prune = sub.add_parser("prune", parents=[common], help="apply retention to every configured store")
     prune.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
@@ -118,8 +138,9 @@ def _prune(settings: Settings, dry_run: bool) -> None:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
-    if settings.static_dir is not None and not settings.static_dir.is_dir():
-        raise ConfigError(f"TRIBOKA_BACKUP_STATIC_DIR {settings.static_dir} is not a directory")
+    for kind, _, directory in archived_directories(settings):
+        if not directory.is_dir():
+            raise ConfigError(f"TRIBOKA_BACKUP_{kind.upper()}_DIR {directory} is not a directory")
     engine = engine_for(dump_source(settings.database(), settings.database_replica_host), settings.pg_bin_dir)
     local, remote = _stores(settings)
     local.ensure_root()
@@ -217,7 +238,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> None:
         backup_id = resolve(store, args.backup_id or "latest")
         kind = store.read_manifest(backup_id).database.engine
         with _restore_test_engine(settings, kind).scratch() as scratch:
-            manifest = restore(store, backup_id, scratch, settings.key_bytes, force=False)
+            manifest = restore(store, backup_id, scratch, settings.key_bytes, force=False).manifest
             compare_counts(manifest, scratch.row_counts())
         print(
             f"restore test of {backup_id}: {len(manifest.row_counts)} tables, "
@@ -230,10 +251,10 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
     store = _chosen(settings, args)
     engine = engine_for(parse_database_url(args.target_url), settings.pg_bin_dir)
     backup_id = resolve(store, args.backup_id)
-    manifest = restore(store, backup_id, engine, settings.key_bytes, args.force)
+    restored = restore(store, backup_id, engine, settings.key_bytes, args.force, args.files_target, args.jobs)
     if args.check_counts:
-        compare_counts(manifest, engine.row_counts())
-    print("\n".join(summary(manifest, engine.describe(), counted=args.check_counts)), flush=True)
+        compare_counts(restored.manifest, engine.row_counts())
+    print("\n".join(summary(restored, engine.describe(), counted=args.check_counts)), flush=True)
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {

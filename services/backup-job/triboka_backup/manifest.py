@@ -15,10 +15,11 @@ MANIFEST_NAME = "manifest.json"
 DATABASE_NAMES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 CONFIG_NAME = "config.json"
 STATIC_NAME = "static.tar"
+FILES_NAME = "files.tar"  # the API's deal-room file store (directory store)
 ENCRYPTED_SUFFIX = ".enc"
 
 
-FileKind = Literal["database", "config", "static"]
+FileKind = Literal["database", "config", "static", "files"]
 
 
 class FileEntry(BaseModel):
@@ -59,7 +60,12 @@ class Manifest(BaseModel):
         to a restore's scratch folder (writes), so `/abs/path` or `../x` would reach outside both. Only the
         names the job writes pass, before any file is touched."""
         suffix = ENCRYPTED_SUFFIX if self.encryption else ""
-        own = {"database": DATABASE_NAMES[self.database.engine], "config": CONFIG_NAME, "static": STATIC_NAME}
+        own = {
+            "database": DATABASE_NAMES[self.database.engine],
+            "config": CONFIG_NAME,
+            "static": STATIC_NAME,
+            "files": FILES_NAME,
+        }
         for entry in self.files:
             if entry.name != own[entry.kind] + suffix:
                 raise ValueError(

@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     keep_weekly: int = Field(4, ge=0, description="weekly (ISO week) backups to keep")
     keep_monthly: int = Field(3, ge=0, description="monthly backups to keep")
     static_dir: Path | None = Field(None, description="static/upload directory to include")
+    files_dir: Path | None = Field(
+        None, description="the API's file store directory (TRIBOKA_FILE_STORE_PATH) to include as files.tar"
+    )
+    files_s3_endpoint_url: str | None = Field(None, description="S3 endpoint of the API's file store bucket")
+    files_s3_bucket: str | None = Field(
+        None, description="the API's file store bucket: every run checks that it is versioned (not copied)"
+    )
+    files_s3_access_key_id: SecretStr | None = Field(
+        None, description="access key id for the file store bucket"
+    )
+    files_s3_secret_access_key: SecretStr | None = Field(
+        None, description="secret key for the file store bucket"
+    )
+    files_s3_region: str = Field("us-east-1", description="region of the file store bucket")
     kube_namespace: str | None = Field(None, description="namespace of the release (default: the pod's)")
     release: str | None = Field(None, description="Helm release: app.kubernetes.io/instance label")
     secret_names: str = Field(
@@ -83,6 +97,9 @@ class Settings(BaseSettings):
         s3 = [self.s3_bucket, self.s3_endpoint_url]
         if any(s3) and not all(s3):
             raise ValueError("S3 needs both S3_ENDPOINT_URL and S3_BUCKET")
+        files_s3 = [self.files_s3_bucket, self.files_s3_endpoint_url]
+        if any(files_s3) and not all(files_s3):
+            raise ValueError("the file store bucket needs both FILES_S3_ENDPOINT_URL and FILES_S3_BUCKET")
         return self
 
     @property

@@ -66,6 +66,11 @@ def stream_from(cmd: list[str], env: dict[str, str], sink: Callable[[bytes], Non
     _finish(proc, reader, tail)
 
 
+def run_tool(cmd: list[str], env: dict[str, str]) -> None:
+    """Run the tool on its own (it reads its input file itself); ToolFailedError with its stderr if it fails."""
+    _finish(*_start(cmd, env))
+
+
 def stream_into(cmd: list[str], env: dict[str, str], chunks: Iterable[bytes]) -> None:
     """Run the tool, writing `chunks` to its stdin; if `chunks` raises, the tool is killed first.
 

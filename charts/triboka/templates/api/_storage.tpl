@@ -16,14 +16,20 @@ TRIBOKA_FILE_STORE_PATH: {{ include "triboka.api.filesPath" . | quote }}
 {{- end }}
 
 {{- define "triboka.api.storageEnv" -}}
-{{- $s3 := .Values.storage.s3 -}}
-{{- if and (eq .Values.storage.type "s3") $s3.existingSecret -}}
-- name: TRIBOKA_S3_ACCESS_KEY_ID
+{{- include "triboka.storage.s3KeysEnv" (dict "root" . "prefix" "TRIBOKA_S3_") }}
+{{- end }}
+
+{{/* The file store bucket's keys as env vars named <prefix>ACCESS_KEY_ID/SECRET_ACCESS_KEY (the API's, and the
+     backup job's versioning check); context: dict root, prefix */}}
+{{- define "triboka.storage.s3KeysEnv" -}}
+{{- $s3 := .root.Values.storage.s3 -}}
+{{- if and (eq .root.Values.storage.type "s3") $s3.existingSecret -}}
+- name: {{ .prefix }}ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
       name: {{ $s3.existingSecret }}
       key: {{ $s3.accessKeyIdKey }}
-- name: TRIBOKA_S3_SECRET_ACCESS_KEY
+- name: {{ .prefix }}SECRET_ACCESS_KEY
   valueFrom:
     secretKeyRef:
       name: {{ $s3.existingSecret }}

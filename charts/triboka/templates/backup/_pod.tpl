@@ -10,6 +10,11 @@
 {{- end -}}
 {{- end }}
 
+{{/* The API's directory file store is archived from its PVC, mounted read-only (an emptyDir is the API pod's own). */}}
+{{- define "triboka.backup.filesVolume" -}}
+{{- if and .Values.backup.includeFiles (eq .Values.storage.type "filesystem") .Values.storage.persistence.enabled -}}true{{- end -}}
+{{- end }}
+
 {{/* The backup job's env (CronJob and pre-upgrade hook). */}}
 {{- define "triboka.backup.env" -}}
 {{- $b := .Values.backup -}}
@@ -75,6 +80,20 @@
       key: {{ $b.s3.secretAccessKeyKey }}
 {{- end }}
 {{- end }}
+{{- if include "triboka.backup.filesVolume" . }}
+- name: TRIBOKA_BACKUP_FILES_DIR
+  value: {{ include "triboka.api.filesPath" . | quote }}
+{{- else if and $b.includeFiles (eq .Values.storage.type "s3") }}
+- name: TRIBOKA_BACKUP_FILES_S3_ENDPOINT_URL
+  value: {{ .Values.storage.s3.endpoint | quote }}
+- name: TRIBOKA_BACKUP_FILES_S3_BUCKET
+  value: {{ .Values.storage.s3.bucket | quote }}
+- name: TRIBOKA_BACKUP_FILES_S3_REGION
+  value: {{ .Values.storage.s3.region | quote }}
+{{- with include "triboka.storage.s3KeysEnv" (dict "root" . "prefix" "TRIBOKA_BACKUP_FILES_S3_") }}
+{{ . }}
+{{- end }}
+{{- end }}
 {{- with include "triboka.backup.secretNames" . }}
 - name: TRIBOKA_BACKUP_SECRET_NAMES
   value: {{ . | quote }}
@@ -117,6 +136,11 @@ containers:
         mountPath: /backups
       - name: tmp
         mountPath: /tmp
+      {{- if include "triboka.backup.filesVolume" . }}
+      - name: files
+        mountPath: {{ include "triboka.api.filesPath" . }}
+        readOnly: true
+      {{- end }}
 volumes:
   - name: backups
     {{- if $b.persistence.enabled }}
@@ -128,6 +152,12 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: {{ $b.tmpSizeLimit }}
+  {{- if include "triboka.backup.filesVolume" . }}
+  - name: files
+    persistentVolumeClaim:
+      claimName: {{ include "triboka.api.filesClaimName" . }}
+      readOnly: true
+  {{- end }}
 {{- with $b.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}

@@ -20,7 +20,7 @@ from triboka_backup.engines.outcome import DumpOutcome
 from triboka_backup.errors import BackupError, DumpError, RestoreError
 from triboka_backup.filesio import SealedWriter
 from triboka_backup.manifest import DATABASE_NAMES
-from triboka_backup.subproc import ToolFailedError, stream_from, stream_into
+from triboka_backup.subproc import ToolFailedError, run_tool, stream_from, stream_into
 
 USER_TABLES_UNORDERED = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -99,22 +99,39 @@ class PostgresEngine:
             row_counts=counts,
         )
 
-    def restore(self, chunks: Iterable[bytes], force: bool) -> None:
-        """Feed the archive to pg_restore's stdin in one transaction: an error in `chunks` (a checksum
-        mismatch, a failed decryption) kills pg_restore before its COMMIT, so nothing is restored."""
+    def _restore_command(self, force: bool, mode: str) -> list[str]:
+        """pg_restore's argv for this target, after checking that the target is empty (unless forced)."""
         with self._connect(RestoreError) as conn:
             if not force and not _is_empty(conn):
                 raise RestoreError(
                     f"{self.describe()} is not empty: restore into an empty database or pass --force"
                 )
-            cmd = [self._tool(conn, "pg_restore", RestoreError), "--exit-on-error", "--single-transaction"]
+            cmd = [self._tool(conn, "pg_restore", RestoreError), "--exit-on-error", mode]
         cmd += ["--no-password", f"--dbname={self.source.name}"]
-        if force:
-            cmd += ["--clean", "--if-exists"]
+        return cmd + (["--clean", "--if-exists"] if force else [])
+
+    def restore(self, chunks: Iterable[bytes], force: bool) -> None:
+        """Feed the archive to pg_restore's stdin in one transaction: an error in `chunks` (a checksum
+        mismatch, a failed decryption) kills pg_restore before its COMMIT, so nothing is restored."""
+        cmd = self._restore_command(force, "--single-transaction")
         try:
             stream_into(cmd, self._env(), chunks)
         except ToolFailedError as exc:
             raise RestoreError(str(exc)) from None
+
+    def restore_file(self, path: Path, force: bool, jobs: int, check: Callable[[], None]) -> None:
+        """`pg_restore --jobs` on an archive file it seeks in, once the target was found empty and `check` (the
+        file's checksum) passed. Not one transaction: each job commits its own part, so a failure half-way
+        leaves a partial restore."""
+        cmd = self._restore_command(force, f"--jobs={jobs}")
+        check()
+        try:
+            run_tool([*cmd, str(path)], self._env())
+        except ToolFailedError as exc:
+            raise RestoreError(
+                f"{exc} (restored with --jobs, not in one transaction: {self.describe()} may hold a partial "
+                "restore; drop and recreate it before trying again)"
+            ) from None
 
     def row_counts(self) -> dict[str, int]:
         """Exact counts after a restore: one `count(*)` per table, tables spread over a few connections

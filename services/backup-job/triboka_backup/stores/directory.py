@@ -51,7 +51,11 @@ class DirStore:
         return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
 
     def open(self, backup_id: str, name: str) -> AbstractContextManager[ReadStream]:
-        return (self.root / backup_id / name).open("rb")
+        return self.path(backup_id, name).open("rb")
+
+    def path(self, backup_id: str, name: str) -> Path:
+        """A stored file as a path (seekable: what `pg_restore --jobs` needs)."""
+        return self.root / backup_id / name
 
     def staging(self, backup_id: str) -> Path:
         folder = self.root / f"{STAGING_PREFIX}{backup_id}-{uuid.uuid4().hex[:6]}"
