@@ -36,7 +36,7 @@ from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
 from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
-from bench.profile import profile, table  # noqa: E402
+from bench.profile import a_worker, profile, table  # noqa: E402
 from bench.seed import LOTS, PASSWORD, Dataset, seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -83,6 +83,7 @@ class Memory:
     load: Usage
     chart: str  # the chart's values key whose resources this service sets
     note: str = ""
+    worker_idle: Usage | None = None  # one worker of a `--workers N` server, idle
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,7 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
     try:
         wait_http(f"{base}/api/health")
         time.sleep(2)
-        idle = memory_of(api.pid)
+        idle, worker_idle = memory_of(api.pid), memory_of(a_worker(api.pid))
         tokens = {
             email: login(base, email)
             for email in {data.producer_email, data.writer_email, data.exporter_email}
@@ -361,7 +362,7 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                         measured = wrk(baseline, connections, seconds)
                         results.append(Result.of(backend, BASELINE_CASE, connections, measured))
                         print(f"{backend:10} {BASELINE_CASE:45} c={connections:3} {measured}", flush=True)
-        memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
+        memory.append(Memory(backend, "API", idle, api_peak.peak, "api", worker_idle=worker_idle))
         sections: list[str] = []
         if backend == "postgresql":
             sections.append(
@@ -398,6 +399,54 @@ def run_growth(backend: str, seconds: int, workdir: Path, lots: int) -> tuple[li
     finally:
         stop(api)
     return measured, plans
+
+
+# issue 16's starting point, measured by `make bench` on 2026-11-28 (quiet machine) and the issue's targets
+BEFORE = {
+    "lots share": "0.49x / 0.51x",
+    "POST /api/lots": "109 req/s, p99 1,500 ms",
+    "POST /api/contracts/{id}/fixations": "200 req/s, p99 817 ms",
+    "worker PSS": "~110 MiB",
+}
+
+
+def goals_report(results: list[Result], memory: list[Memory], growth: list[Growth]) -> list[str]:
+    """Issue 16's goals: this run's figure beside the starting point and the target."""
+    pg = {(r.case, r.connections): r for r in results if r.backend == "postgresql"}
+    ours = [pg.get(("GET /api/lots (producer, 50 lots)", n)) for n in (10, 100)]
+    bare = [pg.get((BASELINE_CASE, n)) for n in (10, 100)]
+    share = " / ".join(f"{o.rps / b.rps:.2f}x" if o and b else "–" for o, b in zip(ours, bare, strict=True))
+    lines = [
+        "## Issue 16's goals",
+        "",
+        "| goal | this run | before (2026-11-28) | target |",
+        "|---|---|---|---|",
+        f"| 1. producer `GET /api/lots` (PostgreSQL) as a share of the bare baseline, 10 / 100 connections | "
+        f"{share} | {BEFORE['lots share']} | >= 0.8x |",
+    ]
+    for case in ("POST /api/lots", "POST /api/contracts/{id}/fixations"):
+        row = pg.get((case, 100))
+        figure = f"{row.rps:,.0f} req/s, p99 {row.p99_ms:,.0f} ms" if row else "–"
+        lines.append(
+            f"| 2. `{case}`, PostgreSQL, 100 connections | {figure} | {BEFORE[case]} | 2x req/s, p99 <= 300 ms |"
+        )
+    sizes = sorted({g.lots for g in growth})
+    if len(sizes) > 1:
+        p99 = {(g.result.backend, g.result.case, g.lots): g.result.p99_ms for g in growth}
+        worst = max(
+            p99.get((b, c, sizes[-1]), math.nan) / p99[(b, c, sizes[0])] for (b, c, n) in p99 if n == sizes[0]
+        )
+        lines.append(
+            f"| 5. worst p99 ratio of a paginated or single-object read, {sizes[-1]:,} vs {sizes[0]:,} lots | "
+            f"{worst:.2f}x | – | <= 1.5x |"
+        )
+    for m in memory:
+        if m.worker_idle:
+            lines.append(
+                f"| 6. idle PSS of one API worker ({m.backend}) | {m.worker_idle.pss_mb:.0f} MiB | "
+                f"{BEFORE['worker PSS']} | lower |"
+            )
+    return lines
 
 
 def growth_report(growth: list[Growth], plans: list[str]) -> list[str]:
@@ -691,6 +740,7 @@ def main() -> None:
             growth += measured_growth
             plans.append(plan)
     sections.insert(0, "\n".join(growth_report(growth, plans)).lstrip("\n"))
+    sections.insert(0, "\n".join(goals_report(results, memory, growth)))
     Path(args.output).write_text(report(results, memory, sections, args.seconds, "make bench"))
     print(f"bench: wrote {args.output} (logs in {workdir})")
 
