@@ -16,6 +16,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,18 @@ from bench.seed import LOTS, PASSWORD, Dataset, seed  # noqa: E402
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).parent / "wrk" / "request.lua"
 PG_ADMIN = os.environ.get("TRIBOKA_TEST_PG_URL", "postgresql://triboka:triboka@127.0.0.1:5432/postgres")
-API_PORT, BASELINE_PORT, WEB_PORT = 5803, 5804, 5805
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+# free ports and a database of this run's own: the machine may run another bench (another checkout) at once
+API_PORT, BASELINE_PORT, WEB_PORT = _free_port(), _free_port(), _free_port()
+BENCH_DATABASE = f"triboka_api_bench_{os.getpid()}"
 WORKERS = os.cpu_count() or 2
 WEB_WORKERS = 2  # the chart's web.workers
 BACKUP_SAMPLE_SECONDS = 0.02  # a backup of the bench database takes about a second
@@ -232,11 +244,11 @@ async def _pg(sql: str) -> None:
 def database(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    asyncio.run(_pg("DROP DATABASE IF EXISTS triboka_api_bench WITH (FORCE)"))
-    asyncio.run(_pg("CREATE DATABASE triboka_api_bench"))
+    asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+    asyncio.run(_pg(f"CREATE DATABASE {BENCH_DATABASE}"))
     # no TLS to the database, as the chart's in-cluster PostgreSQL (Debian's server here has it on by default)
     server = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{server}/triboka_api_bench?ssl=disable"
+    return f"{server}/{BENCH_DATABASE}?ssl=disable"
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -741,6 +753,8 @@ def main() -> None:
             plans.append(plan)
     sections.insert(0, "\n".join(growth_report(growth, plans)).lstrip("\n"))
     sections.insert(0, "\n".join(goals_report(results, memory, growth)))
+    if "postgresql" in args.backends:
+        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
     Path(args.output).write_text(report(results, memory, sections, args.seconds, "make bench"))
     print(f"bench: wrote {args.output} (logs in {workdir})")
 
