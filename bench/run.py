@@ -145,7 +145,8 @@ def wrk(
     }
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
+def wait_http(url: str, timeout: float = 300) -> None:
+    """Until `url` answers; workers importing the app on a busy machine took over a minute to come up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
