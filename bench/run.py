@@ -244,6 +244,8 @@ async def _pg(sql: str) -> None:
 
 def database(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
+        for stale in workdir.glob("bench.db*"):  # a fresh database for every dataset (and its WAL files)
+            stale.unlink()
         return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
     asyncio.run(_pg(f"CREATE DATABASE {BENCH_DATABASE}"))
