@@ -212,14 +212,14 @@ async def _seed(settings: Settings, lot_count: int) -> Dataset:
         exporter_email=exporter_user["email"],
         exporter_company_id=exporter_user["company_id"],
         admin_email=users[0]["email"],
-        lot_code=lot_code(BENCH_LOT),
-        lot_id=BENCH_LOT + 1,
+        lot_code=lot_code(min(BENCH_LOT, lot_count // 2)),
+        lot_id=min(BENCH_LOT, lot_count // 2) + 1,
         fixation_contract_id=1,
         lots=lot_count,
     )
 
 
-# a lot of another producer, at the same place in every dataset, for the single-object reads
+# a lot of another producer, at the same place in every dataset (a small one: its middle), for the single-object reads
 BENCH_LOT = 4321
 
 
