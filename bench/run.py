@@ -16,6 +16,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,13 +37,24 @@ from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
 from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
-from bench.profile import profile, table  # noqa: E402
-from bench.seed import PASSWORD, Dataset, seed  # noqa: E402
+from bench.profile import a_worker, profile, table  # noqa: E402
+from bench.seed import LOTS, PASSWORD, Dataset, seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).parent / "wrk" / "request.lua"
 PG_ADMIN = os.environ.get("TRIBOKA_TEST_PG_URL", "postgresql://triboka:triboka@127.0.0.1:5432/postgres")
-API_PORT, BASELINE_PORT, WEB_PORT = 5803, 5804, 5805
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+# free ports and a database of this run's own: the machine may run another bench (another checkout) at once
+API_PORT, BASELINE_PORT, WEB_PORT = _free_port(), _free_port(), _free_port()
+BENCH_DATABASE = f"triboka_api_bench_{os.getpid()}"
 WORKERS = os.cpu_count() or 2
 WEB_WORKERS = 2  # the chart's web.workers
 BACKUP_SAMPLE_SECONDS = 0.02  # a backup of the bench database takes about a second
@@ -52,6 +64,9 @@ JOB_LIMIT_FLOOR_MB = 256  # the backup job's memory limit is never below this
 WRK_TIMEOUT_SECONDS = 10
 PROFILE_SECONDS = 15
 BASELINE_CASE = "baseline: Starlette+asyncpg, producer lots"
+GROWTH_CONNECTIONS = 10
+# C-13's order, as the API's list statement sorts (domain.lot_list), for the paginated plans
+PAGE_SQL = "SELECT id FROM producer_lots ORDER BY harvest_date DESC NULLS LAST, id DESC"
 
 
 @dataclass
@@ -80,6 +95,7 @@ class Memory:
     load: Usage
     chart: str  # the chart's values key whose resources this service sets
     note: str = ""
+    worker_idle: Usage | None = None  # one worker of a `--workers N` server, idle
 
 
 @dataclass(frozen=True)
@@ -129,7 +145,8 @@ def wrk(
     }
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
+def wait_http(url: str, timeout: float = 300) -> None:
+    """Until `url` answers; workers importing the app on a busy machine took over a minute to come up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -184,6 +201,28 @@ def cases(data: Dataset) -> list[Case]:
     ]
 
 
+def growth_cases(data: Dataset) -> list[Case]:
+    """The paginated and single-object reads, which should cost the same at any size of the data (issue 16, 5)."""
+    return [
+        Case("GET /api/lots (producer, 50 lots)", "/api/lots", as_user=data.producer_email),
+        Case(
+            "GET /api/lots?limit=50 (exporter, first page)", "/api/lots?limit=50", as_user=data.exporter_email
+        ),
+        Case(
+            "GET /api/lots?status&limit=50&offset=500 (exporter)",
+            "/api/lots?status=available&limit=50&offset=500",
+            as_user=data.exporter_email,
+        ),
+        Case("GET /api/lots/{id} (exporter)", f"/api/lots/{data.lot_id}", as_user=data.exporter_email),
+        Case("GET /api/lots/id/{code}", f"/api/lots/id/{data.lot_code}"),
+        Case(
+            "GET /api/trace/timeline/lot/{id} (producer)",
+            "/api/trace/timeline/lot/1",
+            as_user=data.producer_email,
+        ),
+    ]
+
+
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         args, env=os.environ | env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
@@ -205,12 +244,14 @@ async def _pg(sql: str) -> None:
 
 def database(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
+        for stale in workdir.glob("bench.db*"):  # a fresh database for every dataset (and its WAL files)
+            stale.unlink()
         return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    asyncio.run(_pg("DROP DATABASE IF EXISTS triboka_api_bench WITH (FORCE)"))
-    asyncio.run(_pg("CREATE DATABASE triboka_api_bench"))
+    asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+    asyncio.run(_pg(f"CREATE DATABASE {BENCH_DATABASE}"))
     # no TLS to the database, as the chart's in-cluster PostgreSQL (Debian's server here has it on by default)
     server = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{server}/triboka_api_bench?ssl=disable"
+    return f"{server}/{BENCH_DATABASE}?ssl=disable"
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -218,7 +259,7 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("+asyncpg", "").replace("ssl=disable", "sslmode=disable")
 
 
-def explain(url: str, data: Dataset) -> str:
+def explain(url: str, data: Dataset, title: str = "## Query plans (PostgreSQL, EXPLAIN ANALYZE)") -> str:
     async def run() -> str:
         conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
@@ -233,10 +274,16 @@ def explain(url: str, data: Dataset) -> str:
                     "ORDER BY harvest_date DESC NULLS LAST, id DESC",
                     ["available", 4000],
                 ),
+                ("first page", f"{PAGE_SQL} LIMIT 50", []),
+                (
+                    "status page",
+                    f"{PAGE_SQL.replace('ORDER', 'WHERE status = $1 ORDER')} LIMIT 50 OFFSET 500",
+                    ["available"],
+                ),
             ):
                 rows = await conn.fetch(f"EXPLAIN ANALYZE {sql}", *args)
                 plans.append(f"-- {title}\n" + "\n".join(r[0] for r in rows))
-            return "\n".join(["## Query plans (PostgreSQL, EXPLAIN ANALYZE)", "", "```", *plans, "```"])
+            return "\n".join([title, "", "```", *plans, "```"])
         finally:
             await conn.close()
 
@@ -267,13 +314,14 @@ def settle(pid: int, timeout: float = 120) -> None:
             return
 
 
-def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], list[str]]:
-    """The cases on one backend; on PostgreSQL also the worker profile, the baseline, the query plans, the web
-    and the backup job. Returns the results, the memory figures and extra report sections (markdown)."""
+def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, subprocess.Popen]:
+    """A fresh database of `lots` lots and the API on it, as the chart runs it: the URL, the dataset, the server."""
     url = database(backend, workdir)
     settings = Settings(database_url=url, jwt_secret="bench-secret-" + "x" * 32, environment="production")
     upgrade(settings)
-    data = seed(settings)
+    started = time.monotonic()
+    data = seed(settings, lots)
+    print(f"{backend:10} seeded {lots:,} lots in {time.monotonic() - started:.1f} s", flush=True)
     env = {
         "TRIBOKA_DATABASE_URL": url,
         "TRIBOKA_JWT_SECRET": settings.jwt_secret.get_secret_value(),
@@ -287,15 +335,22 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
     api = start(
         [str(BIN / "triboka-api"), "serve", "--port", str(API_PORT), "--workers", str(WORKERS)],
         env,
-        workdir / f"api-{backend}.log",
+        workdir / f"api-{backend}-{lots}.log",
     )
+    return url, data, api
+
+
+def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], list[str]]:
+    """The cases on one backend; on PostgreSQL also the worker profile, the baseline, the query plans, the web
+    and the backup job. Returns the results, the memory figures and extra report sections (markdown)."""
+    url, data, api = start_api(backend, workdir, LOTS)
     base = f"http://127.0.0.1:{API_PORT}"
     memory: list[Memory] = []
     results: list[Result] = []
     try:
         wait_http(f"{base}/api/health")
         time.sleep(2)
-        idle = memory_of(api.pid)
+        idle, worker_idle = memory_of(api.pid), memory_of(a_worker(api.pid))
         tokens = {
             email: login(base, email)
             for email in {data.producer_email, data.writer_email, data.exporter_email}
@@ -322,7 +377,7 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                         measured = wrk(baseline, connections, seconds)
                         results.append(Result.of(backend, BASELINE_CASE, connections, measured))
                         print(f"{backend:10} {BASELINE_CASE:45} c={connections:3} {measured}", flush=True)
-        memory.append(Memory(backend, "API", idle, api_peak.peak, "api"))
+        memory.append(Memory(backend, "API", idle, api_peak.peak, "api", worker_idle=worker_idle))
         sections: list[str] = []
         if backend == "postgresql":
             sections.append(
@@ -334,6 +389,104 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
     finally:
         stop(api)
     return results, memory, sections
+
+
+@dataclass
+class Growth:
+    lots: int
+    result: Result
+
+
+def run_growth(backend: str, seconds: int, workdir: Path, lots: int) -> tuple[list[Growth], str]:
+    """The growth cases on a fresh database of `lots` lots; on PostgreSQL also the query plans at that size."""
+    url, data, api = start_api(backend, workdir, lots)
+    base = f"http://127.0.0.1:{API_PORT}"
+    measured: list[Growth] = []
+    try:
+        wait_http(f"{base}/api/health")
+        tokens = {email: login(base, email) for email in {data.producer_email, data.exporter_email}}
+        for case in growth_cases(data):
+            out = wrk(base + case.path, GROWTH_CONNECTIONS, seconds, token=tokens.get(case.as_user, ""))
+            measured.append(Growth(lots, Result.of(backend, case.name, GROWTH_CONNECTIONS, out)))
+            print(f"{backend:10} {lots:>9,} lots {case.name:50} {out}", flush=True)
+            settle(api.pid)
+        plans = "" if backend != "postgresql" else explain(url, data, f"### Query plans at {lots:,} lots")
+    finally:
+        stop(api)
+    return measured, plans
+
+
+# issue 16's starting point, measured by `make bench` on 2026-11-28 (quiet machine) and the issue's targets
+BEFORE = {
+    "lots share": "0.49x / 0.51x",
+    "POST /api/lots": "109 req/s, p99 1,500 ms",
+    "POST /api/contracts/{id}/fixations": "200 req/s, p99 817 ms",
+    "worker PSS": "~110 MiB",
+}
+
+
+def goals_report(results: list[Result], memory: list[Memory], growth: list[Growth]) -> list[str]:
+    """Issue 16's goals: this run's figure beside the starting point and the target."""
+    pg = {(r.case, r.connections): r for r in results if r.backend == "postgresql"}
+    ours = [pg.get(("GET /api/lots (producer, 50 lots)", n)) for n in (10, 100)]
+    bare = [pg.get((BASELINE_CASE, n)) for n in (10, 100)]
+    share = " / ".join(f"{o.rps / b.rps:.2f}x" if o and b else "–" for o, b in zip(ours, bare, strict=True))
+    lines = [
+        "## Issue 16's goals",
+        "",
+        "| goal | this run | before (2026-11-28) | target |",
+        "|---|---|---|---|",
+        f"| 1. producer `GET /api/lots` (PostgreSQL) as a share of the bare baseline, 10 / 100 connections | "
+        f"{share} | {BEFORE['lots share']} | >= 0.8x |",
+    ]
+    for case in ("POST /api/lots", "POST /api/contracts/{id}/fixations"):
+        row = pg.get((case, 100))
+        figure = f"{row.rps:,.0f} req/s, p99 {row.p99_ms:,.0f} ms" if row else "–"
+        lines.append(
+            f"| 2. `{case}`, PostgreSQL, 100 connections | {figure} | {BEFORE[case]} | 2x req/s, p99 <= 300 ms |"
+        )
+    sizes = sorted({g.lots for g in growth})
+    if len(sizes) > 1:
+        p99 = {(g.result.backend, g.result.case, g.lots): g.result.p99_ms for g in growth}
+        worst = max(
+            p99.get((b, c, sizes[-1]), math.nan) / p99[(b, c, sizes[0])] for (b, c, n) in p99 if n == sizes[0]
+        )
+        lines.append(
+            f"| 5. worst p99 ratio of a paginated or single-object read, {sizes[-1]:,} vs {sizes[0]:,} lots | "
+            f"{worst:.2f}x | – | <= 1.5x |"
+        )
+    for m in memory:
+        if m.worker_idle:
+            lines.append(
+                f"| 6. idle PSS of one API worker ({m.backend}) | {m.worker_idle.pss_mb:.0f} MiB | "
+                f"{BEFORE['worker PSS']} | lower |"
+            )
+    return lines
+
+
+def growth_report(growth: list[Growth], plans: list[str]) -> list[str]:
+    sizes = sorted({g.lots for g in growth})
+    p99 = {(g.result.backend, g.result.case, g.lots): g.result.p99_ms for g in growth}
+    rps = {(g.result.backend, g.result.case, g.lots): g.result.rps for g in growth}
+    lines = [
+        "",
+        "## Growth with data",
+        "",
+        f"The paginated and single-object reads on fresh databases of {', '.join(f'{n:,}' for n in sizes)} lots "
+        f"(a trace event each), {GROWTH_CONNECTIONS} connections; the goal: p99 at the largest size within 1.5x of "
+        "the smallest's (`make bench BENCH_LOTS=10000,100000,1000000` adds the million).",
+        "",
+        "| backend | case | " + " | ".join(f"p99 ms @ {n:,}" for n in sizes) + " | p99 ratio | req/s ratio |",
+        "|---|---|" + "---:|" * (len(sizes) + 2),
+    ]
+    for backend, case in dict.fromkeys((g.result.backend, g.result.case) for g in growth):
+        first, last = (backend, case, sizes[0]), (backend, case, sizes[-1])
+        cells = " | ".join(f"{p99.get((backend, case, n), math.nan):.1f}" for n in sizes)
+        ratio = p99.get(last, math.nan) / p99[first]
+        lines.append(
+            f"| {backend} | {case} | {cells} | {ratio:.2f}x | {rps.get(last, math.nan) / rps[first]:.2f}x |"
+        )
+    return lines + [section for plan in plans if plan for section in ("", plan)]
 
 
 def profile_section(supervisor: int, url: str, token: str, workdir: Path) -> str:
@@ -581,6 +734,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--lots", default=f"{LOTS},100000", help="dataset sizes of the growth cases")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is missing (make bench installs it from Debian's packages)")
@@ -593,6 +747,17 @@ def main() -> None:
         results += measured
         memory += used
         sections += extra
+    growth: list[Growth] = []
+    plans: list[str] = []
+    for backend in args.backends.split(","):
+        for lots in (int(n) for n in args.lots.split(",")):
+            measured_growth, plan = run_growth(backend, max(10, args.seconds // 2), workdir, lots)
+            growth += measured_growth
+            plans.append(plan)
+    sections.insert(0, "\n".join(growth_report(growth, plans)).lstrip("\n"))
+    sections.insert(0, "\n".join(goals_report(results, memory, growth)))
+    if "postgresql" in args.backends:
+        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
     Path(args.output).write_text(report(results, memory, sections, args.seconds, "make bench"))
     print(f"bench: wrote {args.output} (logs in {workdir})")
 

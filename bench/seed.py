@@ -1,5 +1,7 @@
-"""A realistic dataset for `make bench`: 100 companies, users of every role, 10,000 lots, 1,000 contracts
-with fixations. Written with bulk inserts through the API's own models (schema from its migrations)."""
+"""A realistic dataset for `make bench`: 100 companies, users of every role, 10,000 lots (or as many as asked:
+100,000 and 1,000,000 for the growth cases) with a trace event each, 1,000 contracts with fixations. Written in
+bulk into the API's own tables (schema from its migrations): COPY on PostgreSQL, multi-row INSERTs on SQLite, the
+lots and events generated in chunks so that a million of them never sit in memory at once."""
 
 from __future__ import annotations
 
@@ -9,15 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from triboka_api.db import create_engine
-from triboka_api.models import Company, ContractFixation, ExportContract, ProducerLot, User
+from triboka_api.models import Company, ContractFixation, ExportContract, ProducerLot, TraceEvent, User
 from triboka_api.security.passwords import hash_password
 from triboka_api.settings import Settings
 
 PASSWORD = "bench-password"
 PRODUCERS, EXPORTERS, BUYERS = 60, 25, 15
 LOTS, CONTRACTS, FIXATIONS_PER_CONTRACT = 10_000, 1_000, 2
+CHUNK = 20_000  # rows generated and written at a time
 BENCH_PRODUCER_LOTS = 50
 GRADES = ("Premium", "A", "B", "C", "Standard")
 STATUSES = ("available",) * 6 + ("purchased",) * 3 + ("batched",)
@@ -34,10 +38,12 @@ class Dataset:
     exporter_company_id: int
     admin_email: str
     lot_code: str
+    lot_id: int
     fixation_contract_id: int
+    lots: int
 
 
-async def _seed(settings: Settings) -> Dataset:
+async def _seed(settings: Settings, lot_count: int) -> Dataset:
     rng = random.Random(20261127)
     engine = create_engine(settings)
     now = datetime(2026, 11, 1)
@@ -85,34 +91,59 @@ async def _seed(settings: Settings) -> Dataset:
     bench_company = producer_user["company_id"]
     other_producers = [c["id"] for c in companies[1:PRODUCERS]]
     exporters = [c["id"] for c in companies[PRODUCERS : PRODUCERS + EXPORTERS]]
-    lots = []
-    for i in range(LOTS):
-        company = bench_company if i < BENCH_PRODUCER_LOTS else rng.choice(other_producers)
-        status = rng.choice(STATUSES)
-        weight = Decimal(rng.randrange(200, 5000))
-        bought = status != "available"
-        lots.append(
+
+    def lot_rows(start: int, stop: int) -> list[dict]:
+        rows = []
+        for i in range(start, stop):
+            company = bench_company if i < BENCH_PRODUCER_LOTS else rng.choice(other_producers)
+            status = rng.choice(STATUSES)
+            weight = Decimal(rng.randrange(200, 5000))
+            bought = status != "available"
+            rows.append(
+                {
+                    "id": i + 1,
+                    "lot_code": lot_code(i),
+                    "producer_company_id": company,
+                    "producer_name": f"Cooperativa {company:03d}",
+                    "farm_name": f"Finca {i}",
+                    "location": rng.choice(PLACES),
+                    "product_type": "Cacao CCN51",
+                    "weight_kg": weight,
+                    "quality_grade": rng.choice(GRADES),
+                    "harvest_date": now - timedelta(days=rng.randrange(0, 365)),
+                    "certifications": rng.choice(
+                        ("Organic,Fair Trade", "Organic", "Rainforest Alliance", None)
+                    ),
+                    "status": status,
+                    "purchase_date": now if bought else None,
+                    "purchase_price_usd": weight * Decimal("2.6") if bought else None,
+                    "purchased_by_company_id": rng.choice(exporters) if bought else None,
+                    "created_by_user_id": producer_user["id"],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        return rows
+
+    def event_rows(lots: list[dict]) -> list[dict]:
+        """One registration event per lot, on the lot's timeline (`GET /api/trace/timeline/lot/{id}`)."""
+        return [
             {
-                "id": i + 1,
-                "lot_code": f"LOT-BEN-{20250101000000 + i}-{company:03d}",
-                "producer_company_id": company,
-                "producer_name": f"Cooperativa {company:03d}",
-                "farm_name": f"Finca {i}",
-                "location": rng.choice(PLACES),
-                "product_type": "Cacao CCN51",
-                "weight_kg": weight,
-                "quality_grade": rng.choice(GRADES),
-                "harvest_date": now - timedelta(days=rng.randrange(0, 365)),
-                "certifications": rng.choice(("Organic,Fair Trade", "Organic", "Rainforest Alliance", None)),
-                "status": status,
-                "purchase_date": now if bought else None,
-                "purchase_price_usd": weight * Decimal("2.6") if bought else None,
-                "purchased_by_company_id": rng.choice(exporters) if bought else None,
-                "created_by_user_id": producer_user["id"],
+                "id": lot["id"],
+                "event_type": "lot_registered",
+                "entity_type": "lot",
+                "entity_id": str(lot["id"]),
+                "title": "Lot registered",
+                "actor_id": producer_user["id"],
+                "status": "active",
+                "is_public": True,
+                "event_timestamp": lot["harvest_date"],
                 "created_at": now,
                 "updated_at": now,
             }
-        )
+            for lot in lots
+        ]
+
     contracts, fixations = [], []
     for i in range(CONTRACTS):
         exporter = exporter_user["company_id"] if i == 0 else rng.choice(exporters)
@@ -152,18 +183,21 @@ async def _seed(settings: Settings) -> Dataset:
                 }
                 for _ in range(FIXATIONS_PER_CONTRACT)
             ]
+    sequences = (Company, User, ExportContract, ProducerLot, TraceEvent)
     async with engine.begin() as conn:
         for table, rows in (
             (Company, companies),
             (User, users),
             (ExportContract, contracts),
-            (ProducerLot, lots),
             (ContractFixation, fixations),
         ):
-            for start in range(0, len(rows), 2000):
-                await conn.execute(insert(table.__table__), rows[start : start + 2000])
+            await _write(conn, table.__table__, rows)
+        for start in range(0, lot_count, CHUNK):
+            lots = lot_rows(start, min(lot_count, start + CHUNK))
+            await _write(conn, ProducerLot.__table__, lots)
+            await _write(conn, TraceEvent.__table__, event_rows(lots))
         if conn.dialect.name == "postgresql":
-            for table in (Company, User, ExportContract, ProducerLot):
+            for table in sequences:
                 name = table.__tablename__
                 await conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
@@ -178,10 +212,34 @@ async def _seed(settings: Settings) -> Dataset:
         exporter_email=exporter_user["email"],
         exporter_company_id=exporter_user["company_id"],
         admin_email=users[0]["email"],
-        lot_code=lots[4321]["lot_code"],
+        lot_code=lot_code(min(BENCH_LOT, lot_count // 2)),
+        lot_id=min(BENCH_LOT, lot_count // 2) + 1,
         fixation_contract_id=1,
+        lots=lot_count,
     )
 
 
-def seed(settings: Settings) -> Dataset:
-    return asyncio.run(_seed(settings))
+# a lot of another producer, at the same place in every dataset (a small one: its middle), for the single-object reads
+BENCH_LOT = 4321
+
+
+def lot_code(index: int) -> str:
+    return f"LOT-BEN-{20250101000000 + index}"
+
+
+async def _write(conn: AsyncConnection, table: Table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = (await conn.get_raw_connection()).driver_connection
+        columns = list(rows[0])
+        await raw.copy_records_to_table(
+            table.name, columns=columns, records=[tuple(row[c] for c in columns) for row in rows]
+        )
+        return
+    for start in range(0, len(rows), 2000):  # SQLite's limit on bound values per statement
+        await conn.execute(insert(table), rows[start : start + 2000])
+
+
+def seed(settings: Settings, lots: int = LOTS) -> Dataset:
+    return asyncio.run(_seed(settings, lots))

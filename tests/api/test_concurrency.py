@@ -175,3 +175,25 @@ async def test_concurrent_lot_registrations_get_distinct_codes(client, world) ->
     codes = [lot["lot_code"] for lot in lots]
     assert len(codes) == 12
     assert len(set(codes)) == 12
+
+
+async def test_each_concurrent_fixation_answers_the_volume_its_own_update_left(client, world, deal) -> None:
+    """The answer's contract figures come from the fixation's own conditional UPDATE (no read after the commit,
+    issue 16): under concurrency every accepted fixation reports a different running total, 10, 20, ... 100, and
+    the pending volume beside it; a refused one leaves nothing behind."""
+    exporter, contract_id = deal
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                ROUTES[0].format(id=contract_id),
+                json={"fixed_quantity_mt": 10, "spot_price_usd": 3000},
+                headers=exporter.headers,
+            )
+            for _ in range(12)
+        )
+    )
+    accepted = [r.json() for r in responses if r.status_code == 201]
+    assert sorted(r.status_code for r in responses) == [201] * 10 + [400] * 2
+    assert sorted(a["contract_fixed_volume_mt"] for a in accepted) == [10.0 * n for n in range(1, 11)]
+    assert all(a["contract_fixed_volume_mt"] + a["contract_pending_volume_mt"] == 100 for a in accepted)
+    assert await _volumes(world, contract_id) == (Decimal(100), Decimal(100), 10)

@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from triboka_api.api import responses
 from triboka_api.models import BatchNft, ProducerLot
 
 from tests.api.helpers import (
@@ -743,3 +744,24 @@ async def test_list_lot_item_has_boolean_contract_flag(client, world) -> None:
     await world.lot(producer)
     [item] = await _lots(client, producer)
     assert_shape(item["has_contract"], BOOL)
+
+
+async def test_a_long_list_is_streamed_with_the_contract_shape(client, world, monkeypatch) -> None:
+    """Above `STREAM_CHUNK_ITEMS` lots the list is encoded and sent in pieces (chunked, no Content-Length, issue
+    16): its body is byte for byte the one-piece answer, every item in C-13's shape and order, on both databases."""
+    producer = await world.user("producer")
+    for day in range(1, 6):
+        await world.lot(producer, harvest_date=f"2025-03-{day:02d}")
+    whole = await client.get("/api/lots", headers=producer.headers)
+    assert "content-length" in whole.headers
+    monkeypatch.setattr(responses, "STREAM_CHUNK_ITEMS", 2)  # 5 lots: pieces of 2, 2 and 1
+    streamed = await client.get("/api/lots", headers=producer.headers)
+    assert streamed.status_code == 200
+    assert streamed.headers["content-type"] == "application/json"
+    assert "content-length" not in streamed.headers
+    assert streamed.content == whole.content
+    items = streamed.json()
+    assert_shape(items, ListOf(LOT_ITEM))
+    assert [item["harvest_date"][:10] for item in items] == [f"2025-03-{d:02d}" for d in range(5, 0, -1)]
+    head = await client.head("/api/lots", headers=producer.headers)
+    assert (head.status_code, head.content) == (200, b"")

@@ -49,7 +49,7 @@ def test_default_resources_come_from_the_benchmark():
     """values.yaml's memory figures (`make bench`, docs/benchmarks.md) reach every container that uses them: memory
     request = idle PSS rounded up to 16 Mi, limit = PSS under load x 1.5 rounded up to 32 Mi; the backup job (never
     idle): request = peak RSS with pg_dump, limit = 2x that but at least 256 Mi. CPU is unchanged (the HPA's base)."""
-    api = {"requests": {"cpu": "100m", "memory": "240Mi"}, "limits": {"cpu": "1", "memory": "448Mi"}}
+    api = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "448Mi"}}
     web = {"requests": {"cpu": "50m", "memory": "144Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     backup = {"requests": {"cpu": "50m", "memory": "96Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     objects = render_chart()

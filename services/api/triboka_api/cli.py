@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -13,13 +14,15 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.roles import Role
 from triboka_api.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 WORKER_HEALTHCHECK_SECONDS = 30
@@ -63,13 +66,27 @@ def _check_schema(settings: Settings) -> None:
         sys.exit(f"triboka-api: {exc}")
 
 
+def _check_schema_from_environment() -> None:
+    _check_schema(_settings())
+
+
+def _check_schema_apart() -> None:
+    """`_check_schema` in a child process: the supervisor of `serve --workers N` lives as long as the pod and
+    would keep SQLAlchemy, Alembic and the models it imports (tens of MiB, issue 16 goal 6) for nothing."""
+    child = multiprocessing.get_context("spawn").Process(target=_check_schema_from_environment)
+    child.start()
+    child.join()
+    if child.exitcode:
+        sys.exit(child.exitcode)  # the child has printed why
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     import uvicorn
 
     from triboka_api.jsonlog import logging_config
 
-    _check_schema(settings)
+    _check_schema_apart()
     if args.metrics_port or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         _prepare_metrics_dir()
     if args.metrics_port:

@@ -58,7 +58,11 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 def autocommit(engine: AsyncEngine) -> AsyncEngine:
     """The same pool without BEGIN/ROLLBACK around the work: for reads, which see per-statement snapshots under
-    READ COMMITTED in a transaction too, it saves two round trips per request."""
+    READ COMMITTED in a transaction too, it saves two round trips per request. SQLite's engine as it is: the
+    driver begins a transaction only before a write, so reads already run without one, and switching the
+    isolation level at checkout and back at checkin would cost two calls into aiosqlite's thread per request."""
+    if engine.dialect.name == "sqlite":
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

@@ -8,10 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract, utcnow
-from triboka_api.queries import rows_changed
 
 CONTRACT_STATUSES = ("draft", "active", "suspended", "completed", "cancelled")
 CONTRACT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -41,6 +41,10 @@ def check_transition(contract: ExportContract, target: str) -> None:
         or not contract.end_date
     ):
         raise RuleViolationError("An active contract needs a positive volume and start and end dates")
+
+
+# the contract's columns a fixation changes or its answer shows
+_FIXATION_RETURNS = ("fixed_volume_mt", "total_volume_mt", "status", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -73,30 +77,15 @@ async def fix_price(
 
     The volume check and the increment are one conditional UPDATE, so two concurrent fixations that together
     exceed the pending volume cannot both pass: on PostgreSQL the second waits for the first's row lock and then
-    re-evaluates the condition; on SQLite writers are serialized.
+    re-evaluates the condition; on SQLite writers are serialized. The UPDATE is the transaction's last statement
+    before COMMIT (the fixation row is inserted first; its foreign key's share lock does not conflict with the
+    UPDATE's), and it returns the contract's new figures: concurrent fixations of one contract queue on that row
+    lock, so everything done while holding it is paid once per fixation in the queue (issue 16, goal 2).
     """
     quantity, spot = to_cents(quantity_mt), to_cents(spot_price_usd)
     if quantity <= 0 or spot <= 0:
         raise RuleViolationError("fixed_quantity_mt and spot_price_usd must be greater than 0")
     _check_fixable(contract, quantity)
-    table = ExportContract.__table__
-    # Rounded to cents in SQL: SQLite keeps NUMERIC as binary floats (0.1 + 0.2 > 0.3), PostgreSQL is exact anyway.
-    fixed = func.round(table.c.fixed_volume_mt + quantity, 2)
-    result = await rows_changed(
-        session,
-        update(table)
-        .where(
-            table.c.id == contract.id,
-            table.c.status.in_(FIXABLE_STATUSES),
-            fixed <= table.c.total_volume_mt,
-        )
-        .values(fixed_volume_mt=fixed, updated_at=utcnow()),
-    )
-    if result != 1:
-        await session.rollback()
-        await session.refresh(contract)
-        _check_fixable(contract, quantity)
-        raise RuleViolationError("The contract changed meanwhile, please retry")
     differential = contract.differential_usd or Decimal(0)
     fixation = ContractFixation(
         export_contract_id=contract.id,
@@ -109,8 +98,31 @@ async def fix_price(
         created_by_user_id=user_id,
     )
     session.add(fixation)
+    await session.flush()
+    table = ExportContract.__table__
+    # Rounded to cents in SQL: SQLite keeps NUMERIC as binary floats (0.1 + 0.2 > 0.3), PostgreSQL is exact anyway.
+    fixed = func.round(table.c.fixed_volume_mt + quantity, 2)
+    updated = (
+        await session.execute(
+            update(table)
+            .where(
+                table.c.id == contract.id,
+                table.c.status.in_(FIXABLE_STATUSES),
+                fixed <= table.c.total_volume_mt,
+            )
+            .values(fixed_volume_mt=fixed, updated_at=utcnow())
+            .returning(*(table.c[name] for name in _FIXATION_RETURNS))
+        )
+    ).first()
+    if updated is None:
+        await session.rollback()
+        await session.refresh(contract)
+        _check_fixable(contract, quantity)
+        raise RuleViolationError("The contract changed meanwhile, please retry")
     await session.commit()
-    await session.refresh(contract)
+    # the row as the UPDATE left it, without a read after the commit (set as loaded state, not as a change)
+    for name, value in zip(_FIXATION_RETURNS, updated, strict=True):
+        set_committed_value(contract, name, value)
     return FixationResult(fixation=fixation, contract=contract)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triboka_api.models.base import Base, Sign, amount, created_ts, intpk, str50, str100, str255, updated_ts
@@ -43,3 +43,21 @@ class ProducerLot(Base):
         foreign_keys=[purchased_by_company_id], lazy="joined"
     )
     created_by: Mapped[User | None] = relationship(lazy="raise")
+
+
+# C-13's order (harvest date, newest first, undated last; then id) as an index, alone and after the equality filters
+# that scope most lists (status, producer): a page (`limit`) and the producer's list read their rows in that order
+# instead of sorting every match, so their cost does not grow with the table (issue 16, goal 5). SQLite's index
+# has no NULLS LAST, which its DESC order already is (migration 0009_read_indexes).
+LOT_ORDER_INDEXES = {
+    "ix_producer_lots_harvest_order": (),
+    "ix_producer_lots_status_harvest_order": ("status",),
+    "ix_producer_lots_company_harvest_order": ("producer_company_id",),
+}
+for _name, _leading in LOT_ORDER_INDEXES.items():
+    Index(
+        _name,
+        *(ProducerLot.__table__.c[column] for column in _leading),
+        ProducerLot.harvest_date.desc().nulls_last(),
+        ProducerLot.id.desc(),
+    )

@@ -30,7 +30,6 @@ from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import utcnow
 from triboka_api.serializers import deals as shapes
-from triboka_api.serializers.deal_pdf import DealSummary, render_trace_pdf
 
 router = APIRouter(tags=["deals"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR))]
@@ -367,7 +366,10 @@ async def export_trace(deal_id: int, principal: PrincipalDep, session: SessionDe
     deal = opened.deal
     trace = await deal_trace.build_trace(session, deal, opened.access)
     companies = await deals.names_of_companies(session, [deal.producer_id, deal.exporter_id])
-    summary = DealSummary(
+    # imported on the first export, not at start: reportlab and Pillow are ~16 MiB a worker keeps (issue 16)
+    from triboka_api.serializers import deal_pdf
+
+    summary = deal_pdf.DealSummary(
         deal.deal_code,
         deal.status,
         *shapes.company_names(deal, companies),
@@ -376,7 +378,7 @@ async def export_trace(deal_id: int, principal: PrincipalDep, session: SessionDe
         deal.created_at,
     )
     now = utcnow()
-    pdf = await to_thread.run_sync(render_trace_pdf, summary, trace.timeline, now)
+    pdf = await to_thread.run_sync(deal_pdf.render_trace_pdf, summary, trace.timeline, now)
     name = f"trazabilidad_deal_{deal.id}_{now:%Y%m%d_%H%M%S}.pdf"
     return Response(
         pdf,

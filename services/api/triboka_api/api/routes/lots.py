@@ -13,7 +13,7 @@ from sqlalchemy import RowMapping, select, update
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.openapi import documented, json_body
-from triboka_api.api.responses import json_list
+from triboka_api.api.responses import json_array, json_list
 from triboka_api.api.schemas.lots import (
     LotAvailable,
     LotCreated,
@@ -108,7 +108,7 @@ async def list_lots(
     if scope is None:
         return json_list([])
     values = {name: value for name, value in given.items() if value is not None} | scope
-    return json_list([lot_item(row) for row in await _lot_rows(session, values)])
+    return json_array(await _lot_rows(session, values), lot_item)
 
 
 def _lot_scope(principal: Principal) -> dict[str, Any] | None:
