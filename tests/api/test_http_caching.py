@@ -3,15 +3,15 @@ ETag / `If-None-Match` → 304 on the public reads (C-17, C-18 and S-54, C-44, C
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import Response, StreamingResponse
-from starlette.types import Message
+from starlette.types import Message, Receive, Scope, Send
 from triboka_api.api.compression import MINIMUM_SIZE, add_compression
 
 from tests.api.helpers import assert_error, assert_ok
@@ -71,39 +71,20 @@ def _app_with(route: str, answer) -> FastAPI:
 
 
 async def _call(app: FastAPI, path: str, sent: list[Message] | None = None) -> list[Message]:
-    """The ASGI messages the app sends, in order (into `sent` as they go), with the gzip request header."""
+    """The ASGI messages the app sends to a gzip-accepting client, in order (into `sent` as they go)."""
     sent = [] if sent is None else sent
-    requested = False
-    done = asyncio.Event()
 
-    async def receive() -> Message:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await done.wait()  # the client stays connected until the answer is complete
-        return {"type": "http.disconnect"}
+    async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+        async def keep(message: Message) -> None:
+            sent.append(message)
+            await send(message)
 
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            done.set()
+        await app(scope, receive, keep)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"accept-encoding", b"gzip"), (b"host", b"api.test")],
-        "client": ("127.0.0.1", 1),
-        "server": ("api.test", 80),
-    }
-    await app(scope, receive, send)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=recording), base_url="http://api.test"
+    ) as c:
+        assert (await c.get(path, headers=GZIP)).status_code == 200
     return sent
 
 

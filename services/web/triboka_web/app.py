@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from triboka_web.api_client import ApiClient, build_http_client
-from triboka_web.compression import add_compression
+from triboka_web.compression import CompressionMiddleware
 from triboka_web.csrf import verify_csrf
 from triboka_web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from triboka_web.jsonlog import configure_logging
@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_sealer = TokenSealer(settings.secret_key.get_secret_value())
     # Added innermost first: the request ID wraps everything, the error page renders inside the session.
     app.add_middleware(UnexpectedErrorMiddleware)
-    add_compression(app)  # inside HEAD-as-GET: a HEAD answers the Content-Length of the gzip a GET sends
+    app.add_middleware(
+        CompressionMiddleware
+    )  # inside HEAD-as-GET: a HEAD answers the Content-Length of the gzip a GET sends
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(
