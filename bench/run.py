@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.cookiejar
 import json
 import math
 import os
@@ -39,6 +38,15 @@ from triboka_api.settings import Settings  # noqa: E402
 from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
 from bench.profile import a_worker, profile, table  # noqa: E402
 from bench.seed import LOTS, PASSWORD, Dataset, seed  # noqa: E402
+from bench.web import (  # noqa: E402
+    WEB_WORKERS,
+    first_lot_id,
+    measure_pages,
+    page_cases,
+    page_weight,
+    ratio_section,
+    web_login,
+)
 
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).parent / "wrk" / "request.lua"
@@ -56,7 +64,6 @@ def _free_port() -> int:
 API_PORT, BASELINE_PORT, WEB_PORT = _free_port(), _free_port(), _free_port()
 BENCH_DATABASE = f"triboka_api_bench_{os.getpid()}"
 WORKERS = os.cpu_count() or 2
-WEB_WORKERS = 2  # the chart's web.workers
 BACKUP_SAMPLE_SECONDS = 0.02  # a backup of the bench database takes about a second
 HEADROOM = 1.5  # chart memory limit = PSS under load x HEADROOM
 JOB_LIMIT_FLOOR_MB = 256  # the backup job's memory limit is never below this
@@ -384,7 +391,9 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
                 profile_section(api.pid, base + "/api/lots", tokens[data.producer_email], workdir)
             )
             sections.append(explain(url, data))
-            memory.append(run_web(base, data, seconds, workdir, results))
+            web_memory, web_sections = run_web(base, api.pid, data, tokens, seconds, workdir, results)
+            memory.append(web_memory)
+            sections += web_sections
             memory.append(run_backup(url, workdir))
     finally:
         stop(api)
@@ -510,30 +519,18 @@ def profile_section(supervisor: int, url: str, token: str, workdir: Path) -> str
     )
 
 
-def web_login(base: str, email: str) -> str:
-    """Sign in through the dashboard's login form, as a browser does; the session cookie, as a Cookie header."""
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with browser.open(f"{base}/login") as page:
-        field = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
-    form = {"csrf_token": field.group(1), "next": "/lots", "email": email, "password": PASSWORD}
-    # 303 to /lots, followed: that page shows (and so drops from the session) the welcome message
-    with browser.open(f"{base}/login", data=urllib.parse.urlencode(form).encode()) as answer:
-        if urllib.parse.urlsplit(answer.geturl()).path != "/lots":
-            raise RuntimeError(f"web login as {email} ended on {answer.geturl()}")
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
-
-
-def check_signed_in(url: str, cookie: str) -> None:
-    """wrk does not count redirects as errors: make sure the page answers itself, not with a redirect to /login."""
-    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie})) as answer:
-        if answer.geturl() != url:
-            raise RuntimeError(f"{url} with the bench session ended on {answer.geturl()}")
-
-
-def run_web(api: str, data: Dataset, seconds: int, workdir: Path, results: list[Result]) -> Memory:
-    """The dashboard as the chart runs it, against the bench API: a signed-in producer's lot list (the page calls
-    GET /api/lots and GET /api/companies), 10 connections."""
+def run_web(
+    api: str,
+    api_pid: int,
+    data: Dataset,
+    tokens: dict[str, str],
+    seconds: int,
+    workdir: Path,
+    results: list[Result],
+) -> tuple[Memory, list[str]]:
+    """The dashboard as the chart runs it, against the bench API: each page of bench/web.py beside the API calls
+    it makes (10 connections), then the dashboard's bytes on the wire in Chromium. Its memory, and the report's
+    sections."""
     env = {
         "TRIBOKA_WEB_API_URL": api,
         "TRIBOKA_WEB_SECRET_KEY": "bench-web-secret-" + "x" * 32,
@@ -551,17 +548,22 @@ def run_web(api: str, data: Dataset, seconds: int, workdir: Path, results: list[
         wait_http(f"{base}/health")
         time.sleep(2)
         idle = memory_of(web.pid)
-        cookie = web_login(base, data.producer_email)
-        page = f"{base}/lots"
-        check_signed_in(page, cookie)
+        cases = page_cases(data, first_lot_id(api, tokens[data.producer_email]))
+
+        def run(url: str, token: str = "", cookie: str = "") -> dict:
+            return wrk(url, 10, seconds, token=token, cookie=cookie)
+
+        def idle_again() -> None:
+            settle(web.pid)
+            settle(api_pid)
+
         with PeakMemory(web.pid) as peak:
-            measured = wrk(page, 10, seconds, cookie=cookie)
-        check_signed_in(page, cookie)
-        results.append(Result.of("postgresql", "web: GET /lots (producer, 50 lots)", 10, measured))
-        print(f"web c=10 {measured}", flush=True)
+            rows, ratios = measure_pages(base, api, cases, tokens, run, idle_again)
+        results += [Result.of("postgresql", f"web: GET {case.name}", 10, measured) for case, measured in rows]
+        sections = [ratio_section(ratios), page_weight(base, web_login(base, data.producer_email))]
     finally:
         stop(web)
-    return Memory("postgresql", f"web ({WEB_WORKERS} workers)", idle, peak.peak, "web")
+    return Memory("postgresql", f"web ({WEB_WORKERS} workers)", idle, peak.peak, "web"), sections
 
 
 def run_backup(url: str, workdir: Path) -> Memory:

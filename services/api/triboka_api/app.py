@@ -12,6 +12,7 @@ from triboka_api import __version__
 from triboka_api.analytics_cache import create_cache
 from triboka_api.api.analytics_invalidation import AnalyticsInvalidationMiddleware
 from triboka_api.api.body_limit import BodyLimitMiddleware
+from triboka_api.api.compression import add_compression
 from triboka_api.api.errors import install_error_handlers
 from triboka_api.api.head import HeadAsGetMiddleware
 from triboka_api.api.openapi import build_openapi, install_docs
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         larger=[(deal_files.UPLOAD_PATH, upload_limit), (kyc.UPLOAD_PATH, upload_limit)],
     )
+    add_compression(app)  # inside HEAD-as-GET: a HEAD answers the Content-Length of the gzip a GET sends
     app.add_middleware(HeadAsGetMiddleware)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware)  # inside CORS, so that a browser can read the 429

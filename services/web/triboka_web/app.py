@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from triboka_web.api_client import ApiClient, build_http_client
+from triboka_web.compression import CompressionMiddleware
 from triboka_web.csrf import verify_csrf
 from triboka_web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from triboka_web.jsonlog import configure_logging
@@ -21,7 +21,9 @@ from triboka_web.middleware.request_id import RequestIdMiddleware
 from triboka_web.middleware.security_headers import SecurityHeadersMiddleware
 from triboka_web.routes import ROUTERS
 from triboka_web.session_token import TokenSealer
-from triboka_web.settings import Settings, get_settings
+from triboka_web.settings import Environment, Settings, get_settings
+from triboka_web.static_assets import StaticAssets
+from triboka_web.templating import environment as template_environment
 from triboka_web.tracing import start_tracing
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -55,9 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(verify_csrf)],
     )
     app.state.settings = settings
+    # production never edits templates in place: no stat() of each template file per render
+    template_environment.auto_reload = settings.environment is Environment.DEVELOPMENT
     app.state.token_sealer = TokenSealer(settings.secret_key.get_secret_value())
     # Added innermost first: the request ID wraps everything, the error page renders inside the session.
     app.add_middleware(UnexpectedErrorMiddleware)
+    # inside HEAD-as-GET: a HEAD answers the Content-Length of the gzip a GET sends
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(
@@ -69,9 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.cookie_secure,
     )
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, socket_origin=settings.socket_url)
+    app.add_middleware(
+        SecurityHeadersMiddleware, socket_origin=settings.socket_url, static_origin=settings.static_origin
+    )
     app.add_middleware(RequestIdMiddleware)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.static_assets = StaticAssets(STATIC_DIR, settings.static_base_url)
+    app.mount("/static", app.state.static_assets, name="static")
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

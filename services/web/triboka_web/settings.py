@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # where browsers reach the API's Socket.IO (deal rooms' live messages): an origin such as
     # http://127.0.0.1:5003 (`make run`); empty = this dashboard's own origin (the chart's ingress routes /socket.io)
     socket_url: str = Field(default="", pattern=r"^(https?://[^/\s]+)?$")
+    # where browsers fetch the static files (a CDN in front of this dashboard's /static): the URL that serves that
+    # directory, e.g. https://cdn.example.com/triboka/static; empty = this dashboard's own /static. Its origin is
+    # added to the Content-Security-Policy for scripts, styles, fonts and images.
+    static_base_url: str = Field(default="", pattern=r"^(https?://[^/\s]+(/[^\s]*[^/\s])?)?$")
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
@@ -45,6 +49,11 @@ class Settings(BaseSettings):
                     f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
                 )
         return self
+
+    @property
+    def static_origin(self) -> str:
+        """The scheme, host and port of `static_base_url` (empty when unset)."""
+        return "/".join(self.static_base_url.split("/", 3)[:3])
 
     @property
     def api_base_url(self) -> str:

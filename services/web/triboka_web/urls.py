@@ -25,7 +25,18 @@ def redirect_to(request: Request, name: str, **params: Any) -> RedirectResponse:
     return RedirectResponse(path_for(request, name, **params), status_code=303)
 
 
+def static_url(request: Request, path: str) -> str:
+    """A static file's fingerprinted URL (triboka_web/static_assets.py): on the CDN when `static_base_url` is
+    set, else under this service's /static."""
+    assets = request.app.state.static_assets
+    name = assets.name(path)
+    return f"{assets.base_url}/{name}" if assets.base_url else path_for(request, "static", path=name)
+
+
 @pass_context
 def template_url_for(context: Context, name: str, **params: Any) -> str:
-    """`url_for` in templates: the page's request resolves the route (replaces Starlette's absolute-URL one)."""
+    """`url_for` in templates: the page's request resolves the route (replaces Starlette's absolute-URL one);
+    `url_for('static', path=...)` gives the fingerprinted file."""
+    if name == "static":
+        return static_url(context["request"], params["path"])
     return path_for(context["request"], name, **params)

@@ -6,19 +6,21 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def content_security_policy(socket_origin: str = "") -> str:
+def content_security_policy(socket_origin: str = "", static_origin: str = "") -> str:
     """Strict: own scripts, styles and fonts only. `socket_origin`: the API's Socket.IO when browsers reach it
-    on another origin (`make run`), allowed for connections only, over HTTP(S) and WebSocket."""
+    on another origin (`make run`), allowed for connections only, over HTTP(S) and WebSocket. `static_origin`:
+    the CDN that serves the static files (`static_base_url`), allowed for scripts, styles, fonts and images."""
     connect = "connect-src 'self'"
     if socket_origin:
         connect += f" {socket_origin} {socket_origin.replace('http', 'ws', 1)}"
+    own = f"'self' {static_origin}" if static_origin else "'self'"
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "font-src 'self'",
+            f"script-src {own}",
+            f"style-src {own}",
+            f"img-src {own} data:",
+            f"font-src {own}",
             connect,
             "object-src 'none'",
             "base-uri 'self'",
@@ -40,9 +42,10 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, socket_origin: str = "") -> None:
+    def __init__(self, app: ASGIApp, socket_origin: str = "", static_origin: str = "") -> None:
         self.app = app
-        self.headers = SECURITY_HEADERS | {"Content-Security-Policy": content_security_policy(socket_origin)}
+        policy = content_security_policy(socket_origin, static_origin)
+        self.headers = SECURITY_HEADERS | {"Content-Security-Policy": policy}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import RowMapping, select, update
 
+from triboka_api.api.conditional import conditional_json, with_not_modified
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.openapi import documented, json_body
@@ -263,16 +264,16 @@ async def available_lots(_: LotBuyerDep, session: SessionDep) -> list[dict[str, 
     return await _available_lots(session)
 
 
-@router.get("/api/public/lots/available", **documented(list[LotAvailable]))
-async def public_available_lots(session: SessionDep) -> list[dict[str, Any]]:
-    return await _available_lots(session)
+@router.get("/api/public/lots/available", **with_not_modified(documented(list[LotAvailable])))
+async def public_available_lots(request: Request, session: SessionDep) -> Response:
+    return conditional_json(request, await _available_lots(session))
 
 
-@router.get("/api/lots/id/{code}", **documented(LotIntegrationView, 404))
+@router.get("/api/lots/id/{code}", **with_not_modified(documented(LotIntegrationView, 404)))
 @router.get(
-    "/api/agroweight/lots/id/{code}", **documented(LotIntegrationView, 404)
+    "/api/agroweight/lots/id/{code}", **with_not_modified(documented(LotIntegrationView, 404))
 )  # S-54: the same contract
-async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
+async def lot_by_code(code: str, request: Request, session: SessionDep) -> Response:
     row = (
         await session.execute(
             select(ProducerLot, ExportContract.contract_code)
@@ -284,7 +285,7 @@ async def lot_by_code(code: str, session: SessionDep) -> dict[str, Any]:
     ).first()
     if row is None:
         raise not_found("Lot")
-    return lot_integration_view(row[0], row[1])
+    return conditional_json(request, lot_integration_view(row[0], row[1]))
 
 
 @router.get("/api/lots/search", **documented(list[LotSearchItem], 400))

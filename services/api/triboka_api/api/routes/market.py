@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 from sqlalchemy import select
 
+from triboka_api.api.conditional import conditional_json, with_not_modified
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.schemas.reports import MarketSummary, PriceRecorded
@@ -29,9 +30,10 @@ class PriceBody(RequestModel):
     source: str = Field(default="manual", max_length=100)
 
 
-@router.get("/api/market/cacao-prices", **documented(MarketSummary))
-async def cacao_prices(request: Request, session: SessionDep) -> dict[str, Any]:
-    return await market_summary(session, request.app.state.price_provider)
+@router.get("/api/market/cacao-prices", **with_not_modified(documented(MarketSummary)))
+async def cacao_prices(request: Request, session: SessionDep) -> Response:
+    summary = await market_summary(session, request.app.state.price_provider)
+    return conditional_json(request, summary, volatile=("timestamp",))
 
 
 @router.post(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.api.conditional import conditional_json, with_not_modified
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
 from triboka_api.api.openapi import documented, json_body
@@ -198,8 +199,11 @@ async def get_timeline(
     return timeline_view(timeline, events, private=principal.role == Role.ADMIN)
 
 
-@router.get("/api/public/trace/verify/{entity_type}/{entity_id}", **documented(Verification, 400, 404))
-async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/api/public/trace/verify/{entity_type}/{entity_id}",
+    **with_not_modified(documented(Verification, 400, 404)),
+)
+async def verify_entity(entity_type: str, entity_id: str, request: Request, session: SessionDep) -> Response:
     if entity_type not in PUBLIC_ENTITY_TYPES:
         raise bad_request(f"entity_type must be one of {', '.join(PUBLIC_ENTITY_TYPES)}")
     exists = await session.scalar(
@@ -210,15 +214,18 @@ async def verify_entity(entity_type: str, entity_id: str, session: SessionDep) -
     if exists is None:
         raise not_found("Trace record")
     events = await _entity_events(session, entity_type, entity_id, public_only=True)
-    return {
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "total_events": len(events),
-        "blockchain_events": 0,
-        "last_update": iso(max((e.event_timestamp for e in events), default=None)),
-        "verification_status": "verified" if events else "no_data",
-        "events": [event_view(e, private=False) for e in events],
-    }
+    return conditional_json(
+        request,
+        {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "total_events": len(events),
+            "blockchain_events": 0,
+            "last_update": iso(max((e.event_timestamp for e in events), default=None)),
+            "verification_status": "verified" if events else "no_data",
+            "events": [event_view(e, private=False) for e in events],
+        },
+    )
 
 
 @router.get("/api/trace/event/{event_id}", **documented(EventView, 403, 404))
