@@ -22,7 +22,7 @@ from fastapi.routing import RouteContext
 from sqlalchemy import select
 from triboka_api.api.routes.deal_files import MULTIPART_ENVELOPE_BYTES, UPLOAD_PATH
 from triboka_api.app import create_app
-from triboka_api.models import Base
+from triboka_api.models import Base, DealMember
 from triboka_api.settings import Settings
 
 from tests.api.conftest import JWT_SECRET, PASSWORD
@@ -352,6 +352,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "deal_id": "deal_id",
     "target_user_id": "user_id",
     "file_id": "file_id",
+    "member_id": "member_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -427,8 +428,13 @@ async def rows(client, world, admin) -> Rows:
         201,
     )
     deal_id = await world.deal(
-        admin, producer_id=chain.producer.company_id, exporter_id=chain.exporter.company_id
+        admin,
+        producer_id=chain.producer.company_id,
+        exporter_id=chain.exporter.company_id,
+        user_members=(chain.buyer.id,),
     )
+    async with world.session() as session:
+        member_id = await session.scalar(select(DealMember.id).where(DealMember.deal_id == deal_id))
     return Rows(
         {
             "admin_email": admin.email,
@@ -444,6 +450,7 @@ async def rows(client, world, admin) -> Rows:
             "entity_id": str(lot["lot_id"]),
             "lot_code": lot_code,
             "deal_id": deal_id,
+            "member_id": member_id,
             "file_id": "no-such-file",
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
