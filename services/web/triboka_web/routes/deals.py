@@ -16,6 +16,7 @@ from triboka_web.api_client import ApiClient
 from triboka_web.auth import CurrentUser, SessionUser, allowed_to, session_token
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
+from triboka_web.forms import FinanceForm, FormModel, MemberForm, TraceLinkForm, parse_form
 from triboka_web.i18n import _
 from triboka_web.roles import Action
 from triboka_web.templating import render
@@ -24,6 +25,7 @@ from triboka_web.urls import path_for
 router = APIRouter()
 BrokerUser = Annotated[SessionUser, Depends(allowed_to(Action.BROKER_DEALS))]
 SCOPES = ("PUBLIC", "PARTES", "SOLO_ADMIN")
+MEMBER_ROLES = ("observer", "producer", "exporter")
 PASSED_HEADERS = ("content-type", "content-disposition", "content-length", "x-content-type-options")
 
 
@@ -45,7 +47,7 @@ async def _room(api: ApiClient, deal_id: int, query: str) -> dict[str, Any]:
         api.get(f"{base}/trace"),
     )
     is_admin = deal["role_in_deal"] == "admin"
-    finance = await api.get(f"{base}/finance") if is_admin else None
+    broker = await _broker_lists(api, base) if is_admin else {}
     found = await api.get(f"{base}/messages/search", q=query) if query else None
     scopes = (
         SCOPES if is_admin else SCOPES[:2] if deal["role_in_deal"] in ("producer", "exporter") else SCOPES[:1]
@@ -56,11 +58,26 @@ async def _room(api: ApiClient, deal_id: int, query: str) -> dict[str, Any]:
         "messages": messages,
         "files": files,
         "trace": trace,
-        "finance": finance,
+        "finance": broker.get("finance"),
+        "broker": broker,
+        "member_roles": MEMBER_ROLES,
         "found": found,
         "query": query,
         "scopes": scopes,
     }
+
+
+async def _broker_lists(api: ApiClient, base: str) -> dict[str, Any]:
+    """What only the deal's admins get: the finance sheet, and the choices of the members and trace forms
+    (companies and users to add, the lots and batches the caller may see to link)."""
+    finance, companies, users, lots, batches = await asyncio.gather(
+        api.get(f"{base}/finance"),
+        api.get("/api/companies"),
+        api.get("/api/users"),
+        api.get("/api/lots"),
+        api.get("/api/batches"),
+    )
+    return {"finance": finance, "companies": companies, "users": users, "lots": lots, "batches": batches}
 
 
 @router.get("/deals/{deal_id}")
@@ -98,6 +115,52 @@ async def add_note(request: Request, deal_id: int, user: CurrentUser, api: Api) 
 async def add_message(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
     await _post(request, api, f"/api/deals/{deal_id}/messages", ("content",), _("Message sent."))
     return _back_to(request, deal_id, "messages")
+
+
+async def _submit(
+    request: Request,
+    api: ApiClient,
+    path: str,
+    model: type[FormModel],
+    done: str,
+    lists: tuple[str, ...] = (),
+) -> None:
+    """A broker form posted to the API's `path`: a value that does not convert, or the API's refusal, is flashed;
+    success too."""
+    parsed = parse_form(model, await request.form(), lists)
+    if parsed.model is None:
+        flash(request, next(iter(parsed.errors.values())), "danger")
+        return
+    await run_action(request, api.post(path, parsed.model.payload()), done)
+
+
+@router.post("/deals/{deal_id}/finance")
+async def save_finance(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    """S-34 for the deal's admins; anyone else gets the API's 403 (the page never offers them the form)."""
+    await _submit(request, api, f"/api/deals/{deal_id}/finance", FinanceForm, _("Finance saved."))
+    return _back_to(request, deal_id, "finance")
+
+
+@router.post("/deals/{deal_id}/members")
+async def add_member(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    await _submit(request, api, f"/api/deals/{deal_id}/members", MemberForm, _("Member added."))
+    return _back_to(request, deal_id, "members")
+
+
+@router.post("/deals/{deal_id}/members/{member_id}/remove")
+async def remove_member(
+    request: Request, deal_id: int, member_id: int, user: CurrentUser, api: Api
+) -> Response:
+    call = api.delete(f"/api/deals/{deal_id}/members/{member_id}")
+    await run_action(request, call, _("Member removed."))
+    return _back_to(request, deal_id, "members")
+
+
+@router.post("/deals/{deal_id}/trace")
+async def link_trace(request: Request, deal_id: int, user: CurrentUser, api: Api) -> Response:
+    path, done = f"/api/deals/{deal_id}/trace", _("Linked to the deal's trace.")
+    await _submit(request, api, path, TraceLinkForm, done, ("lote_ids", "batch_ids"))
+    return _back_to(request, deal_id, "trace")
 
 
 @router.post("/deals/{deal_id}/files")
