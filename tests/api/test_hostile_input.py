@@ -325,6 +325,7 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "batch_ids": Ids([r["batch_id"]]),
             "events": Json([{"title": "Inspección"}]),
         },
+        ("POST", "/api/realtime/ticket"): {"deal_id": Id(r["deal_id"])},
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),

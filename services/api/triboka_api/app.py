@@ -40,6 +40,7 @@ from triboka_api.api.routes import (
     market,
     matching,
     performance,
+    socket_tickets,
     sync,
     trace,
     traceability,
@@ -83,6 +84,7 @@ ROUTERS = (
     sync,
     deals,
     deal_files,
+    socket_tickets,
     impersonation,
 )
 
