@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from triboka_web.actions import run_action
 from triboka_web.api_client import ApiClient
-from triboka_web.auth import CurrentUser, SessionUser, allowed_to, session_token
+from triboka_web.auth import CurrentUser, SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
 from triboka_web.forms import FinanceForm, FormModel, MemberForm, TraceLinkForm, parse_form
@@ -46,6 +46,7 @@ async def _room(api: ApiClient, deal_id: int, query: str) -> dict[str, Any]:
         api.get(f"{base}/files"),
         api.get(f"{base}/trace"),
     )
+    ticket = await _socket_ticket(api, deal_id)  # after the deal's read, which answers a non-member first
     is_admin = deal["role_in_deal"] == "admin"
     broker = await _broker_lists(api, base) if is_admin else {}
     found = await api.get(f"{base}/messages/search", q=query) if query else None
@@ -64,6 +65,7 @@ async def _room(api: ApiClient, deal_id: int, query: str) -> dict[str, Any]:
         "found": found,
         "query": query,
         "scopes": scopes,
+        "socket_ticket": ticket,
     }
 
 
@@ -82,15 +84,23 @@ async def _broker_lists(api: ApiClient, base: str) -> dict[str, Any]:
 
 @router.get("/deals/{deal_id}")
 async def deal_room(request: Request, deal_id: int, user: CurrentUser, api: Api, q: str = "") -> Response:
-    return render(request, "deals/room.html", await _room(api, deal_id, q.strip()))
+    room = await _room(api, deal_id, q.strip())
+    return render(request, "deals/room.html", room | {"socket_url": request.app.state.settings.socket_url})
+
+
+async def _socket_ticket(api: ApiClient, deal_id: int) -> str:
+    """A one-minute ticket for this deal's socket (Δ 112): what the page's script may hold, unlike the session's
+    API token, which never leaves the server."""
+    answer = await api.post("/api/realtime/ticket", {"deal_id": deal_id})
+    return str(answer["ticket"])
 
 
 @router.get("/deals/{deal_id}/live")
-async def deal_live(request: Request, deal_id: int, user: CurrentUser) -> JSONResponse:
-    """What the room's script needs to listen (same-origin only: the session cookie and no CORS): the session's
-    API token for the socket's `auth`, and where the socket is. It changes nothing (read-only tokens listen too)."""
-    settings = request.app.state.settings
-    body = {"deal_id": deal_id, "token": session_token(request), "url": settings.socket_url}
+async def deal_live(deal_id: int, user: CurrentUser, api: Api) -> JSONResponse:
+    """A fresh socket ticket for the room's script when its socket reconnects. A GET that changes nothing: another
+    site may make the browser call it but cannot read the answer (same origin only, no CORS), and `no-store` keeps
+    it out of caches."""
+    body = {"deal_id": deal_id, "ticket": await _socket_ticket(api, deal_id)}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
