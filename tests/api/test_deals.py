@@ -295,16 +295,15 @@ async def test_companyless_user_does_not_match_a_company_with_its_id(client, wor
 # S-28: members ----------------------------------------------------------------------------------------------------
 
 
+async def _add_observer_company(client, room: Room, party: Party) -> dict:
+    """S-28 by the deal's admin: `party`'s company joins as an observer."""
+    body = {"party_id": party.company_id, "role_in_deal": "observer"}
+    return assert_ok(await client.post(_url(room, "/members"), json=body, headers=room.broker.headers), 201)
+
+
 async def test_add_members_and_their_access(client, world, room) -> None:
     observer_co = await world.user("buyer")
-    added = assert_ok(
-        await client.post(
-            _url(room, "/members"),
-            json={"party_id": observer_co.company_id, "role_in_deal": "observer"},
-            headers=room.broker.headers,
-        ),
-        201,
-    )
+    added = await _add_observer_company(client, room, observer_co)
     assert_shape(
         added,
         {
@@ -375,14 +374,7 @@ async def test_add_member_refusals(client, world, room) -> None:
 async def test_remove_member_takes_its_access_away(client, world, room) -> None:
     """Δ 111: DELETE /api/deals/{id}/members/{member_id}, for the deal's admins only."""
     observer = await world.user("buyer")
-    added = assert_ok(
-        await client.post(
-            _url(room, "/members"),
-            json={"party_id": observer.company_id, "role_in_deal": "observer"},
-            headers=room.broker.headers,
-        ),
-        201,
-    )
+    added = await _add_observer_company(client, room, observer)
     member = _url(room, f"/members/{added['member']['id']}")
     assert_ok(await client.get(_url(room), headers=observer.headers))
     # parties, the observer itself and outsiders may not remove anyone
