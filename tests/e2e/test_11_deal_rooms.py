@@ -27,7 +27,7 @@ WAIT = 20.0
 
 def _party(https: httpx.Client, name: str) -> dict[str, Any]:
     """A producer who registers itself gets a company of its own (C-04): the two sides of the deal."""
-    email = f"{name}-{secrets.token_hex(4)}@e2e.triboka.test"
+    email = f"{name.lower().replace(' ', '-')}-{secrets.token_hex(4)}@e2e.triboka.test"
     body = {"name": name, "email": email, "password": PASSWORD, "role": "producer"}
     assert https.post("/api/auth/register", json=body).status_code == 201
     login = https.post("/api/auth/login", json={"email": email, "password": PASSWORD})
