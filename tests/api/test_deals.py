@@ -295,16 +295,15 @@ async def test_companyless_user_does_not_match_a_company_with_its_id(client, wor
 # S-28: members ----------------------------------------------------------------------------------------------------
 
 
+async def _add_observer_company(client, room: Room, party: Party) -> dict:
+    """S-28 by the deal's admin: `party`'s company joins as an observer."""
+    body = {"party_id": party.company_id, "role_in_deal": "observer"}
+    return assert_ok(await client.post(_url(room, "/members"), json=body, headers=room.broker.headers), 201)
+
+
 async def test_add_members_and_their_access(client, world, room) -> None:
     observer_co = await world.user("buyer")
-    added = assert_ok(
-        await client.post(
-            _url(room, "/members"),
-            json={"party_id": observer_co.company_id, "role_in_deal": "observer"},
-            headers=room.broker.headers,
-        ),
-        201,
-    )
+    added = await _add_observer_company(client, room, observer_co)
     assert_shape(
         added,
         {
@@ -370,6 +369,33 @@ async def test_add_member_refusals(client, world, room) -> None:
     assert_error(
         await client.post(_url(room, "/members"), content=b"[", headers=room.broker.headers), 400, "JSON"
     )
+
+
+async def test_remove_member_takes_its_access_away(client, world, room) -> None:
+    """Δ 111: DELETE /api/deals/{id}/members/{member_id}, for the deal's admins only."""
+    observer = await world.user("buyer")
+    added = await _add_observer_company(client, room, observer)
+    member = _url(room, f"/members/{added['member']['id']}")
+    assert_ok(await client.get(_url(room), headers=observer.headers))
+    # parties, the observer itself and outsiders may not remove anyone
+    for party in (room.producer, room.exporter, observer, room.stranger):
+        assert_error(await client.delete(member, headers=party.headers), 403)
+    assert_ok(await client.get(_url(room), headers=observer.headers))
+    assert_shape(assert_ok(await client.delete(member, headers=room.operator.headers)), {"message": STR})
+    assert_error(await client.get(_url(room), headers=observer.headers), 403)
+    assert_error(await client.delete(member, headers=room.broker.headers), 404, "Member")
+    # the deal's own companies stay; a member of another deal is not found through this one
+    view = assert_ok(await client.get(_url(room), headers=room.broker.headers))
+    for row in view["members"]:
+        if row["party_id"] in (room.producer.company_id, room.exporter.company_id):
+            removal = await client.delete(_url(room, f"/members/{row['id']}"), headers=room.broker.headers)
+            assert_error(removal, 400, "cannot be removed")
+    other = await _new_deal(client, room.broker, room.producer, room.exporter)
+    others = assert_ok(await client.get(f"/api/deals/{other['id']}", headers=room.broker.headers))["members"]
+    assert_error(
+        await client.delete(_url(room, f"/members/{others[0]['id']}"), headers=room.broker.headers), 404
+    )
+    assert_error(await client.delete("/api/deals/999999/members/1", headers=room.broker.headers), 404, "Deal")
 
 
 # S-29, S-30: notes and their scopes -------------------------------------------------------------------------------
@@ -767,6 +793,7 @@ def test_openapi_documents_every_deal_room_route() -> None:
         ("post", "/api/deals"),
         ("get", "/api/deals/{deal_id}"),
         ("post", "/api/deals/{deal_id}/members"),
+        ("delete", "/api/deals/{deal_id}/members/{member_id}"),
         ("get", "/api/deals/{deal_id}/notes"),
         ("post", "/api/deals/{deal_id}/notes"),
         ("get", "/api/deals/{deal_id}/messages"),

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from triboka_api.api.routes import deal_files, kyc
 from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
 from triboka_api.app import create_app
-from triboka_api.models import Base
+from triboka_api.models import Base, DealMember
 from triboka_api.settings import Settings
 
 from tests.api.conftest import JWT_SECRET, PASSWORD
@@ -337,6 +337,7 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "batch_ids": Ids([r["batch_id"]]),
             "events": Json([{"title": "Inspección"}]),
         },
+        ("POST", "/api/realtime/ticket"): {"deal_id": Id(r["deal_id"])},
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -367,6 +368,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "did_id": "did_id",
     "signature_id": "signature_id",
     "document_id": "kyc_document_id",
+    "member_id": "member_id",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -444,7 +446,10 @@ async def rows(client, world, admin) -> Rows:
         201,
     )
     deal_id = await world.deal(
-        admin, producer_id=chain.producer.company_id, exporter_id=chain.exporter.company_id
+        admin,
+        producer_id=chain.producer.company_id,
+        exporter_id=chain.exporter.company_id,
+        user_members=(chain.buyer.id,),
     )
     did = assert_ok(await client.post("/api/did/create", headers=admin.headers), 201)["did"]
     await client.post("/api/did/verify", json={"did_id": did["id"]}, headers=admin.headers)
@@ -463,6 +468,8 @@ async def rows(client, world, admin) -> Rows:
         ),
         201,
     )["kyc_document"]
+    async with world.session() as session:
+        member_id = await session.scalar(select(DealMember.id).where(DealMember.deal_id == deal_id))
     return Rows(
         {
             "admin_email": admin.email,
@@ -478,6 +485,7 @@ async def rows(client, world, admin) -> Rows:
             "entity_id": str(lot["lot_id"]),
             "lot_code": lot_code,
             "deal_id": deal_id,
+            "member_id": member_id,
             "file_id": "no-such-file",
             "did_id": did["id"],
             "signature_id": signature["id"],

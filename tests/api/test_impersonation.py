@@ -23,9 +23,14 @@ from tests.api.helpers import (
 )
 
 START = {"message": STR, "access_token": STR, "impersonation_context": DICT, "warning": STR}
-# the routes an impersonation token may POST to: login needs no token at all (it ignores the header), and S-02
-# exists to give the admin's own token back
-ALLOWED_WRITES = {("POST", "/api/auth/login"), ("POST", "/api/auth/stop-impersonation")}
+# the routes an impersonation token may POST to: login needs no token at all (it ignores the header), S-02
+# exists to give the admin's own token back, and a socket ticket (Δ 112) writes nothing: it lets the token listen
+# to a deal room as it may, and carries its read-only claims to the socket
+ALLOWED_WRITES = {
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/stop-impersonation"),
+    ("POST", "/api/realtime/ticket"),
+}
 
 
 async def _impersonate(client, actor: Party, target_id: int):

@@ -9,12 +9,14 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 import pytest_asyncio
 import socketio
@@ -157,7 +159,7 @@ class Listener:
 async def connect() -> AsyncIterator[Any]:
     opened: list[socketio.AsyncClient] = []
 
-    async def open_one(base: str, token: str | None) -> Listener:
+    async def open_one(base: str, token: str | None, ticket: str | None = None) -> Listener:
         client = socketio.AsyncClient(reconnection=False)
         listener = Listener(client)
 
@@ -166,9 +168,8 @@ async def connect() -> AsyncIterator[Any]:
 
         client.on("*", record)
         opened.append(client)
-        await client.connect(
-            base, auth={"token": token} if token else None, transports=["websocket"], wait_timeout=WAIT
-        )
+        auth = {"ticket": ticket} if ticket else {"token": token} if token else None
+        await client.connect(base, auth=auth, transports=["websocket"], wait_timeout=WAIT)
         return listener
 
     yield open_one
@@ -251,3 +252,70 @@ async def test_an_impersonation_token_listens_but_cannot_send(replicas, cast, co
     await speaker.next("joined_room")
     await speaker.client.emit("send_message", {"deal_id": cast.deal_id, "content": "para todos"})
     assert (await watcher.next("new_message"))["content"] == "para todos"
+
+
+# Δ 112: socket tickets ----------------------------------------------------------------------------------------------
+
+
+async def _ticket(base: str, user: User, deal_id: int) -> str:
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await client.post("/api/realtime/ticket", json={"deal_id": deal_id}, headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["ticket"]
+
+
+async def test_a_ticket_from_one_replica_opens_the_socket_on_the_other(replicas, cast, connect) -> None:
+    ticket = await _ticket(replicas.a, cast.exporter, cast.deal_id)
+    listener = await connect(replicas.b, None, ticket=ticket)
+    await listener.client.emit("join_deal", {"deal_id": cast.deal_id})
+    await listener.next("joined_room")
+    async with httpx.AsyncClient(base_url=replicas.a) as client:
+        response = await client.post(
+            f"/api/deals/{cast.deal_id}/messages",
+            json={"content": "Con ticket"},
+            headers=cast.producer.headers,
+        )
+        assert response.status_code == 201, response.text
+    assert (await listener.next("new_message"))["content"] == "Con ticket"
+    # the ticket names one deal: another deal's room stays shut even to a member of it
+    async with httpx.AsyncClient(base_url=replicas.a) as client:
+        body = {"producer_id": cast.exporter.company_id, "exporter_id": cast.producer.company_id}
+        other = await client.post("/api/deals", json=body, headers=cast.broker.headers)
+    await listener.client.emit("join_deal", {"deal_id": other.json()["deal"]["id"]})
+    assert "another deal" in (await listener.next("error"))["message"]
+
+
+async def test_expired_forged_and_misplaced_tickets_are_refused(replicas, cast, connect) -> None:
+    ticket = await _ticket(replicas.a, cast.producer, cast.deal_id)
+    claims = jwt.decode(ticket, options={"verify_signature": False})
+    expired = jwt.encode(
+        claims | {"iat": time.time() - 120, "exp": time.time() - 60}, SECRET, algorithm="HS256"
+    )
+    forged = jwt.encode(claims, "another-secret-0123456789abcdef0123456789", algorithm="HS256")
+    for bad in (expired, forged, cast.producer.token):  # the platform JWT is no ticket
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await connect(replicas.b, None, ticket=bad)
+    with pytest.raises(socketio.exceptions.ConnectionError):  # nor is a ticket a token
+        await connect(replicas.b, ticket)
+
+
+async def test_a_ticket_dies_with_its_users_session(replicas, cast, connect) -> None:
+    """Logging out revokes the user's tokens (Δ 27), and with them the tickets they bought: a live socket is
+    dropped at its next event, and the ticket opens no new one."""
+    async with httpx.AsyncClient(base_url=replicas.a) as client:
+        user = await _producer(client, "prod-ticket")
+        body = {"producer_id": user.company_id, "exporter_id": cast.exporter.company_id}
+        deal = await client.post("/api/deals", json=body, headers=cast.broker.headers)
+    deal_id = deal.json()["deal"]["id"]
+    ticket = await _ticket(replicas.a, user, deal_id)
+    live = await connect(replicas.b, None, ticket=ticket)
+    async with httpx.AsyncClient(base_url=replicas.a) as client:
+        assert (await client.post("/api/auth/logout", headers=user.headers)).status_code == 200
+    await asyncio.sleep(2.5)  # past the user cache (TRIBOKA_USER_CACHE_SECONDS, 2 s) of the other replica
+    await live.client.emit("join_deal", {"deal_id": deal_id})
+    async with asyncio.timeout(WAIT):  # the server drops the connection of a revoked credential
+        await live.client.wait()
+    assert not live.client.connected
+    await live.none_of("joined_room", seconds=0.1)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await connect(replicas.b, None, ticket=ticket)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,12 @@ class Release:
 
     # -- helm --------------------------------------------------------------------------------------------------
     def _values_args(self) -> list[str]:
-        return [arg for f in self.values_files for arg in ("--values", str(f))]
+        """The suite's values files, and the images `make images` built: IMAGE_TAG (set by `make test-e2e`, e.g.
+        an engineer's own tag) rather than the chart's appVersion, which another build may have replaced."""
+        files = [arg for f in self.values_files for arg in ("--values", str(f))]
+        tag = os.environ.get("IMAGE_TAG")
+        images = ",".join(f"{c}.image.tag={tag}" for c in ("api", "web", "backup"))
+        return [*files, "--set-string", images] if tag else files
 
     def install(self, timeout: str = "8m") -> float:
         return self._timed(

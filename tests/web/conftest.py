@@ -105,20 +105,55 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def api_headers(stack: Stack, role: str) -> dict[str, str]:
+    """A bearer header of that role's account, straight from the API (for setting up what a test needs)."""
+    account = stack.accounts[role]
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        login = api.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def new_lot(stack: Stack) -> dict:
+    """A lot of the producer's company, as GET /api/lots/{id} shows it."""
+    body = {
+        "producer_company_id": stack.accounts["producer"].company_id,
+        "farm_name": "Finca Enlazada",
+        "location": "Vinces",
+        "product_type": "Cacao Nacional",
+        "weight_kg": 900,
+        "quality_grade": "A",
+        "harvest_date": "2025-10-01",
+    }
+    headers = api_headers(stack, "producer")
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        created = api.post("/api/lots", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        return api.get(f"/api/lots/{created.json()['lot_id']}", headers=headers).json()
+
+
+def open_deal(stack: Stack) -> dict:
+    """A new deal the admin brokers between the producer's company and the exporter's company."""
+    body = {
+        "producer_id": stack.accounts["producer"].company_id,
+        "exporter_id": stack.exporter_company,
+        "terms_public": {"volumen_mt": 25},
+        "terms_private": {"comision_pct": 2},
+        "description": "Cacao fino de aroma",
+    }
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        created = api.post("/api/deals", json=body, headers=api_headers(stack, "admin"))
+    assert created.status_code == 201, created.text
+    return created.json()["deal"]
+
+
 @pytest.fixture(scope="session")
 def deal(stack: Stack) -> dict:
-    """A deal the admin brokers between the producer's company and the exporter's company."""
-    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
-        admin = stack.accounts["admin"]
-        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        body = {
-            "producer_id": stack.accounts["producer"].company_id,
-            "exporter_id": stack.exporter_company,
-            "terms_public": {"volumen_mt": 25},
-            "terms_private": {"comision_pct": 2},
-            "description": "Cacao fino de aroma",
-        }
-        created = api.post("/api/deals", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-        return created.json()["deal"]
+    """The deal the read-mostly tests share."""
+    return open_deal(stack)
+
+
+@pytest.fixture
+def fresh_deal(stack: Stack) -> dict:
+    """A deal of the test's own, for tests that change its finance, members or trace."""
+    return open_deal(stack)

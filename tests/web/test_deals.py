@@ -4,7 +4,10 @@ message search, the trace and its PDF, through the real API and web processes.""
 
 from __future__ import annotations
 
+import re
+
 import httpx
+import jwt
 
 from tests.web.conftest import Stack
 from tests.web.servers import csrf_from
@@ -130,3 +133,40 @@ def test_upload_and_download_through_the_dashboard(client_for, deal) -> None:
     )
     assert bad.status_code == 303
     assert "factura.pdf" not in client_for("admin").get(room).text
+
+
+def _socket_ticket(page: str) -> str:
+    return page.split('data-socket-ticket="')[1].split('"')[0]
+
+
+def test_the_room_gives_page_script_a_socket_ticket_not_the_api_token(stack, client_for, deal) -> None:
+    """Δ 112 from the side of a script that reads the page: what it finds opens the deal's socket and nothing
+    else (every API route answers it 401), and the session's API token appears nowhere."""
+    producer = client_for("producer")
+    room = f"/deals/{deal['id']}"
+    page = producer.get(room).text
+    ticket = _socket_ticket(page)
+    live = producer.get(f"{room}/live")
+    assert live.headers["cache-control"] == "no-store"
+    assert set(live.json()) == {"deal_id", "ticket"}
+    fresh = live.json()["ticket"]
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        for given in (ticket, fresh):
+            claims = jwt.decode(given, options={"verify_signature": False})
+            assert (claims["aud"], claims["deal_id"], claims["exp"] - claims["iat"]) == (
+                "socket",
+                deal["id"],
+                60,
+            )
+            refused = api.get(f"/api/deals/{deal['id']}", headers={"Authorization": f"Bearer {given}"})
+            assert refused.status_code == 401
+        account = stack.accounts["producer"]
+        token = api.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    # an API token of the same user has the same shape; none of the page's tokens is one
+    assert not any(
+        "aud" not in jwt.decode(t, options={"verify_signature": False})
+        for t in re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", page + live.text)
+    )
+    assert token.json()["access_token"] not in page + live.text
+    # a non-member gets neither the room nor a ticket
+    assert client_for("buyer").get(f"{room}/live").status_code == 403

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.flows import shot, sign_in, watch
+from tests.web.conftest import new_lot
+from tests.web.flows import BUYER_COMPANY, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -64,6 +65,46 @@ def test_upload_download_and_pdf(browser: Browser, stack, deal, artifacts: Path,
     assert pdf_download.value.suggested_filename.startswith(f"trazabilidad_deal_{deal['id']}_")
     shot(page, artifacts, "deal-room-files")
     assert problems == []
+
+
+def test_broker_forms(browser: Browser, stack, fresh_deal, artifacts: Path) -> None:
+    """The admin fills the finance sheet, adds and removes a member and links a lot; a party sees none of it."""
+    lot = new_lot(stack)
+    page, problems = _room(browser, stack, "admin", fresh_deal)
+    finance = page.locator("[data-testid=finance-form]")
+    finance.locator("[name=costo_admin]").fill("200")
+    finance.locator("[name=precio_admin]").fill("250")
+    finance.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=margin]")).to_have_text("50.0 (25.0 %)")
+    finance = page.locator("[data-testid=finance-form]")
+    finance.locator("[name=costo_admin]").fill("doscientos")
+    finance.locator("button[type=submit]").click()
+    expect(page.locator(".alert-danger")).to_contain_text("Ingrese un número.")
+    expect(page.locator("[data-testid=margin]")).to_have_text("50.0 (25.0 %)")
+
+    members = page.locator("[data-testid=member-form]")
+    members.locator("[name=party]").select_option(f"company:{stack.buyer_company}")
+    members.locator("[name=role_in_deal]").select_option("observer")
+    members.locator("button[type=submit]").click()
+    added = page.locator("[data-testid=members] li", has_text=BUYER_COMPANY)
+    expect(added).to_contain_text("observer")
+    added.locator("[data-testid^=remove-member-]").click()
+    expect(page.locator("[data-testid=members] li", has_text=BUYER_COMPANY)).to_have_count(0)
+
+    trace = page.locator("[data-testid=trace-form]")
+    trace.locator("[name=lote_ids]").select_option(str(lot["id"]))
+    trace.locator("[name=event_title]").fill("Muestreo de calidad")
+    trace.locator("button[type=submit]").click()
+    timeline = page.locator("[data-testid=timeline]")
+    expect(timeline).to_contain_text(f"Lote {lot['lot_code']} registrado")
+    expect(timeline).to_contain_text("Muestreo de calidad")
+    shot(page, artifacts, "deal-room-broker-forms")
+    assert problems == []
+
+    party, party_problems = _room(browser, stack, "exporter", fresh_deal)
+    for form in ("finance-form", "member-form", "trace-form"):
+        expect(party.locator(f"[data-testid={form}]")).to_have_count(0)
+    assert party_problems == []
 
 
 def test_impersonation_banner(page: Page, stack, artifacts: Path) -> None:

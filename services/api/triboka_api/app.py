@@ -43,6 +43,7 @@ from triboka_api.api.routes import (
     market,
     matching,
     performance,
+    socket_tickets,
     sync,
     trace,
     traceability,
@@ -88,6 +89,7 @@ ROUTERS = (
     sync,
     deals,
     deal_files,
+    socket_tickets,
     impersonation,
     kyc,  # before identity: /api/did/kyc is not a DID id
     identity,

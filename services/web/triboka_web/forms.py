@@ -229,3 +229,47 @@ class TraceEventForm(FormModel):
     description: str | None = None
     location: str | None = None
     is_public: bool = False
+
+
+class FinanceForm(FormModel):
+    """S-34: a blank amount keeps the stored one (the API changes only the fields sent)."""
+
+    costo_admin: float | None = None
+    precio_admin: float | None = None
+    currency: str | None = None
+    notes: str | None = None
+
+
+class MemberForm(FormModel):
+    """S-28: `party` is `company:<id>` or `user:<id>` (one select of both); `write` asks for write permission,
+    unticked leaves the API's default for the role."""
+
+    party: str | None = None
+    role_in_deal: str | None = None
+    write: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        party_type, _sep, party_id = (self.party or "").partition(":")
+        body = {
+            "party_type": party_type or None,
+            "party_id": int(party_id) if party_id.isdigit() else None,
+            "role_in_deal": self.role_in_deal,
+        }
+        return {k: v for k, v in body.items() if v is not None} | (
+            {"permissions": ["read", "write"]} if self.write else {}
+        )
+
+
+class TraceLinkForm(FormModel):
+    """S-36: lots and batches chosen from the caller's lists, and an optional event of the broker's own."""
+
+    lote_ids: list[int] = []
+    batch_ids: list[int] = []
+    event_title: str | None = None
+    event_description: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        event = {"title": self.event_title, "description": self.event_description}
+        events = [{k: v for k, v in event.items() if v}] if self.event_title else []
+        body = {"lote_ids": self.lote_ids, "batch_ids": self.batch_ids, "events": events}
+        return {k: v for k, v in body.items() if v}  # the API names what is missing when nothing was chosen

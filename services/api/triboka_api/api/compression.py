@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from triboka_api.domain.deal_files import KINDS
+from triboka_api.domain.upload_policy import KINDS
 
 MINIMUM_SIZE = 1024  # below about one TCP segment the header and the CPU cost more than the bytes saved
 # measured on a 2,900-lot list (931 KB): level 5 sends 40 KB in 19 ms, level 9 37 KB in 82 ms, level 1 48 KB in 7 ms

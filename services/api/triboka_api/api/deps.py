@@ -74,7 +74,11 @@ async def authenticated_principal(request: Request, session: SessionDep) -> Prin
 
 async def token_principal(state: Any, session: AsyncSession, token: str) -> Principal:
     """The user a token names, as stored now, after every check of the JWT layer (§1.3, §2, Δ 27)."""
-    claims = state.token_verifier.claims(token)
+    return await claims_principal(state, session, state.token_verifier.claims(token))
+
+
+async def claims_principal(state: Any, session: AsyncSession, claims: dict[str, Any]) -> Principal:
+    """The user verified claims name, if still active and at the token version the claims carry."""
     try:
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:

@@ -1,8 +1,11 @@
 """Deal room real time (§5.6 Socket.IO events), served by the API at `/socket.io` beside the REST routes.
 
-Every connection authenticates with the platform JWT (`auth: {"token": ...}` or an `Authorization: Bearer`
-header); the client-sent `user_id` of the first generation is ignored. The token is checked again on every event,
-so a revoked token or a removed member stops at once. Rooms: `deal_{id}` for every member who joined, plus
+A connection authenticates with a socket ticket (`auth: {"ticket": ...}`, Δ 112: a one-minute token for one deal
+that `POST /api/realtime/ticket` issues, so browser pages never hold the session's access token) or, for other
+clients, with the platform JWT (`auth: {"token": ...}` or an `Authorization: Bearer` header); the client-sent
+`user_id` of the first generation is ignored. The credential is checked again on every event (a ticket's user,
+token version and impersonator; its minute only bounds the connect), so a revoked token or a removed member stops
+at once. Rooms: `deal_{id}` for every member who joined, plus
 `deal_{id}:{SCOPE}` for each confidentiality level the member reads, so a file upload reaches only those who may
 see it. Read-only impersonation tokens may listen but not send.
 
@@ -19,14 +22,14 @@ from typing import Any
 import socketio
 from starlette.datastructures import State
 
-from triboka_api.api.deps import check_impersonator, open_app_session, token_principal
+from triboka_api.api.deps import check_impersonator, claims_principal, open_app_session, token_principal
 from triboka_api.domain import deal_talk, deals
 from triboka_api.domain.access import DealAccess, Scope
 from triboka_api.domain.bounds import OutOfBoundsError, check_document, row_id
 from triboka_api.domain.errors import DomainError
 from triboka_api.domain.principal import Principal
 from triboka_api.models import DealMessage
-from triboka_api.security.tokens import TokenError, bearer_token
+from triboka_api.security.tokens import SOCKET_AUDIENCE, TokenError, bearer_token, decode_socket_ticket
 from triboka_api.settings import Settings
 
 logger = logging.getLogger("triboka_api.realtime")
@@ -46,11 +49,14 @@ def scope_room(deal_id: int, scope: str) -> str:
     return f"deal_{deal_id}:{scope}"
 
 
-def _token(environ: dict[str, Any], auth: Any) -> str:
-    token = auth.get("token") if isinstance(auth, dict) else None
-    if isinstance(token, str):
-        return token
-    return bearer_token(environ.get("HTTP_AUTHORIZATION"))
+def _credential(environ: dict[str, Any], auth: Any, jwt_secret: str) -> dict[str, Any]:
+    """What the connection's session keeps to check the caller again at every event: the access token, or the
+    ticket's claims (verified here, once: the ticket may expire while the connection lives)."""
+    given = auth if isinstance(auth, dict) else {}
+    ticket, token = given.get("ticket"), given.get("token")
+    if isinstance(ticket, str):
+        return {"claims": decode_socket_ticket(ticket, jwt_secret)}
+    return {"token": token if isinstance(token, str) else bearer_token(environ.get("HTTP_AUTHORIZATION"))}
 
 
 def message_event(message: DealMessage, author_name: str | None) -> dict[str, Any]:
@@ -75,6 +81,7 @@ class DealRooms:
         if settings.redis_url is not None:
             manager = socketio.AsyncRedisManager(settings.redis_url.get_secret_value(), channel=CHANNEL)
         self.state = state
+        self.jwt_secret = settings.jwt_secret.get_secret_value()
         self.server = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
@@ -103,25 +110,28 @@ class DealRooms:
 
     # the connection and its events -------------------------------------------------------------------------------
 
-    async def _principal(self, token: str) -> Principal:
+    async def _principal(self, credential: dict[str, Any]) -> Principal:
         async with open_app_session(self.state, write=False) as session:
-            principal = await token_principal(self.state, session, token)
+            if "claims" in credential:
+                principal = await claims_principal(self.state, session, credential["claims"])
+            else:
+                principal = await token_principal(self.state, session, credential["token"])
             if principal.is_impersonating:
                 await check_impersonator(self.state, session, principal.claims)
         return principal
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
-            token = _token(environ, auth)
-            principal = await self._principal(token)
+            credential = _credential(environ, auth, self.jwt_secret)
+            principal = await self._principal(credential)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.msg) from exc
-        await self.server.save_session(sid, {"token": token, "user_id": principal.id})
+        await self.server.save_session(sid, credential | {"user_id": principal.id})
 
     async def _caller(self, sid: str) -> Principal:
         session = await self.server.get_session(sid)
         try:
-            return await self._principal(session["token"])
+            return await self._principal(session)
         except TokenError as exc:
             await self.server.disconnect(sid)
             raise RefusedError(exc.msg) from exc
@@ -132,6 +142,9 @@ class DealRooms:
         deal_id = row_id(str(raw)) if isinstance(raw, int | str) else None
         if deal_id is None:
             raise RefusedError("deal_id is required")
+        bound = principal.claims.get("deal_id") if principal.claims.get("aud") == SOCKET_AUDIENCE else None
+        if bound is not None and bound != deal_id:
+            raise RefusedError("This ticket is for another deal")
         async with open_app_session(self.state, write=False) as session:
             return principal, await deals.open_deal(session, principal, deal_id)
 

@@ -199,6 +199,18 @@ async def add_member(session: AsyncSession, deal: Deal, new: NewMember) -> DealM
     return member
 
 
+async def remove_member(session: AsyncSession, deal: Deal, member_id: int) -> None:
+    """Δ 111: a member added with S-28 leaves the deal (and with it the access it granted). The rows of the
+    deal's own producer and exporter companies stay: their access comes from the deal itself, not from the row."""
+    member = await session.get(DealMember, member_id)
+    if member is None or member.deal_id != deal.id:
+        raise NotFoundError("Member")
+    if member.party_type == "company" and member.party_id in (deal.producer_id, deal.exporter_id):
+        raise RuleViolationError("The deal's producer and exporter companies cannot be removed")
+    await session.delete(member)
+    await session.commit()
+
+
 # S-33, S-34 -------------------------------------------------------------------------------------------------------
 
 

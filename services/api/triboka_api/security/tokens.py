@@ -65,16 +65,61 @@ def issue_token(
 def decode_token(token: str, secret: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenError(401, "Token has expired") from exc
-    except jwt.InvalidSignatureError as exc:
-        raise TokenError(422, "Signature verification failed") from exc
-    except jwt.DecodeError as exc:
-        raise TokenError(422, str(exc) or "Invalid token") from exc
+    except jwt.InvalidAudienceError as exc:
+        # a socket ticket (the only tokens with an audience) is no credential for the REST routes
+        raise TokenError(401, "Socket tickets are only accepted by the socket") from exc
     except jwt.InvalidTokenError as exc:
-        raise TokenError(422, str(exc) or "Invalid token") from exc
+        raise _rejection(exc) from exc
     if claims.get("type", "access") != "access":
         raise TokenError(422, "Only access tokens are allowed")
+    return claims
+
+
+def _rejection(exc: jwt.InvalidTokenError) -> TokenError:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return TokenError(401, "Token has expired")
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return TokenError(422, "Signature verification failed")
+    return TokenError(422, str(exc) or "Invalid token")
+
+
+# A socket ticket (Δ 112): what a browser page holds instead of the session's access token. It names the same user
+# (and token version, and impersonation claims, so revocation and read-only still apply), one deal, the audience
+# `socket` that only the Socket.IO connect handler accepts, and a lifetime of a minute.
+SOCKET_AUDIENCE = "socket"
+SOCKET_TICKET_SECONDS = 60
+TICKET_CLAIMS = ("sub", "tv", "role", "company_id", "is_impersonating", "original_admin_id", "otv")
+
+
+def issue_socket_ticket(secret: str, access_claims: dict[str, Any], deal_id: int) -> str:
+    now = datetime.now(UTC)
+    claims = {name: access_claims[name] for name in TICKET_CLAIMS if name in access_claims}
+    claims |= {
+        "aud": SOCKET_AUDIENCE,
+        "type": "socket_ticket",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=SOCKET_TICKET_SECONDS),
+        "jti": str(uuid.uuid4()),
+        "deal_id": deal_id,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_socket_ticket(ticket: str, secret: str) -> dict[str, Any]:
+    """A ticket's claims; an access token (no audience), an expired or a forged ticket is refused."""
+    try:
+        claims = jwt.decode(
+            ticket,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=SOCKET_AUDIENCE,
+            options={"require": ["exp", "iat", "sub", "aud"]},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise _rejection(exc) from exc
+    if claims.get("type") != "socket_ticket" or not isinstance(claims.get("deal_id"), int):
+        raise TokenError(422, "Not a socket ticket")
     return claims
 
 

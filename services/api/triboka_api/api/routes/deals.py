@@ -15,6 +15,7 @@ from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import ApiError, bad_request
 from triboka_api.api.openapi import binary, documented, json_body
 from triboka_api.api.schemas import deals as schemas
+from triboka_api.api.schemas.common import Message
 from triboka_api.api.validation import (
     IsoDatetime,
     M,
@@ -163,6 +164,17 @@ async def add_member(
         deals.NewMember(body.party_id, body.role_in_deal, body.party_type, body.permissions),
     )
     return {"message": "Member added", "member": shapes.new_member_item(member)}
+
+
+@router.delete("/api/deals/{deal_id}/members/{member_id}", **documented(Message, 400, 403, 404))
+async def remove_member(
+    deal_id: int, member_id: int, principal: PrincipalDep, session: SessionDep
+) -> dict[str, str]:
+    """Δ 111: the counterpart of S-28, for the same callers."""
+    opened = await deals.open_deal(session, principal, deal_id)
+    require_deal_admin(opened.access)
+    await deals.remove_member(session, opened.deal, member_id)
+    return {"message": "Member removed"}
 
 
 # S-29..S-32 -------------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ they return, and schemathesis holds both to what the API sends (tests/api/test_s
 
 from __future__ import annotations
 
+from typing_extensions import TypedDict
+
 from triboka_api.serializers.deals import (
     DealCreated,
     DealList,
@@ -41,3 +43,10 @@ __all__ = [
     "TraceLinkAdded",
     "TraceView",
 ]
+
+
+class SocketTicket(TypedDict):
+    """Δ 112: a one-minute credential for the deal room's socket (`auth: {"ticket": ...}`)."""
+
+    ticket: str
+    expires_in: int

@@ -1,13 +1,35 @@
-// Live messages in a deal room: the API's Socket.IO, authenticated with the session's API token, which
-// /deals/<id>/live hands to this page (same origin). New messages are appended as text, never as markup.
+// Live messages in a deal room: the API's Socket.IO, authenticated with a one-minute socket ticket for this deal
+// (never the session's API token). The page comes with one; every reconnection asks /deals/<id>/live (same
+// origin) for a fresh one. New messages are appended as text, never as markup.
 "use strict";
 
-async function listen(list) {
-  const answer = await fetch(list.dataset.dealLive, { credentials: "same-origin" });
-  if (!answer.ok || typeof window.io === "undefined") return;
-  const live = await answer.json();
-  const socket = window.io(live.url || undefined, { auth: { token: live.token }, transports: ["websocket"] });
-  socket.on("connect", () => socket.emit("join_deal", { deal_id: live.deal_id }));
+async function freshTicket(url) {
+  const answer = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!answer.ok) throw new Error(`ticket: ${answer.status}`);
+  return (await answer.json()).ticket;
+}
+
+function listen(list) {
+  if (typeof window.io === "undefined") {
+    list.dataset.live = "unavailable";
+    return;
+  }
+  const dealId = Number(list.dataset.dealId);
+  let ticket = list.dataset.socketTicket;
+  const socket = window.io(list.dataset.socketUrl || undefined, {
+    transports: ["websocket"],
+    // called before every connection attempt: the embedded ticket once, then a fresh one each time
+    auth: (give) => {
+      if (ticket) {
+        give({ ticket });
+        ticket = "";
+        return;
+      }
+      freshTicket(list.dataset.dealLive).then((fresh) => give({ ticket: fresh }), () => give({}));
+    },
+  });
+  socket.on("connect", () => socket.emit("join_deal", { deal_id: dealId }));
+  socket.on("disconnect", () => { list.dataset.live = "reconnecting"; });
   socket.on("joined_room", () => { list.dataset.live = "joined"; });
   socket.on("new_message", (message) => {
     if (list.querySelector(`[data-message-id="${message.id}"]`)) return;
@@ -22,5 +44,5 @@ async function listen(list) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const list = document.querySelector("[data-deal-live]");
-  if (list) listen(list).catch(() => { list.dataset.live = "unavailable"; });
+  if (list) listen(list);
 });
