@@ -375,3 +375,12 @@ async def test_matching_shows_the_producers_did_and_scores_a_verified_one(client
     await world.update(DigitalIdentity, did["id"], is_active=False)
     company, score = await seen()
     assert (company["has_did"], score) == (False, 80)
+
+
+async def test_non_ascii_digits_name_no_did(client, world) -> None:
+    """Found by schemathesis: `³` is a digit to str.isdigit() but no row id; it names no DID (404, never 500)."""
+    owner = await world.user("producer")
+    await create(client, owner)
+    for ref in ("³", "١", "did:triboka:³"):
+        assert_error(await client.get(f"/api/did/{ref}", headers=owner.headers), 404, "DID")
+        assert_error(await client.get(f"/api/did/{ref}/kyc", headers=owner.headers), 404, "DID")

@@ -123,7 +123,8 @@ def id_bound() -> Bound:
 
 def row_id(text: str) -> int | None:
     """A string of digits as a row id, or None when it is not one (not digits, or beyond any id)."""
-    if not text.isdigit() or len(text) > len(str(id_bound().high)):
+    # ASCII digits only: str.isdigit() is also true for "³" or "١", which int() refuses or reads as another number
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(id_bound().high)):
         return None
     value = int(text)
     return value if value <= id_bound().high else None
