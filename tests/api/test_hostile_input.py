@@ -325,6 +325,24 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "batch_ids": Ids([r["batch_id"]]),
             "events": Json([{"title": "Inspección"}]),
         },
+        ("POST", "/api/erp/connections"): {
+            "system_type": Text("custom", 20),
+            "name": Text("ERP", 255),
+            "base_url": Text("http://erp.invalid", 500),
+            "api_key": Text("erp-key", 100),
+            "username": Text("integrador"),
+            "password": Text("secreto"),
+        },
+        **{
+            ("POST", f"/api/erp/sync/{kind}/{{{kind}_id}}"): {"connection_id": Text(r["erp_connection"], 64)}
+            for kind in ("company", "contract", "fixation")
+        },
+        ("POST", "/api/erp/sync/bulk"): {
+            "connection_id": Text(r["erp_connection"], 64),
+            "entity_type": Text("companies", 50),
+            "entity_ids": Ids([r["producer_company"]]),
+        },
+        ("POST", "/api/erp/test-connection/{connection_id}"): {},
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -352,6 +370,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "deal_id": "deal_id",
     "target_user_id": "user_id",
     "file_id": "file_id",
+    "connection_id": "erp_connection",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -445,6 +464,7 @@ async def rows(client, world, admin) -> Rows:
             "lot_code": lot_code,
             "deal_id": deal_id,
             "file_id": "no-such-file",
+            "erp_connection": "custom_20250101_000000",
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,

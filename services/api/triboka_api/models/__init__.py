@@ -15,6 +15,7 @@ from triboka_api.models.deal import (
     DealTraceLink,
 )
 from triboka_api.models.dispatch import Dispatch
+from triboka_api.models.erp import ErpConnection
 from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
@@ -39,6 +40,7 @@ __all__ = [
     "DealNote",
     "DealTraceLink",
     "Dispatch",
+    "ErpConnection",
     "ExportContract",
     "LegacyRow",
     "MarketPrice",
