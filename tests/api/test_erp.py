@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from triboka_api.models import ErpConnection
+from triboka_api.models import Company, ErpConnection
 from triboka_api.security.credential_box import CredentialBox, UnreadableSecretError
 
 from tests.api.fake_erp import FakeErp, RunningFakeErp, Scripted
@@ -411,8 +411,6 @@ async def test_bulk_without_ids_pushes_every_entity(client, world, admin, fake_e
         )
     )
     async with world.session() as session:
-        from triboka_api.models import Company
-
         company_ids = sorted((await session.scalars(select(Company.id))).all())
     assert [r["id"] for r in body["results"]] == company_ids
     assert body["summary"] == {"total": len(company_ids), "successful": len(company_ids), "failed": 0}

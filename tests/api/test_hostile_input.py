@@ -343,6 +343,14 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "entity_ids": Ids([r["producer_company"]]),
         },
         ("POST", "/api/erp/test-connection/{connection_id}"): {},
+        ("POST", "/api/batches/create-export"): {
+            "batch_erp": Json({"codigo": "ERP-HOSTILE"}),
+            "lotes": Json([{"codigo_lote_erp": "E-1"}]),
+            "cliente": Json({"nombre": "Cliente"}),
+            "totales": Json({"peso_kg": 100}),
+            "despacho": Json({"pais_destino": "Suiza"}),
+            "certificaciones": Texts(["Organic"]),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -371,6 +379,7 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "target_user_id": "user_id",
     "file_id": "file_id",
     "connection_id": "erp_connection",
+    "producer_id": "producer_company",
 }
 
 # Query parameters declared as strings that the route reads as something else.
