@@ -10,6 +10,7 @@ from triboka_web.routes import (
     dispatches,
     health,
     impersonation,
+    integrations,
     lots,
     public,
     reports,
@@ -30,4 +31,5 @@ ROUTERS = (
     reports.router,
     deals.router,
     impersonation.router,
+    integrations.router,
 )
