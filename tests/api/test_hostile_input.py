@@ -334,7 +334,7 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "password": Text("secreto"),
         },
         **{
-            ("POST", f"/api/erp/sync/{kind}/{{{kind}_id}}"): {"connection_id": Text(r["erp_connection"], 64)}
+            ("POST", f"/api/erp/sync/{kind}/{{entity_id}}"): {"connection_id": Text(r["erp_connection"], 64)}
             for kind in ("company", "contract", "fixation")
         },
         ("POST", "/api/erp/sync/bulk"): {

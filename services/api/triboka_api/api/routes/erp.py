@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -123,42 +124,28 @@ async def _push_one(
 
 
 _PUSH_ERRORS = (400, 404, 502, 504)
-
-
-@router.post(
-    "/api/erp/sync/company/{company_id}",
-    openapi_extra=json_body(PushBody),
-    **documented(ErpPushResponse, *_PUSH_ERRORS),
+_PUSHES = (
+    (erp.EntityKind.COMPANIES, "company", "S-63: the company to the ERP's companies endpoint"),
+    (erp.EntityKind.CONTRACTS, "contract", "S-64: the contract as a sales order"),
+    (erp.EntityKind.FIXATIONS, "fixation", "S-65: the fixation as a priced sales order of its contract"),
 )
-async def sync_company(
-    company_id: int, _: ErpAdminDep, request: Request, session: SessionDep
-) -> ErpPushResponse:
-    """S-63: the company to the ERP's companies endpoint; the ERP's refusal is 502 (Δ 193)."""
-    return await _push_one(request, session, erp.EntityKind.COMPANIES, company_id)
 
 
-@router.post(
-    "/api/erp/sync/contract/{contract_id}",
-    openapi_extra=json_body(PushBody),
-    **documented(ErpPushResponse, *_PUSH_ERRORS),
-)
-async def sync_contract(
-    contract_id: int, _: ErpAdminDep, request: Request, session: SessionDep
-) -> ErpPushResponse:
-    """S-64: the contract as a sales order."""
-    return await _push_one(request, session, erp.EntityKind.CONTRACTS, contract_id)
+def _push_route(kind: erp.EntityKind, summary: str) -> Callable[..., Awaitable[ErpPushResponse]]:
+    async def push(entity_id: int, _: ErpAdminDep, request: Request, session: SessionDep) -> ErpPushResponse:
+        return await _push_one(request, session, kind, entity_id)
+
+    push.__doc__ = f"{summary}; the ERP's refusal is 502, its silence 504 (Δ 193)."
+    return push
 
 
-@router.post(
-    "/api/erp/sync/fixation/{fixation_id}",
-    openapi_extra=json_body(PushBody),
-    **documented(ErpPushResponse, *_PUSH_ERRORS),
-)
-async def sync_fixation(
-    fixation_id: int, _: ErpAdminDep, request: Request, session: SessionDep
-) -> ErpPushResponse:
-    """S-65: the fixation as a priced sales order of its contract."""
-    return await _push_one(request, session, erp.EntityKind.FIXATIONS, fixation_id)
+for _kind, _segment, _summary in _PUSHES:
+    router.post(
+        f"/api/erp/sync/{_segment}/{{entity_id}}",
+        name=f"sync_{_segment}",
+        openapi_extra=json_body(PushBody),
+        **documented(ErpPushResponse, *_PUSH_ERRORS),
+    )(_push_route(_kind, _summary))
 
 
 @router.post("/api/erp/sync/bulk", openapi_extra=json_body(BulkBody), **documented(ErpBulkResponse, 400))
