@@ -35,8 +35,12 @@ def _admin_contract(stack) -> str:
             "buyer_company_id": stack.buyer_company,
             "exporter_company_id": stack.exporter_company,
             "product_type": "Cacao",
+            "product_grade": "A",
             "total_volume_mt": 25,
             "differential_usd": -100,
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+            "delivery_date": "2025-12-01",
         }
         created = api.post("/api/contracts", json=body, headers=headers)
         assert created.status_code == 201, created.text

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from triboka_api.domain.erp_systems import (
     SYSTEMS,
@@ -43,8 +44,10 @@ BULK_MAX = 200  # S-66 entities per call: each is one request to the ERP, and th
 
 
 class Reply(Protocol):
-    status: int
-    body: Any
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> Any: ...
 
 
 class ErpTransport(Protocol):
@@ -288,10 +291,10 @@ async def push_one(
     return pushed
 
 
-_MODELS = {
-    EntityKind.COMPANIES: Company,
-    EntityKind.CONTRACTS: ExportContract,
-    EntityKind.FIXATIONS: ContractFixation,
+_ID_COLUMNS: dict[EntityKind, InstrumentedAttribute[int]] = {
+    EntityKind.COMPANIES: Company.id,
+    EntityKind.CONTRACTS: ExportContract.id,
+    EntityKind.FIXATIONS: ContractFixation.id,
 }
 
 
@@ -308,8 +311,8 @@ async def push_bulk(
     failing (5xx) ends the run, and the ids not tried yet are errors with that reason."""
     row = await _known_connection(session, connection_id)
     if not entity_ids:
-        model = _MODELS[kind]
-        entity_ids = list(await session.scalars(select(model.id).order_by(model.id).limit(BULK_MAX + 1)))
+        column = _ID_COLUMNS[kind]
+        entity_ids = list(await session.scalars(select(column).order_by(column).limit(BULK_MAX + 1)))
     if len(entity_ids) > BULK_MAX:
         raise RuleViolationError(f"At most {BULK_MAX} entities per bulk push: send entity_ids in parts")
     outcome = BulkOutcome(results=[], errors=[])
