@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.fake_erp import FakeErp, RunningFakeErp
 from tests.web.flows import shot, sign_in, watch
@@ -22,6 +22,16 @@ pytestmark = pytest.mark.browser
 def fake_erp() -> Iterator[FakeErp]:
     with RunningFakeErp() as erp:
         yield erp
+
+
+@pytest.fixture
+def page(browser: Browser, stack) -> Iterator[Page]:
+    """A Spanish-speaking browser (the dashboard's default language), as the deal room tests use."""
+    context = browser.new_context(
+        base_url=stack.web.url, locale="es-EC", viewport={"width": 1280, "height": 900}
+    )
+    yield context.new_page()
+    context.close()
 
 
 def _admin_contract(stack) -> str:
