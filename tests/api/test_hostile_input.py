@@ -338,6 +338,32 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
             "events": Json([{"title": "Inspección"}]),
         },
         ("POST", "/api/realtime/ticket"): {"deal_id": Id(r["deal_id"])},
+        ("POST", "/api/erp/connections"): {
+            "system_type": Text("custom", 20),
+            "name": Text("ERP", 255),
+            "base_url": Text("http://erp.invalid", 500),
+            "api_key": Text("erp-key"),
+            "username": Text("integrador"),
+            "password": Text("secreto"),
+        },
+        **{
+            ("POST", f"/api/erp/sync/{kind}/{{entity_id}}"): {"connection_id": Text(r["erp_connection"], 64)}
+            for kind in ("company", "contract", "fixation")
+        },
+        ("POST", "/api/erp/sync/bulk"): {
+            "connection_id": Text(r["erp_connection"], 64),
+            "entity_type": Text("companies", 50),
+            "entity_ids": Ids([r["producer_company"]]),
+        },
+        ("POST", "/api/erp/test-connection/{connection_id}"): {},
+        ("POST", "/api/batches/create-export"): {
+            "batch_erp": Json({"codigo": "ERP-HOSTILE"}),
+            "lotes": Json([{"codigo_lote_erp": "E-1"}]),
+            "cliente": Json({"nombre": "Cliente"}),
+            "totales": Json({"peso_kg": 100}),
+            "despacho": Json({"pais_destino": "Suiza"}),
+            "certificaciones": Texts(["Organic"]),
+        },
         ("POST", "/api/market/prices"): {
             "price_date": Moment("2025-06-01"),
             "close_usd_per_mt": Num(3250, "non_negative"),
@@ -369,6 +395,8 @@ PATH_VALUES = {  # path parameter name -> the row value it takes
     "signature_id": "signature_id",
     "document_id": "kyc_document_id",
     "member_id": "member_id",
+    "connection_id": "erp_connection",
+    "producer_id": "producer_company",
 }
 
 # Query parameters declared as strings that the route reads as something else.
@@ -490,6 +518,7 @@ async def rows(client, world, admin) -> Rows:
             "did_id": did["id"],
             "signature_id": signature["id"],
             "kyc_document_id": document["id"],
+            "erp_connection": "custom_20250101_000000",
             "producer_company": chain.producer.company_id,
             "exporter_company": chain.exporter.company_id,
             "buyer_company": chain.buyer.company_id,

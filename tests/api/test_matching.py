@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from triboka_api.models import Company, ContactRequest, ProducerLot
+from triboka_api.models import Company, ContactRequest, Deal, DealMember, ProducerLot, User
 
 from tests.api.helpers import BOOL, DT, INT, LIST, NUM, STR, assert_error, assert_ok, assert_shape, opt
 
@@ -198,7 +198,7 @@ async def test_s52_scores_by_the_contracts_formula(client, market) -> None:
     assert len(limited["recommendations"]) == 1
 
 
-async def test_s53_contact_requests_are_recorded(client, world, market) -> None:
+async def test_s53_contact_requests_are_recorded(client, world, market, admin) -> None:
     buyer = await world.user("buyer")
     north = market["north"].company_id
     url = f"/api/match/contact/{north}"
@@ -213,7 +213,30 @@ async def test_s53_contact_requests_are_recorded(client, world, market) -> None:
     )
     body = assert_ok(proposal, 201)
     assert body["status"] == "proposal_sent"
-    assert body["deal_id"] is None  # no deal rooms module yet (Δ 163)
+    # Δ 196: a draft deal between the producer and the buyer's company, brokered by an admin (the `admin` fixture)
+    deal = assert_ok(await client.get(f"/api/deals/{body['deal_id']}", headers=buyer.headers))
+    assert body["deal_code"] == deal["deal_code"]
+    async with world.session() as session:
+        stored_deal = await session.get(Deal, body["deal_id"])
+        broker = await session.get(User, stored_deal.admin_id)
+        members = (
+            await session.scalars(select(DealMember).where(DealMember.deal_id == stored_deal.id))
+        ).all()
+    assert (stored_deal.status, stored_deal.producer_id, stored_deal.exporter_id) == (
+        "draft",
+        north,
+        buyer.company_id,
+    )
+    assert (broker.role, broker.active) == ("admin", True)
+    assert stored_deal.terms_public == {
+        "contact_request_id": body["contact_request_id"],
+        "lot_ids": [lots["n_premium"]],
+    }
+    assert sorted((m.party_type, m.party_id, m.role_in_deal) for m in members) == sorted(
+        [("company", north, "producer"), ("company", buyer.company_id, "exporter")]
+    )
+    stranger = await world.user("buyer")
+    assert_error(await client.get(f"/api/deals/{body['deal_id']}", headers=stranger.headers), 403)
     async with world.session() as session:
         stored = (
             await session.scalars(
@@ -245,6 +268,16 @@ async def test_s53_refusals(client, world, market, admin) -> None:
             url, json={"contact_type": "deal_proposal", "lot_ids": wrong}, headers=buyer.headers
         )
         assert_error(refused, 400)
+    exporter = market["exporter"]
+    assert_error(
+        await client.post(
+            f"/api/match/contact/{exporter.company_id}",
+            json={"contact_type": "deal_proposal"},
+            headers=exporter.headers,
+        ),
+        400,
+        "another company",
+    )
     companyless = await world.user("admin", company=None)
     assert_error(await client.post(url, json={"contact_type": "inquiry"}, headers=companyless.headers), 400)
     async with world.session() as session:

@@ -74,6 +74,7 @@ def test_every_body_taking_operation_documents_its_body(document: dict[str, Any]
         ("/api/auth/impersonate/{target_user_id}", "post"),  # S-01: the target is in the path
         ("/api/auth/stop-impersonation", "post"),  # S-02: the token says whose session ends
         ("/api/did/create", "post"),  # S-43: the token says whose DID
+        ("/api/erp/test-connection/{connection_id}", "post"),  # S-67: the connection is in the path
     }
     for path, method, operation in _operations(document):
         if method in BODY_METHODS and (path, method) not in bodyless:

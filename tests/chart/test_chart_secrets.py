@@ -22,10 +22,12 @@ def test_generated_secret_is_a_hook_with_every_key():
         "admin-password",
         "db-password",
         "did-key-encryption-key",
+        "erp-credentials-key",
     }
     assert data["admin-password"] == "s3cret-admin"
     assert len(data["jwt-secret"]) >= 32
     assert len(data["web-secret-key"]) >= 32
+    assert len(data["erp-credentials-key"]) >= 32
     annotations = secret["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
     assert int(annotations["helm.sh/hook-weight"]) < 0
@@ -98,3 +100,39 @@ def test_external_database_needs_a_host_and_a_password():
         render_chart({"postgresql": {"enabled": False}, "externalDatabase": {"password": "pw"}})
     with pytest.raises(RenderError, match=r"externalDatabase\.password or externalDatabase\.existingSecret"):
         render_chart({"postgresql": {"enabled": False}, "externalDatabase": {"host": "db"}})
+
+
+def test_erp_credentials_key_and_networks_reach_the_api():
+    """ERP connections (S-60..S-67): the credentials key is generated into the chart's Secret (or given), an
+    existing Secret may hold it or not (optional: the API then derives it from the JWT secret), a short key is
+    refused by the schema, and the ERP networks reach the API's configuration and its NetworkPolicy."""
+    given = "k" * 40
+    secret = get(
+        render_chart({"secrets": {"erpCredentialsKey": given}}, show_only=["secret.yaml"]),
+        "Secret",
+        "secrets",
+    )
+    assert base64.b64decode(secret["data"]["erp-credentials-key"]).decode() == given
+    objects = render_chart()
+    api = env_of(container(get(objects, "Deployment", "api")))
+    assert api["TRIBOKA_ERP_CREDENTIALS_KEY"] == {
+        "secretKeyRef": {"name": "rel-triboka", "key": "erp-credentials-key", "optional": True}
+    }
+    assert get(objects, "ConfigMap", "api")["data"]["TRIBOKA_ERP_ALLOWED_NETWORKS"] == ""
+    external = env_of(container(get(render_chart(values_files=(EXTERNAL_DB,)), "Deployment", "api")))
+    assert external["TRIBOKA_ERP_CREDENTIALS_KEY"] == {
+        "secretKeyRef": {"name": "triboka-app-secrets", "key": "erp-credentials-key", "optional": True}
+    }
+    with pytest.raises(RenderError, match="erpCredentialsKey"):
+        render_chart({"secrets": {"erpCredentialsKey": "short"}})
+    egress = {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"port": 443, "protocol": "TCP"}]}
+    objects = render_chart(
+        {
+            "api": {"erpAllowedNetworks": ["10.20.0.0/16"]},
+            "networkPolicy": {"enabled": True, "apiExtraEgress": [egress]},
+        }
+    )
+    assert get(objects, "ConfigMap", "api")["data"]["TRIBOKA_ERP_ALLOWED_NETWORKS"] == "10.20.0.0/16"
+    assert egress in get(objects, "NetworkPolicy", "api")["spec"]["egress"]
+    with pytest.raises(RenderError, match="erpAllowedNetworks"):
+        render_chart({"api": {"erpAllowedNetworks": ["not-a-network"]}})

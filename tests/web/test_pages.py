@@ -29,6 +29,8 @@ ROLE_PAGES = {
     "/producer": {"admin", "producer"},
     "/exporter": {"admin", "exporter"},
     "/buyer": {"admin", "buyer"},
+    "/erp": {"admin", "operator"},
+    "/api-keys": {"admin"},
 }
 ROLES = ["admin", "operator", "exporter", "buyer", "producer"]
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
@@ -56,6 +58,13 @@ def test_menu_only_offers_what_the_role_may_do(client_for) -> None:
     assert 'href="/create_contract"' not in producer_home
     assert 'href="/create_lot"' in producer_home
     assert 'href="/users"' in admin_home
+    assert 'href="/erp"' in admin_home
+    assert 'href="/api-keys"' in admin_home
+    assert 'href="/erp"' not in producer_home
+    assert 'href="/api-keys"' not in producer_home
+    operator_home = client_for("operator").get("/dashboard").text
+    assert 'href="/erp"' in operator_home
+    assert 'href="/api-keys"' not in operator_home
 
 
 @pytest.mark.parametrize("path", [*PROTECTED, *ROLE_PAGES])

@@ -33,6 +33,7 @@ from triboka_api.api.routes import (
     deal_files,
     deals,
     dispatches,
+    erp,
     fixations,
     health,
     identity,
@@ -54,10 +55,12 @@ from triboka_api.auth_cache import ActorCache
 from triboka_api.database_probe import DatabaseProbe
 from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
+from triboka_api.erp_client import ErpClient
 from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
 from triboka_api.rate_limits import RateLimits
 from triboka_api.redis_store import connect as connect_redis
+from triboka_api.security.credential_box import CredentialBox
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
@@ -85,6 +88,7 @@ ROUTERS = (
     performance,
     audit,
     integrations,
+    erp,
     matching,
     sync,
     deals,
@@ -150,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.file_store = file_store(settings)
     app.state.did_key_ring = settings.did_key_ring
     app.state.deal_rooms = DealRooms(settings, app.state)
+    app.state.erp_client = ErpClient.from_settings(settings)
+    app.state.credential_box = CredentialBox.from_settings(settings)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     if settings.api_docs:

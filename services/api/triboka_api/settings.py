@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     did_key_encryption_key: SecretStr | None = None
     # the interactive documentation (/api/docs, /api/redoc) and /api/openapi.json; off in production unless asked
     api_docs: bool = False
+    # ERP connections (S-60..S-67): the key their credentials are encrypted with (any secret of >= 32 characters;
+    # unset = derived from the JWT secret), the networks an ERP may sit in besides public addresses (loopback,
+    # private, link-local and metadata addresses are refused unless listed: Δ 192), and how pushes are tried
+    erp_credentials_key: SecretStr | None = None
+    erp_allowed_networks: Annotated[tuple[Network, ...], NoDecode] = ()
+    erp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    erp_attempts: int = Field(default=3, ge=1, le=10)
+    erp_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=30)
 
     @model_validator(mode="before")
     @classmethod
@@ -118,9 +126,9 @@ class Settings(BaseSettings):
             data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
         return data
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "erp_allowed_networks", mode="before")
     @classmethod
-    def _parse_networks(cls, value: Any) -> Any:
+    def _parse_networks(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
             return value
         networks = []
@@ -129,9 +137,18 @@ class Settings(BaseSettings):
                 networks.append(ip_network(part, strict=False))
             except ValueError as exc:
                 raise ValueError(
-                    f"TRIBOKA_TRUSTED_PROXIES: {part!r} is not an IP address or CIDR network"
+                    f"TRIBOKA_{(info.field_name or '').upper()}: {part!r} is not an IP address or CIDR network"
                 ) from exc
         return tuple(networks)
+
+    @field_validator("erp_credentials_key")
+    @classmethod
+    def _check_erp_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ValueError(
+                f"TRIBOKA_ERP_CREDENTIALS_KEY must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -223,6 +223,20 @@ class UserForm(FormModel):
         return body | ({"password": self.password} if self.password else {})
 
 
+class ErpConnectionForm(FormModel):
+    system_type: str | None = None
+    name: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+class ErpPushForm(FormModel):
+    connection_id: str | None = None
+    contract_id: int | None = None
+
+
 class TraceEventForm(FormModel):
     event_type: str | None = None
     title: str | None = None

@@ -27,6 +27,8 @@ class Action(StrEnum):
     CREATE_DISPATCH = "create_dispatch"
     MANAGE_USERS = "manage_users"
     BROKER_DEALS = "broker_deals"
+    MANAGE_ERP = "manage_erp"
+    MANAGE_API_KEYS = "manage_api_keys"
     PRODUCER_DASHBOARD = "producer_dashboard"
     EXPORTER_DASHBOARD = "exporter_dashboard"
     BUYER_DASHBOARD = "buyer_dashboard"
@@ -44,6 +46,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CREATE_DISPATCH: STAFF | {Role.EXPORTER},
     Action.MANAGE_USERS: STAFF,
     Action.BROKER_DEALS: STAFF,
+    Action.MANAGE_ERP: STAFF,  # S-60..S-67
+    Action.MANAGE_API_KEYS: frozenset({Role.ADMIN}),  # Δ 157: only an admin issues company keys
     Action.PRODUCER_DASHBOARD: frozenset({Role.ADMIN, Role.PRODUCER}),
     Action.EXPORTER_DASHBOARD: frozenset({Role.ADMIN, Role.EXPORTER}),
     Action.BUYER_DASHBOARD: frozenset({Role.ADMIN, Role.BUYER}),

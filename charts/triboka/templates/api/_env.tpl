@@ -38,6 +38,7 @@ TRIBOKA_RATE_LIMIT_DEFAULT: {{ .Values.api.rateLimit.default | quote }}
 TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT: {{ .Values.api.rateLimit.authAccount | quote }}
 TRIBOKA_RATE_LIMIT_AUTH_IP: {{ .Values.api.rateLimit.authIp | quote }}
 TRIBOKA_TRUSTED_PROXIES: {{ join "," .Values.api.trustedProxies | quote }}
+TRIBOKA_ERP_ALLOWED_NETWORKS: {{ join "," .Values.api.erpAllowedNetworks | quote }}
 TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS: {{ .Values.api.gracefulShutdownSeconds | quote }}
 TRIBOKA_ADMIN_EMAIL: {{ .Values.admin.email | quote }}
 TRIBOKA_ADMIN_NAME: {{ .Values.admin.name | quote }}
@@ -62,6 +63,12 @@ PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
       {{- if .Values.secrets.existingSecret }}
       optional: true
       {{- end }}
+- name: TRIBOKA_ERP_CREDENTIALS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "triboka.appSecretName" . }}
+      key: erp-credentials-key
+      optional: true  # an `existingSecret` without it: the API derives the key from the JWT secret
 - name: TRIBOKA_DATABASE_PASSWORD
   valueFrom:
     secretKeyRef:

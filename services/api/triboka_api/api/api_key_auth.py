@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from triboka_api.api.deps import SessionDep
+from triboka_api.api.deps import SessionDep, authenticated_principal, current_principal
 from triboka_api.api.errors import IntegrationError
 from triboka_api.domain import api_keys
 from triboka_api.domain.errors import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
@@ -33,6 +33,17 @@ async def key_company(request: Request, session: SessionDep) -> int:
 
 
 KeyCompanyDep = Annotated[int, Depends(key_company)]
+
+
+async def user_or_key(request: Request, session: SessionDep) -> None:
+    """A user's JWT or a company API key (S-68, Δ 194): a bearer credential in the key's form (`tbk_…`) is checked
+    as a key, anything else as a token, with each one's refusals."""
+    scheme, _, credential = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and credential.strip().startswith(f"{api_keys.KEY_SCHEME}_"):
+        await key_company(request, session)
+    else:
+        await current_principal(request, session, await authenticated_principal(request, session))
+
 
 _ERRORS: dict[type[DomainError], tuple[int, str]] = {
     RuleViolationError: (400, "Invalid request"),

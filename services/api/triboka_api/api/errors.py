@@ -15,6 +15,8 @@ from triboka_api.db import DatabaseBusyError
 from triboka_api.domain.errors import (
     ConflictError,
     DomainError,
+    ExternalServiceError,
+    ExternalTimeoutError,
     NotFoundError,
     PermissionDeniedError,
     RuleViolationError,
@@ -65,6 +67,8 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    ExternalTimeoutError: 504,  # before its base class: the first match wins
+    ExternalServiceError: 502,
 }
 
 

@@ -48,7 +48,9 @@ _ERROR_MEANING = {
     413: "Request body too large",
     422: "Malformed token",
     429: "Too many requests (Retry-After says when to try again)",
+    502: "An external system the API called (an ERP) refused the request or failed",
     503: "The database is unavailable or busy (Retry-After: 1)",
+    504: "An external system the API called (an ERP) did not answer in time",
 }
 
 # request models read by hand, by name: `build_openapi` adds their schemas to the components

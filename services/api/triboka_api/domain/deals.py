@@ -99,6 +99,11 @@ class NewDeal:
 
 async def create_deal(session: AsyncSession, principal: Principal, new: NewDeal) -> Deal:
     """A draft deal brokered by the caller, with its producer and exporter companies as members."""
+    return await open_draft_deal(session, principal.id, new)
+
+
+async def open_draft_deal(session: AsyncSession, broker_id: int, new: NewDeal) -> Deal:
+    """A draft deal brokered by the user `broker_id` (S-26, and S-53's deal proposal: Δ 196)."""
     for company_id, what in ((new.producer_id, "Producer company"), (new.exporter_id, "Exporter company")):
         if await session.get(Company, company_id) is None:
             raise NotFoundError(what)
@@ -110,7 +115,7 @@ async def create_deal(session: AsyncSession, principal: Principal, new: NewDeal)
         deal = Deal(
             deal_code=await next_deal_code(session, Deal.deal_code, now.year),
             status="draft",
-            admin_id=principal.id,
+            admin_id=broker_id,
             producer_id=new.producer_id,
             exporter_id=new.exporter_id,
             terms_public=new.terms_public or {},

@@ -29,3 +29,11 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     """The request collides with the stored state, e.g. a concurrent change (HTTP 409)."""
+
+
+class ExternalServiceError(DomainError):
+    """A system the API called on the caller's behalf (an ERP) refused or failed (HTTP 502)."""
+
+
+class ExternalTimeoutError(ExternalServiceError):
+    """A system the API called did not answer in time (HTTP 504)."""

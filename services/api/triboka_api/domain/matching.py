@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.domain.deals import NewDeal, open_draft_deal
 from triboka_api.domain.errors import NotFoundError, RuleViolationError
 from triboka_api.domain.identity import NO_IDENTITY, company_identities
 from triboka_api.domain.lots import DEFAULT_QUALITY_SCORE, LOT_AVAILABLE, QUALITY_SCORES, quality_score
 from triboka_api.domain.principal import Principal
-from triboka_api.models import Company, ContactRequest, ProducerLot, User
+from triboka_api.domain.roles import Role
+from triboka_api.models import Company, ContactRequest, Deal, ProducerLot, User
 
 PREFERRED_CERTIFICATIONS = ("Organic", "Fair Trade")
 MIN_RECOMMENDED_QUALITY = 80.0
@@ -288,6 +290,33 @@ async def recommendations(session: AsyncSession, limit: int) -> list[Recommendat
 class ContactOutcome:
     request: ContactRequest
     producer: Company
+    deal: Deal | None = None
+
+
+async def _broker(session: AsyncSession) -> int | None:
+    """The deal rooms' broker for a proposal: the longest-standing active admin."""
+    return await session.scalar(
+        select(User.id).where(User.role == Role.ADMIN, User.active).order_by(User.id).limit(1)
+    )
+
+
+async def _draft_deal(session: AsyncSession, request: ContactRequest, producer: Company) -> Deal | None:
+    """S-53 `deal_proposal` (Δ 196): a draft deal between the producer and the requester's company (the deal
+    room's buying side), brokered by an admin; none when the platform has no active admin yet."""
+    broker = await _broker(session)
+    if broker is None:
+        return None
+    return await open_draft_deal(
+        session,
+        broker,
+        NewDeal(
+            producer_id=producer.id,
+            exporter_id=request.from_company_id,
+            terms_public={"contact_request_id": request.id, "lot_ids": request.lot_ids or []},
+            terms_private=None,
+            description=request.message,
+        ),
+    )
 
 
 async def contact_producer(
@@ -299,7 +328,8 @@ async def contact_producer(
     lot_ids: list[int],
 ) -> ContactOutcome:
     """S-53: record the contact. Order: unknown company 404 → caller without a company 400 (Δ, ORIG 500) →
-    contact type 400 → lots 400 (each must be available and the producer's)."""
+    contact type 400 → a proposal to one's own company 400 → lots 400 (each must be available and the
+    producer's). A `deal_proposal` then opens a draft deal (Δ 196)."""
     producer = await session.get(Company, producer_company_id)
     if producer is None:
         raise NotFoundError("Company")
@@ -307,6 +337,9 @@ async def contact_producer(
         raise RuleViolationError("Contacting a producer requires a user with a company")
     if contact_type not in set(ContactType):
         raise RuleViolationError("contact_type must be 'inquiry' or 'deal_proposal'")
+    proposal = contact_type == ContactType.DEAL_PROPOSAL
+    if proposal and producer_company_id == principal.company_id:
+        raise RuleViolationError("A deal proposal needs another company than your own")
     wanted = list(dict.fromkeys(lot_ids))
     if wanted:
         offered = set(
@@ -332,4 +365,5 @@ async def contact_producer(
     )
     session.add(request)
     await session.commit()
-    return ContactOutcome(request=request, producer=producer)
+    deal = await _draft_deal(session, request, producer) if proposal else None
+    return ContactOutcome(request=request, producer=producer, deal=deal)

@@ -16,6 +16,7 @@ from triboka_api.models.deal import (
 )
 from triboka_api.models.dispatch import Dispatch
 from triboka_api.models.identity import DigitalIdentity, DigitalSignature, KycDocument
+from triboka_api.models.erp import ErpConnection
 from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
@@ -42,6 +43,7 @@ __all__ = [
     "DigitalIdentity",
     "DigitalSignature",
     "Dispatch",
+    "ErpConnection",
     "ExportContract",
     "KycDocument",
     "LegacyRow",

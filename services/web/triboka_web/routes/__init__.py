@@ -11,6 +11,7 @@ from triboka_web.routes import (
     health,
     identity,
     impersonation,
+    integrations,
     lots,
     public,
     reports,
@@ -32,4 +33,5 @@ ROUTERS = (
     deals.router,
     identity.router,
     impersonation.router,
+    integrations.router,
 )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from triboka_api.api.api_key_auth import KeyCompanyDep, integration_errors
+from triboka_api.api.api_key_auth import KeyCompanyDep, integration_errors, user_or_key
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.errors import ApiError, IntegrationError
 from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.schemas.integrations import (
     ApiKeyView,
+    ExportBatchMetadata,
+    ExportBatchResponse,
     IssuedKeyResponse,
     KeyListResponse,
     LotEvent,
@@ -22,10 +25,11 @@ from triboka_api.api.schemas.integrations import (
     NftBatchResponse,
     NftLot,
     NftLotResponse,
+    ProducerResponse,
     RevokedKeyResponse,
 )
 from triboka_api.api.validation import RequestModel, parse_body, read_json
-from triboka_api.domain import agroweight, api_keys
+from triboka_api.domain import agroweight, api_keys, erp_hooks
 from triboka_api.domain.lots import quality_score
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
@@ -190,5 +194,110 @@ async def batch_nft(company_id: KeyCompanyDep, request: Request, session: Sessio
             status=batch.status,
             company_id=company_id,
             created_at=iso(batch.created_at),
+        ),
+    )
+
+
+@router.get(
+    "/api/producers/{producer_id}",
+    dependencies=[Depends(user_or_key)],
+    **documented(ProducerResponse, 401, 404),
+)
+async def producer_profile(producer_id: int, session: SessionDep) -> ProducerResponse:
+    """S-68: a producer company from its data (Δ 194); a user's JWT or a company API key is required."""
+    profile = await erp_hooks.producer_profile(session, producer_id)
+    company = profile.company
+    return ProducerResponse(
+        id=company.id,
+        name=company.name,
+        farm_name=company.name,
+        cacao_variety=", ".join(profile.varieties) or None,
+        certifications=profile.certifications,
+        phone=None,
+        email=company.email,
+        location=profile.location,
+        active=company.is_active,
+    )
+
+
+MAX_WEIGHT_KG = Decimal("9999999999.99")  # the batch weight column, NUMERIC(12, 2)
+
+
+class ErpBatchRef(RequestModel):
+    codigo: str = Field(min_length=1, max_length=100)
+
+
+class ErpCustomer(RequestModel):
+    nombre: str | None = Field(default=None, max_length=255)
+
+
+class ErpLotRef(RequestModel):
+    codigo_lote_erp: str | None = Field(default=None, max_length=100)
+    codigo_lote_triboka_agro: str | None = Field(default=None, max_length=100)
+
+
+class ErpTotals(RequestModel):
+    peso_kg: Decimal | None = Field(default=None, gt=0, le=MAX_WEIGHT_KG)
+    peso_qq: Decimal | None = Field(default=None, gt=0, le=MAX_WEIGHT_KG / erp_hooks.KG_PER_QUINTAL)
+    numero_lotes: int | None = Field(default=None, ge=0, le=100_000)
+    calidad_promedio: float | None = Field(default=None, ge=0, le=100)
+
+
+class ErpDispatch(RequestModel):
+    pais_destino: str | None = Field(default=None, max_length=255)
+
+
+class CreateExportBody(RequestModel):
+    batch_erp: ErpBatchRef
+    lotes: list[ErpLotRef] = Field(max_length=1000)
+    cliente: ErpCustomer | None = None
+    totales: ErpTotals | None = None
+    despacho: ErpDispatch | None = None
+    certificaciones: list[str] | str | None = None
+
+
+@router.post(
+    "/api/batches/create-export",
+    openapi_extra=json_body(CreateExportBody),
+    **documented(ExportBatchResponse, 400, status=201),
+)
+async def create_export_batch(
+    company_id: KeyCompanyDep, request: Request, session: SessionDep
+) -> ExportBatchResponse:
+    """S-69: an export batch the ERP announces, for the API key's company (Δ 195); chain-less answer."""
+    body = CreateExportBody.model_validate(await _integration_body(request, CreateExportBody))
+    totals = body.totales or ErpTotals()
+    destination = body.despacho.pais_destino if body.despacho else None
+    with integration_errors():
+        batch = await erp_hooks.create_export_batch(
+            session,
+            company_id,
+            erp_hooks.ExportBatchRequest(
+                batch_code=body.batch_erp.codigo,
+                destination=destination,
+                weight_kg=totals.peso_kg,
+                weight_qq=totals.peso_qq,
+            ),
+        )
+    weight_qq = totals.peso_qq or batch.total_weight_kg / erp_hooks.KG_PER_QUINTAL
+    return ExportBatchResponse(
+        success=True,
+        batch_id=batch.id,
+        blockchain_hash=None,
+        block_number=None,
+        transaction_hash=None,
+        timestamp=iso(batch.created_at),
+        nft_token_id=None,
+        nft_contract_address=None,
+        nft_metadata_url=None,
+        nft_image_url=None,
+        nft_opensea_url=None,
+        metadata=ExportBatchMetadata(
+            batch_code=batch.batch_code,
+            total_weight_qq=round(float(weight_qq), 2),
+            num_lots=totals.numero_lotes if totals.numero_lotes is not None else len(body.lotes),
+            quality=totals.calidad_promedio,
+            destination=destination,
+            client=body.cliente.nombre if body.cliente else None,
         ),
     )

@@ -244,8 +244,8 @@ class ContactBody(RequestModel):
 async def contact_producer(
     producer_company_id: int, principal: MatcherDep, request: Request, session: SessionDep
 ) -> JSONResponse:
-    """S-53: the contact is recorded (Δ 163). `inquiry`: 200. `deal_proposal`: 201; no deal is created yet (the
-    deal rooms are another module), so `deal_id` and `deal_code` are null."""
+    """S-53: the contact is recorded (Δ 163). `inquiry`: 200. `deal_proposal`: 201 and a draft deal between the
+    producer and the caller's company, brokered by an admin (Δ 196): its `deal_id` and `deal_code`."""
     body = parse_body(ContactBody, await read_json(request))
     outcome = await matching.contact_producer(
         session, principal, producer_company_id, body.contact_type, body.message, body.lot_ids
@@ -257,5 +257,7 @@ async def contact_producer(
         producer_company=outcome.producer.name,
         contact_type=body.contact_type,
         status="proposal_sent" if proposal else "sent",
+        deal_id=outcome.deal.id if outcome.deal else None,
+        deal_code=outcome.deal.deal_code if outcome.deal else None,
     )
     return JSONResponse(response.model_dump(), status_code=201 if proposal else 200)

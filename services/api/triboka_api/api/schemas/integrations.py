@@ -77,3 +77,43 @@ class NftBatch(BaseModel):
 class NftBatchResponse(Message):
     success: bool
     batch: NftBatch
+
+
+class ProducerResponse(BaseModel):
+    """S-68 (Δ 194): from the company and its lots."""
+
+    id: int
+    name: str
+    farm_name: str
+    cacao_variety: str | None = Field(description="The product types of its lots, comma-separated")
+    certifications: list[str] = Field(description="Every certification its lots carry")
+    phone: str | None = Field(description="Always null: no table stores a phone number")
+    email: str | None
+    location: str | None = Field(description="Its latest lot's location, else its country")
+    active: bool
+
+
+class ExportBatchMetadata(BaseModel):
+    batch_code: str
+    total_weight_qq: float
+    num_lots: int
+    quality: float | None
+    destination: str | None
+    client: str | None
+
+
+class ExportBatchResponse(BaseModel):
+    """S-69, chain-less: every chain and NFT field is null (§1.7); the batch's status is `created`."""
+
+    success: bool
+    batch_id: int
+    blockchain_hash: None
+    block_number: None
+    transaction_hash: None
+    timestamp: str | None
+    nft_token_id: None
+    nft_contract_address: None
+    nft_metadata_url: None
+    nft_image_url: None
+    nft_opensea_url: None
+    metadata: ExportBatchMetadata
