@@ -15,8 +15,8 @@ from triboka_api.models.deal import (
     DealTraceLink,
 )
 from triboka_api.models.dispatch import Dispatch
-from triboka_api.models.identity import DigitalIdentity, DigitalSignature, KycDocument
 from triboka_api.models.erp import ErpConnection
+from triboka_api.models.identity import DigitalIdentity, DigitalSignature, KycDocument
 from triboka_api.models.integration import CompanyApiKey, ContactRequest
 from triboka_api.models.legacy import LegacyRow
 from triboka_api.models.lot import ProducerLot
