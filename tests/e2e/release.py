@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +46,8 @@ class Release:
 
     # -- helm --------------------------------------------------------------------------------------------------
     def _values_args(self) -> list[str]:
-        """The suite's values files, and the images `make images` built: IMAGE_TAG (set by `make test-e2e`, e.g.
-        an engineer's own tag) rather than the chart's appVersion, which another build may have replaced."""
-        files = [arg for f in self.values_files for arg in ("--values", str(f))]
-        tag = os.environ.get("IMAGE_TAG")
-        images = ",".join(f"{c}.image.tag={tag}" for c in ("api", "web", "backup"))
-        return [*files, "--set-string", images] if tag else files
+        """The suite's values files (the last one names the images under test: conftest `_image_tag_values`)."""
+        return [arg for f in self.values_files for arg in ("--values", str(f))]
 
     def install(self, timeout: str = "8m") -> float:
         return self._timed(
