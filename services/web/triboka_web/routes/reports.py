@@ -80,9 +80,10 @@ async def report_pdf(
 
     report, name = await _export(api, report_type, period)
     span = report["period"]
-    title = _("Report: %(type)s") % {"type": _(REPORT_TYPES[report["report_type"]])}
+    kind, within = REPORT_TYPES[report["report_type"]], PERIODS[_choice(period, PERIODS, "30d")]
+    title = _("Report: %(type)s") % {"type": _(kind)}
     period_line = _("Period: %(name)s, %(start)s – %(end)s") % {
-        "name": _(PERIODS[_choice(period, PERIODS, "30d")]),
+        "name": _(within),
         "start": span["start_date"][:10],
         "end": span["end_date"][:10],
     }
