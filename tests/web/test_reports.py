@@ -29,7 +29,12 @@ def test_view_and_download_a_report(page: Page, stack, artifacts: Path) -> None:
     rows = page.locator("[data-testid=report-rows] tbody tr")
     expect(rows.filter(has_text="metrics.lots.total_weight_kg")).to_have_count(1)
     expect(rows.filter(has_text="metrics.blockchain.connected")).to_contain_text("no")
+    expect(page.locator("[data-testid=report-pdf]")).to_be_visible()
     shot(page, artifacts, "14-report-supply-chain")
+    with page.expect_download() as pdf:
+        page.click("[data-testid=report-pdf]")
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert "Report: Supply chain" in _pdf_text(Path(pdf.value.path()).read_bytes())
     with page.expect_download() as info:
         page.click("[data-testid=report-csv]")
     download = info.value
