@@ -83,6 +83,8 @@ def test_a_filter_the_api_refuses_is_shown_not_a_500(client_for) -> None:
     assert 'data-testid="search-error"' in volume.text
     paged = client.get("/matching", params={"search": "nonsense", "page": "-3"})
     assert paged.status_code == 200  # an unknown search is the lots search, page 1
+    not_a_page = client.get("/matching", params={"page": "abc"})
+    assert not_a_page.status_code == client.get("/lots", params={"page": "abc"}).status_code == 422
 
 
 def test_recommendations_show_score_and_reasons(client_for, stack: Stack) -> None:
@@ -205,3 +207,10 @@ def test_search_recommendation_and_deal_proposal(page: Page, stack: Stack, artif
     link.click()
     expect(page.locator("main")).to_contain_text(code.group(0))
     assert problems == []
+
+
+def test_the_page_speaks_spanish_by_default(client_for) -> None:
+    page = client_for("operator").get("/matching")
+    assert page.status_code == 200
+    for text in ("Emparejamiento", "Buscar productores", "Lotes recomendados", "Propuesta de negociación"):
+        assert text in page.text
