@@ -214,3 +214,17 @@ def test_the_page_speaks_spanish_by_default(client_for) -> None:
     assert page.status_code == 200
     for text in ("Emparejamiento", "Buscar productores", "Lotes recomendados", "Propuesta de negociación"):
         assert text in page.text
+
+
+def test_results_are_paged_by_the_api_and_the_pager_keeps_the_filters(client_for, stack: Stack) -> None:
+    place = _place()
+    made = [_lot(stack, place, 100 + n, [])["id"] for n in range(21)]
+    client = client_for("buyer", "en")
+    query = {"search": "lots", "location": place, "sort_by": "weight_kg", "sort_order": "asc"}
+    first = client.get("/matching", params=query).text
+    assert _lot_rows(first, "lot-results") == made[:20]
+    assert "21 items" in first
+    next_link = re.search(r'<a class="page-link" href="\?([^"]*page=2[^"]*)">Next</a>', first)
+    assert next_link
+    second = client.get(f"/matching?{next_link.group(1).replace('&amp;', '&')}").text
+    assert _lot_rows(second, "lot-results") == made[20:]
