@@ -1,6 +1,6 @@
-"""The analytics cache (S-13..S-24): computed figures kept for `TRIBOKA_ANALYTICS_CACHE_SECONDS`, in Redis when
-`TRIBOKA_REDIS_URL` is set (shared by every worker and replica, through the app's one client, `redis_store`),
-else in this process's memory.
+"""The analytics cache (S-13..S-24, the C-47..C-50 dashboards, C-51 market prices): computed figures kept for
+`TRIBOKA_ANALYTICS_CACHE_SECONDS`, in Redis when `TRIBOKA_REDIS_URL` is set (shared by every worker and replica,
+through the app's one client, `redis_store`), else in this process's memory.
 
 Invalidation is by generation: every key carries the current generation number, and a successful write request
 anywhere in the API moves it on (`invalidate`), so no figure computed before a write is served after it. Keys of
