@@ -32,6 +32,7 @@ class CacheStats:
 
 class AnalyticsCache(Protocol):
     backend: str
+    shared: bool  # one generation for every worker and replica (Redis), or this process's own (memory)
 
     async def get(self, key: str) -> Any | None: ...
     async def put(self, key: str, value: Any) -> None: ...
@@ -44,6 +45,7 @@ class MemoryCache:
     """Per process: `<generation>:<key>` -> (expiry, value), as the Redis keys are named."""
 
     backend = "memory"
+    shared = False
 
     def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
@@ -86,6 +88,7 @@ class RedisCache:
     the cache miss (figures are computed from the database), never fail a request."""
 
     backend = "redis"
+    shared = True
 
     def __init__(self, client: Redis, ttl_seconds: float) -> None:
         self._redis, self._ttl = client, max(1, round(ttl_seconds))

@@ -28,3 +28,15 @@ async def cached(
     value = await compute()
     await cache.put(key, value)
     return value
+
+
+async def cached_when_shared(
+    request: Request, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """For answers people expect to change right after a write (the dashboards' counts and lot lists: a producer
+    registers a lot, an exporter opens its board to buy it): kept only in a shared (Redis) cache, whose generation
+    every worker sees. With the in-process store a write taken by another worker would leave this worker's copy
+    stale for the TTL, so they are computed every time."""
+    if not analytics_cache(request).shared:
+        return await compute()
+    return await cached(request, key, compute)

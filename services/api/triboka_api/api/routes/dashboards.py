@@ -1,4 +1,5 @@
-"""C-47..C-50: role dashboards and the analytics summary, served through the analytics cache (`api.cached`).
+"""C-47..C-50: role dashboards and the analytics summary, served through the analytics cache when it is shared
+(Redis; `api.cached.cached_when_shared`).
 
 Each key names what the answer depends on: the company for the producer and exporter dashboards, nothing for the
 buyer's (every open batch, the same for every buyer), the role and company for the summary. Any successful write
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.api.cached import cached
+from triboka_api.api.cached import cached_when_shared
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.openapi import documented
 from triboka_api.api.schemas.dashboards import (
@@ -49,7 +50,9 @@ async def producer_dashboard(
     principal: ProducerDashDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
     company = principal.company_id
-    return await cached(request, f"dashboard:producer:{company}", lambda: _producer(session, company))
+    return await cached_when_shared(
+        request, f"dashboard:producer:{company}", lambda: _producer(session, company)
+    )
 
 
 async def _producer(session: AsyncSession, company: int | None) -> dict[str, Any]:
@@ -93,7 +96,9 @@ async def exporter_dashboard(
     principal: ExporterDashDep, request: Request, session: SessionDep
 ) -> dict[str, Any]:
     company = principal.company_id
-    return await cached(request, f"dashboard:exporter:{company}", lambda: _exporter(session, company))
+    return await cached_when_shared(
+        request, f"dashboard:exporter:{company}", lambda: _exporter(session, company)
+    )
 
 
 async def _exporter(session: AsyncSession, company: int | None) -> dict[str, Any]:
@@ -150,7 +155,7 @@ async def _exporter(session: AsyncSession, company: int | None) -> dict[str, Any
 
 @router.get("/api/dashboard/buyer", **documented(BuyerDashboard))
 async def buyer_dashboard(_: BuyerDashDep, request: Request, session: SessionDep) -> dict[str, Any]:
-    return await cached(request, "dashboard:buyer", lambda: _buyer(session))
+    return await cached_when_shared(request, "dashboard:buyer", lambda: _buyer(session))
 
 
 async def _buyer(session: AsyncSession) -> dict[str, Any]:
@@ -192,7 +197,7 @@ async def analytics_dashboard(
 ) -> dict[str, Any]:
     # admins share one answer; every other answer is its role's figures for its company
     who = "admin" if principal.is_admin else f"{principal.role}:{principal.company_id}"
-    return await cached(request, f"dashboard:summary:{who}", lambda: _summary(session, principal))
+    return await cached_when_shared(request, f"dashboard:summary:{who}", lambda: _summary(session, principal))
 
 
 async def _summary(session: AsyncSession, principal: Principal) -> dict[str, Any]:
