@@ -409,30 +409,56 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
     return results, memory, sections
 
 
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A private redis-server on a free loopback port, without persistence: its URL."""
+    port = _free_port()
+    server = start(
+        [
+            *("redis-server", "--bind", "127.0.0.1", "--port", str(port)),
+            *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
+        ],
+        {},
+        workdir / "redis.log",
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(server)
+
+
 def run_cache_effect(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], str]:
-    """`bench.cache_effect`'s reads on one seeded database, the API started with the cache on, then off."""
+    """`bench.cache_effect`'s reads on one seeded database, the API started with each of its configurations."""
     _, settings, data = seeded(backend, workdir, LOTS)
     base = f"http://127.0.0.1:{API_PORT}"
     results: list[Result] = []
     rows: dict[tuple[str, str, str], tuple[float, float]] = {}
-    for cache, ttl in cache_effect.SETTINGS.items():
-        api = serve_api(
-            settings, workdir / f"api-{backend}-cache-{cache}.log", TRIBOKA_ANALYTICS_CACHE_SECONDS=ttl
-        )
-        try:
-            wait_http(f"{base}/api/health")
-            readings = cache_effect.reads(data)
-            tokens = {email: login(base, email) for email in {r.as_user for r in readings if r.as_user}}
-            for read in readings:
-                token = tokens[read.as_user] if read.as_user else ""
-                out = wrk(base + read.path, cache_effect.CONNECTIONS, seconds, token=token)
-                name = cache_effect.case_name(read, cache)
-                results.append(Result.of(backend, name, cache_effect.CONNECTIONS, out))
-                rows[(backend, read.name, cache)] = (out["rps"], out["p99"])
-                print(f"{backend:10} {name:55} {out}", flush=True)
-                settle(api.pid)
-        finally:
-            stop(api)
+    with redis_server(workdir) as redis_url:
+        environments = {
+            cache_effect.OFF: {"TRIBOKA_ANALYTICS_CACHE_SECONDS": "0"},
+            cache_effect.IN_PROCESS: {"TRIBOKA_ANALYTICS_CACHE_SECONDS": cache_effect.ON_SECONDS},
+            cache_effect.REDIS: {
+                "TRIBOKA_ANALYTICS_CACHE_SECONDS": cache_effect.ON_SECONDS,
+                "TRIBOKA_REDIS_URL": redis_url,
+            },
+        }
+        for configuration in cache_effect.CONFIGURATIONS:
+            log = workdir / f"api-{backend}-cache-{configuration}.log"
+            api = serve_api(settings, log, **environments[configuration])
+            try:
+                wait_http(f"{base}/api/health")
+                readings = cache_effect.reads(data)
+                tokens = {email: login(base, email) for email in {r.as_user for r in readings if r.as_user}}
+                for read in readings:
+                    token = tokens[read.as_user] if read.as_user else ""
+                    out = wrk(base + read.path, cache_effect.CONNECTIONS, seconds, token=token)
+                    name = cache_effect.case_name(read, configuration)
+                    results.append(Result.of(backend, name, cache_effect.CONNECTIONS, out))
+                    rows[(backend, read.name, configuration)] = (out["rps"], out["p99"])
+                    print(f"{backend:10} {name:60} {out}", flush=True)
+                    settle(api.pid)
+            finally:
+                stop(api)
     return results, cache_effect.section(rows)
 
 
@@ -777,8 +803,8 @@ def main() -> None:
         "--cache-only", action="store_true", help="only the cache's effect, printed (no report written)"
     )
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench: wrk is missing (make bench installs it from Debian's packages)")
+    if shutil.which("wrk") is None or shutil.which("redis-server") is None:
+        sys.exit("bench: wrk or redis-server is missing (make bench installs them from Debian's packages)")
     workdir = Path(tempfile.mkdtemp(prefix="triboka-bench-"))
     if args.cache_only:
         for backend in args.backends.split(","):
