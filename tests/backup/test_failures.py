@@ -161,6 +161,14 @@ def test_target_directory_read_only(
     assert_intact(writable, first.out.strip(), backup_cli, pg_env)
 
 
+def test_verify_latest_checks_the_newest_backup(
+    first_backup: str, pg_env: dict[str, str], backup_cli: Callable[..., Result]
+) -> None:
+    verify = backup_cli("verify", "latest", env=pg_env)
+    assert verify.code == 0, verify.err
+    assert verify.out.splitlines() == [f"ok      {first_backup}"]
+
+
 def test_corrupted_file_fails_verification_and_restore(
     first_backup: str,
     pg_env: dict[str, str],

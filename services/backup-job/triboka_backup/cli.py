@@ -23,7 +23,7 @@ from triboka_backup.prune import apply_plan, make_plan
 from triboka_backup.replica import dump_source
 from triboka_backup.restore import compare_counts, resolve, restore, summary
 from triboka_backup.settings import Settings, load_settings
-from triboka_backup.stores import Store, check_backup_id
+from triboka_backup.stores import Store
 from triboka_backup.stores.directory import DirStore
 from triboka_backup.verify import full_check, survey
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     lister = sub.add_parser("list", parents=[common, storage], help="list backups")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
     verify = sub.add_parser("verify", parents=[common, storage], help="re-check checksums")
-    verify.add_argument("backup_id", nargs="?", help="one backup (default: all)")
+    verify.add_argument("backup_id", nargs="?", help="one backup id or 'latest' (default: all)")
     verify.add_argument(
         "--restore-test",
         action="store_true",
@@ -218,7 +218,7 @@ def _restore_test_engine(settings: Settings, engine_kind: str) -> Engine:
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> None:
     store = _chosen(settings, args)
-    ids = [check_backup_id(args.backup_id)] if args.backup_id else store.backup_ids()
+    ids = [resolve(store, args.backup_id)] if args.backup_id else store.backup_ids()
     if not ids:
         raise VerifyError(f"no backups in {store.name}")
     failures = 0
