@@ -36,7 +36,7 @@ def _served_by(release: Release, request_ids: set[str]) -> dict[str, tuple[str, 
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("path") == LOGIN and entry.get("request_id") in request_ids:
+            if entry.get("route") == LOGIN and entry.get("request_id") in request_ids:
                 served[entry["request_id"]] = (name, entry["status"])
     return served
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
@@ -99,7 +100,9 @@ def test_a_message_reaches_sockets_on_two_pods_and_a_file_round_trips(
     names = [pod.metadata.name for pod in pods[:2]]
     with ExitStack() as stack:
         urls = [stack.enter_context(forwarded(release.cluster, release.namespace, n, port)) for n in names]
-        received = asyncio.run(_both_receive(urls, tickets, deal_id, post))
+        # in a thread of its own: an earlier test's event loop (Playwright's sync API) may be running on this one
+        with ThreadPoolExecutor(1) as pool:
+            received = pool.submit(asyncio.run, _both_receive(urls, tickets, deal_id, post)).result()
     assert [m["content"] for m in received] == [content, content]
     live_s = time.monotonic() - started
 
