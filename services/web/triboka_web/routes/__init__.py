@@ -13,7 +13,6 @@ from triboka_web.routes import (
     impersonation,
     integrations,
     lots,
-    matching,
     public,
     reports,
     trace,
@@ -35,5 +34,4 @@ ROUTERS = (
     identity.router,
     impersonation.router,
     integrations.router,
-    matching.router,
 )
