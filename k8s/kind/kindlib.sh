@@ -23,7 +23,7 @@ kind_node_has_image() { node_ctr images ls -q | grep -qxF "$1"; }
 PODMAN_CPU_CGROUP=/sys/fs/cgroup/cpu/libpod_parent
 kind_cpu_weight() {
   local node cid
-  [ -w "$PODMAN_CPU_CGROUP/cpu.shares" ] || return 0
+  [ "$KIND_ENGINE" = podman ] && [ -w "$PODMAN_CPU_CGROUP/cpu.shares" ] || return 0
   echo "$1" > "$PODMAN_CPU_CGROUP/cpu.shares"
   for node in $(kind_cmd get nodes --name "$KIND_CLUSTER" 2>/dev/null); do
     cid=$(podman inspect --format '{{.Id}}' "$node")
