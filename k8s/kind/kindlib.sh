@@ -14,3 +14,20 @@ node_ctr() { "$KIND_ENGINE" exec -i "$(kind_cmd get nodes --name "$KIND_CLUSTER"
 
 # kind_node_has_image IMAGE: the image is in the cluster's (first node's) containerd
 kind_node_has_image() { node_ctr images ls -q | grep -qxF "$1"; }
+
+# The node's CPU weight on cgroup v1 (this machine; podman's cgroupfs parent libpod_parent): the whole cluster -
+# control plane, ingress, every pod - is one scheduling entity of weight 1024 there, next to each other session's
+# autogroup (1024 each), where the local harness's pods alone weigh 1024 per CPU (the kubelet's kubepods) and its
+# control plane runs as a session of its own (measured: a container's 4 busy loops got 0.39 CPU at 1024, 0.79 at
+# 3072; the e2e load reached 22 to 28 requests/s at 1024). kind_cpu_weight SHARES sets the node and libpod_parent to SHARES;
+# kind_cpu_weight 1024 restores podman's default. A no-op on cgroup v2 or another engine.
+PODMAN_CPU_CGROUP=/sys/fs/cgroup/cpu/libpod_parent
+kind_cpu_weight() {
+  local node cid
+  [ "$KIND_ENGINE" = podman ] && [ -w "$PODMAN_CPU_CGROUP/cpu.shares" ] || return 0
+  echo "$1" > "$PODMAN_CPU_CGROUP/cpu.shares"
+  for node in $(kind_cmd get nodes --name "$KIND_CLUSTER" 2>/dev/null); do
+    cid=$(podman inspect --format '{{.Id}}' "$node")
+    echo "$1" > "$PODMAN_CPU_CGROUP/libpod-$cid/cpu.shares"
+  done
+}

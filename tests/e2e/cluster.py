@@ -68,6 +68,11 @@ class Provisioning:
         run([*self._ctr(), "images", "rm", target], check=False)
         run([*self._ctr(), "images", "tag", source, target])
 
+    def load_image(self, image: str) -> None:
+        """A podman image into the cluster's image store, with the harness's own loader (k8s/<harness>/load-images)."""
+        harness = "local-cluster" if self.name == "local" else "kind"
+        run([str(REPO / "k8s" / harness / "load-images"), image], timeout=300)
+
     def _ctr(self) -> list[str]:
         """ctr on the cluster's image store: the local cluster's containerd, or the one in kind's node container."""
         if self.name == "local":

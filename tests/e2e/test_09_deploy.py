@@ -119,9 +119,7 @@ def _broken_deploy_under_load(
 @pytest.fixture(scope="module")
 def broken_migration_tag(release: Release, image_tag: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """An API image with one more migration, which fails, built FROM the suite's image and imported into the
-    cluster (local cluster only: podman and its containerd)."""
-    if release.cluster.provisioning.name != "local":
-        pytest.skip("the broken-migration image is built with podman for the local cluster only")
+    cluster's image store."""
     tag = f"{image_tag}-{BROKEN_MIGRATION_TAG_SUFFIX}"
     source = f"localhost/triboka-api:{image_tag}"
     versions = run(
@@ -133,7 +131,7 @@ def broken_migration_tag(release: Release, image_tag: str, tmp_path_factory: pyt
     (context / "e2e_broken.py").write_text(BROKEN_MIGRATION.format(head=head))
     (context / "Containerfile").write_text(f"FROM {source}\nCOPY e2e_broken.py {versions}/e2e_broken.py\n")
     run(["podman", "build", "-q", "-t", f"triboka-api:{tag}", str(context)], timeout=300)
-    run([str(REPO / "k8s" / "local-cluster" / "load-images"), f"triboka-api:{tag}"], timeout=300)
+    release.cluster.provisioning.load_image(f"triboka-api:{tag}")
     return tag
 
 
