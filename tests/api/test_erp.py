@@ -5,8 +5,11 @@ records what it received. From the attacker's side too: lower roles, no token, a
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -482,3 +485,50 @@ async def test_an_operator_may_and_other_roles_may_not(client, world, fake_erp) 
     for method, path, body in calls:
         assert (await client.request(method, path, json=body)).status_code == 401
     assert fake_erp.received == []
+
+
+GOLDEN_PAYLOADS = Path(__file__).with_name("erp_payloads.json")
+
+
+async def test_every_system_receives_the_recorded_bytes(client, world, admin, fake_erp) -> None:
+    """The request bodies each system receives, byte for byte, against `erp_payloads.json` (recorded before the
+    systems' shapes became one table: a field renamed, reordered or re-encoded shows here)."""
+    chain = await world.chain()
+    producer = await world.company("producer", name="Golden Cacao Coop", country="Ecuador")
+    exporter = await world.company("exporter", name="Golden Exports", is_active=False)
+    contract_fixation = await world.fixation(chain.exporter, chain.contract["id"], 10, spot=3000)
+    own_differential = await world.fixation(
+        chain.exporter, chain.contract["id"], 5, spot=3100, differential_usd=25
+    )
+    placeholders = {
+        chain.contract["contract_code"]: "$contract",
+        f"-FIX-{contract_fixation}": "-FIX-$fixation1",
+        f"fixation {contract_fixation} ": "fixation $fixation1 ",
+        f"-FIX-{own_differential}": "-FIX-$fixation2",
+        f"fixation {own_differential} ": "fixation $fixation2 ",
+        f'"TBK-C{chain.buyer.company_id}"': '"TBK-C$buyer"',
+        f'"TBK-C{chain.exporter.company_id}"': '"TBK-C$seller"',
+        f'"TBK-C{producer.id}"': '"TBK-C$producer"',
+        f'"TBK-C{exporter.id}"': '"TBK-C$exporter"',
+        producer.email: "$producer_email",
+        exporter.email: "$exporter_email",
+        f'"{datetime.now(UTC).date().isoformat()}"': '"$today"',  # a fixation's date is the day it is made
+    }
+    sent: dict[str, str] = {}
+    for system in ("custom", "sap", "dynamics", "oracle"):
+        connection_id = await connect(client, admin, fake_erp, system)
+        fake_erp.reset()
+        for label, path in (
+            ("producer", f"company/{producer.id}"),
+            ("exporter", f"company/{exporter.id}"),
+            ("contract", f"contract/{chain.contract['id']}"),
+            ("fixation", f"fixation/{contract_fixation}"),
+            ("fixation with its own differential", f"fixation/{own_differential}"),
+        ):
+            body = {"connection_id": connection_id}
+            assert_ok(await client.post(f"/api/erp/sync/{path}", json=body, headers=admin.headers))
+            text = fake_erp.received[-1].raw.decode()
+            for value, name in placeholders.items():
+                text = text.replace(value, name)
+            sent[f"{system} {label}"] = text
+    assert sent == json.loads(GOLDEN_PAYLOADS.read_text())
