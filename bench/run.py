@@ -324,7 +324,12 @@ def settle(pid: int, timeout: float = 120) -> None:
 def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, subprocess.Popen]:
     """A fresh database of `lots` lots and the API on it, as the chart runs it: the URL, the dataset, the server."""
     url = database(backend, workdir)
-    settings = Settings(database_url=url, jwt_secret="bench-secret-" + "x" * 32, environment="production")
+    settings = Settings(
+        database_url=url,
+        jwt_secret="bench-secret-" + "x" * 32,
+        encryption_keys="bench:" + "A" * 43,
+        environment="production",
+    )
     upgrade(settings)
     started = time.monotonic()
     data = seed(settings, lots)
@@ -332,6 +337,7 @@ def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, sub
     env = {
         "TRIBOKA_DATABASE_URL": url,
         "TRIBOKA_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "TRIBOKA_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
         "TRIBOKA_ENVIRONMENT": "production",
         "TRIBOKA_LOG_LEVEL": "info",  # as the chart runs it: one JSON access-log line per request
         # wrk is one client: budgets it cannot reach keep the limiter's cost in the figures, not its 429s

@@ -25,6 +25,7 @@ class Received:
     path: str
     headers: dict[str, str]
     json: Any
+    raw: bytes  # the body exactly as sent: payload tests compare bytes, not only parsed values
 
 
 @dataclass
@@ -63,7 +64,7 @@ class FakeErp:
             payload = await request.json() if raw else None
         except ValueError:
             payload = raw.decode(errors="replace")
-        self.received.append(Received(request.method, request.url.path, dict(request.headers), payload))
+        self.received.append(Received(request.method, request.url.path, dict(request.headers), payload, raw))
         queue = self._scripts.get(request.url.path)
         if queue:
             answer = queue.popleft()

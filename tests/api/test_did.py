@@ -9,16 +9,14 @@ import hashlib
 import json
 import secrets
 
-import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
-from triboka_api.app import create_app
+from triboka_api.domain.key_ring import DEVELOPMENT_KEYS
 from triboka_api.models import DigitalIdentity, DigitalSignature, User
 from triboka_api.settings import Settings
 
-from tests.api.conftest import World
 from tests.api.helpers import BOOL, DT, INT, NUM, STR, ListOf, assert_error, assert_ok, assert_shape, opt
 
 OLD_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
@@ -62,7 +60,7 @@ SIGNATURE = {
 
 @pytest.fixture(scope="module")
 def settings(fresh_database) -> Settings:
-    return fresh_database(did_key_encryption_key=f"k1:{OLD_KEY}")
+    return fresh_database(encryption_keys=f"k1:{OLD_KEY}")
 
 
 def b64(text: str) -> bytes:
@@ -100,30 +98,25 @@ async def test_create_returns_public_key_and_seals_private_key(client, world) ->
     async with world.session() as session:
         row = await session.scalar(select(DigitalIdentity).where(DigitalIdentity.id == did["id"]))
     # sealed: nonce (12) + 32-byte key + GCM tag (16); the public key's bytes are not in it, nor a raw seed
-    assert row.key_id == "k1"
-    assert len(b64(row.encrypted_private_key)) == 12 + 32 + 16
+    version, key_id, token = row.encrypted_private_key.split(":")  # the key ring's envelope (Δ 197)
+    assert (version, key_id) == ("v1", "k1")
+    assert len(b64(token)) == 12 + 32 + 16
     again = await client.post("/api/did/create", headers=producer.headers)
     assert again.status_code == 400
     assert again.json() == {"error": "User already has a DID", "did": did["did"]}
 
 
-@pytest.fixture
-def keyless_settings(fresh_database) -> Settings:
-    return fresh_database()
-
-
-async def test_without_encryption_key_no_did_is_created(keyless_settings) -> None:
-    app = create_app(keyless_settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client,
+def test_production_refuses_to_start_without_an_encryption_key() -> None:
+    """Δ 197: no key ring, or the public development one, stops a production start (as the JWT secret does)."""
+    strong = {"environment": "production", "jwt_secret": "j" * 40}
+    for keys in (
+        {},
+        {"encryption_keys": DEVELOPMENT_KEYS},
+        {"encryption_keys": f"k1:{OLD_KEY},{DEVELOPMENT_KEYS}"},
     ):
-        user = await World(app, client).user("buyer")
-        assert_error(
-            await client.post("/api/did/create", headers=user.headers), 503, "TRIBOKA_DID_KEY_ENCRYPTION_KEY"
-        )
-        async with app.state.sessionmaker() as session:
-            assert await session.scalar(select(DigitalIdentity.id)) is None
+        with pytest.raises(ValueError, match="TRIBOKA_ENCRYPTION_KEYS must be set in production"):
+            Settings(**strong, **keys)
+    assert Settings(**strong, encryption_keys=f"k1:{OLD_KEY}").key_ring.current_id == "k1"
 
 
 async def test_visibility_and_listing(client, world, admin) -> None:
@@ -321,23 +314,24 @@ async def test_rotated_encryption_key_still_signs_and_reseals(world, admin, clie
     url = f"/api/did/{did['id']}/sign"
     body = {"event_type": "x", "event_id": "1", "event_data": data}
     app = world.app
-    app.state.did_key_ring = Settings(did_key_encryption_key=f"k2:{NEW_KEY},k1:{OLD_KEY}").did_key_ring
+    app.state.key_ring = Settings(encryption_keys=f"k2:{NEW_KEY},k1:{OLD_KEY}").key_ring
     try:
         signature = assert_ok(await client.post(url, json=body, headers=owner.headers), 201)["signature"]
         async with world.session() as session:
-            assert (await session.get(DigitalIdentity, did["id"])).key_id == "k2"
+            row = await session.get(DigitalIdentity, did["id"])
+            assert row.encrypted_private_key.startswith("v1:k2:")
         public = Ed25519PublicKey.from_public_bytes(b64(did["public_key"]))
         public.verify(b64(signature["signature"]), signature["signed_message"].encode())  # the same key pair
-        app.state.did_key_ring = Settings(did_key_encryption_key=f"k3:{OLD_KEY}").did_key_ring
+        app.state.key_ring = Settings(encryption_keys=f"k3:{OLD_KEY}").key_ring
         assert_error(await client.post(url, json=body, headers=owner.headers), 503, "encryption key")
     finally:
-        app.state.did_key_ring = Settings(did_key_encryption_key=f"k1:{OLD_KEY}").did_key_ring
+        app.state.key_ring = Settings(encryption_keys=f"k1:{OLD_KEY}").key_ring
 
 
 def test_malformed_encryption_key_is_refused_at_start_without_echoing_it() -> None:
     for value in ("nocolon", f"k1:{OLD_KEY[:-4]}", f"k1:{OLD_KEY},k1:{NEW_KEY}", "bad id:" + OLD_KEY):
-        with pytest.raises(ValueError, match="TRIBOKA_DID_KEY_ENCRYPTION_KEY") as caught:
-            Settings(did_key_encryption_key=value)
+        with pytest.raises(ValueError, match="TRIBOKA_ENCRYPTION_KEYS") as caught:
+            Settings(encryption_keys=value)
         assert OLD_KEY[:20] not in str(caught.value)
 
 

@@ -54,7 +54,7 @@ def settings(fresh_database, store_kind, tmp_path_factory, request) -> Settings:
         tmp_path_factory,
         request,
         max_upload_bytes=MAX_UPLOAD,
-        did_key_encryption_key=f"k1:{key}",
+        encryption_keys=f"k1:{key}",
     )
 
 

@@ -5,19 +5,25 @@ records what it received. From the attacker's side too: lower roles, no token, a
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from triboka_api.domain.erp import credentials_context
+from triboka_api.domain.key_ring import UnreadableSecretError, b64url
 from triboka_api.models import Company, ErpConnection
-from triboka_api.security.credential_box import CredentialBox, UnreadableSecretError
+from triboka_api.settings import Settings
 
 from tests.api.fake_erp import FakeErp, RunningFakeErp, Scripted
 from tests.api.helpers import DT, INT, STR, ListOf, assert_error, assert_ok, assert_shape, opt
 from tests.support.net import free_port
 
-ERP_KEY = "erp-credentials-key-for-the-contract-tests-0123"
+OLD_KEY, NEW_KEY = (b64url(bytes([n]) * 32) for n in (1, 2))
+ERP_KEYS = f"e1:{OLD_KEY}"
 CONNECTION = {
     "id": STR,
     "system_type": STR,
@@ -45,7 +51,7 @@ ORDERS = {
 @pytest.fixture(scope="module")
 def settings(fresh_database):
     return fresh_database(
-        erp_credentials_key=ERP_KEY,
+        encryption_keys=ERP_KEYS,
         erp_allowed_networks="127.0.0.1/32",  # the fake ERP; every other non-public address stays refused
         erp_retry_backoff_seconds=0.01,
         erp_timeout_seconds=1.5,
@@ -110,13 +116,58 @@ async def test_a_connection_is_stored_with_its_credentials_encrypted(client, wor
         )
     for secret in ("erp-api-key-1234567890", "integrador", "Pa55-word-del-ERP"):
         assert secret not in str(row.credentials)
-    assert CredentialBox(ERP_KEY).open(row.credentials) == {
+    assert row.credentials.startswith("v1:e1:")  # the key ring's envelope (Δ 197)
+    context = credentials_context(row.connection_id)
+    assert json.loads(Settings(encryption_keys=ERP_KEYS).key_ring.open(row.credentials, context)) == {
         "api_key": "erp-api-key-1234567890",
         "username": "integrador",
         "password": "Pa55-word-del-ERP",
     }
-    with pytest.raises(UnreadableSecretError):  # another key (or the JWT secret) cannot read them
-        CredentialBox("another-key-of-at-least-32-characters!").open(row.credentials)
+    with pytest.raises(UnreadableSecretError):  # another key under the same id cannot read them
+        Settings(encryption_keys=f"e1:{NEW_KEY}").key_ring.open(row.credentials, context)
+
+
+async def _stored_credentials(world, connection_id: str) -> str:
+    async with world.session() as session:
+        row = await session.scalar(select(ErpConnection).where(ErpConnection.connection_id == connection_id))
+    return row.credentials
+
+
+async def test_credentials_copied_onto_another_connection_do_not_open(client, world, admin, fake_erp) -> None:
+    """An attacker with write access to the table moves one ERP's credentials onto a connection pointing at
+    an ERP of theirs: the envelope is bound to its connection id, so nothing is decrypted and nothing is sent."""
+    victim = await connect(client, admin, fake_erp, api_key="victim-key-123")
+    theirs = await connect(client, admin, fake_erp, api_key="their-key-456")
+    stolen = await _stored_credentials(world, victim)
+    async with world.session() as session:
+        row = await session.scalar(select(ErpConnection).where(ErpConnection.connection_id == theirs))
+        row.credentials = stolen
+        await session.commit()
+    fake_erp.reset()
+    url = f"/api/erp/test-connection/{theirs}"
+    assert_error(await client.post(url, headers=admin.headers), 400, "add the connection again")
+    assert fake_erp.received == []
+
+
+async def test_rotating_the_key_ring_keeps_credentials_readable(client, world, admin, fake_erp) -> None:
+    """Δ 197: a new key first and the old one after it: stored credentials still work and are sealed again
+    under the new key when used; once every row is, the old key can go."""
+    connection_id = await connect(client, admin, fake_erp, api_key="rotated-key-789")
+    url = f"/api/erp/test-connection/{connection_id}"
+    app = world.app
+    try:
+        app.state.key_ring = Settings(encryption_keys=f"e2:{NEW_KEY},{ERP_KEYS}").key_ring
+        fake_erp.reset()
+        assert assert_ok(await client.post(url, headers=admin.headers))["status"] == "connected"
+        assert fake_erp.received[-1].headers["authorization"] == "Bearer rotated-key-789"
+        assert (await _stored_credentials(world, connection_id)).startswith("v1:e2:")
+        app.state.key_ring = Settings(encryption_keys=f"e2:{NEW_KEY}").key_ring
+        assert assert_ok(await client.post(url, headers=admin.headers))["status"] == "connected"
+        assert fake_erp.received[-1].headers["authorization"] == "Bearer rotated-key-789"
+        app.state.key_ring = Settings(encryption_keys=ERP_KEYS).key_ring  # the new key removed too early
+        assert_error(await client.post(url, headers=admin.headers), 400, "add the connection again")
+    finally:
+        app.state.key_ring = Settings(encryption_keys=ERP_KEYS).key_ring
 
 
 async def test_sap_is_tested_on_its_login_path_where_401_counts_as_reachable(client, admin, fake_erp) -> None:
@@ -482,3 +533,50 @@ async def test_an_operator_may_and_other_roles_may_not(client, world, fake_erp) 
     for method, path, body in calls:
         assert (await client.request(method, path, json=body)).status_code == 401
     assert fake_erp.received == []
+
+
+GOLDEN_PAYLOADS = Path(__file__).with_name("erp_payloads.json")
+
+
+async def test_every_system_receives_the_recorded_bytes(client, world, admin, fake_erp) -> None:
+    """The request bodies each system receives, byte for byte, against `erp_payloads.json` (recorded before the
+    systems' shapes became one table: a field renamed, reordered or re-encoded shows here)."""
+    chain = await world.chain()
+    producer = await world.company("producer", name="Golden Cacao Coop", country="Ecuador")
+    exporter = await world.company("exporter", name="Golden Exports", is_active=False)
+    contract_fixation = await world.fixation(chain.exporter, chain.contract["id"], 10, spot=3000)
+    own_differential = await world.fixation(
+        chain.exporter, chain.contract["id"], 5, spot=3100, differential_usd=25
+    )
+    placeholders = {
+        chain.contract["contract_code"]: "$contract",
+        f"-FIX-{contract_fixation}": "-FIX-$fixation1",
+        f"fixation {contract_fixation} ": "fixation $fixation1 ",
+        f"-FIX-{own_differential}": "-FIX-$fixation2",
+        f"fixation {own_differential} ": "fixation $fixation2 ",
+        f'"TBK-C{chain.buyer.company_id}"': '"TBK-C$buyer"',
+        f'"TBK-C{chain.exporter.company_id}"': '"TBK-C$seller"',
+        f'"TBK-C{producer.id}"': '"TBK-C$producer"',
+        f'"TBK-C{exporter.id}"': '"TBK-C$exporter"',
+        producer.email: "$producer_email",
+        exporter.email: "$exporter_email",
+        f'"{datetime.now(UTC).date().isoformat()}"': '"$today"',  # a fixation's date is the day it is made
+    }
+    sent: dict[str, str] = {}
+    for system in ("custom", "sap", "dynamics", "oracle"):
+        connection_id = await connect(client, admin, fake_erp, system)
+        fake_erp.reset()
+        for label, path in (
+            ("producer", f"company/{producer.id}"),
+            ("exporter", f"company/{exporter.id}"),
+            ("contract", f"contract/{chain.contract['id']}"),
+            ("fixation", f"fixation/{contract_fixation}"),
+            ("fixation with its own differential", f"fixation/{own_differential}"),
+        ):
+            body = {"connection_id": connection_id}
+            assert_ok(await client.post(f"/api/erp/sync/{path}", json=body, headers=admin.headers))
+            text = fake_erp.received[-1].raw.decode()
+            for value, name in placeholders.items():
+                text = text.replace(value, name)
+            sent[f"{system} {label}"] = text
+    assert sent == json.loads(GOLDEN_PAYLOADS.read_text())

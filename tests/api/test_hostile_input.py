@@ -447,7 +447,7 @@ async def _snapshot(app) -> dict[str, list[tuple]]:
 def settings(fresh_database) -> Settings:
     # rate limits would answer this module's hundreds of requests with 429s; the setting is ignored where absent
     return fresh_database(
-        rate_limit_enabled=False, max_upload_bytes=64 * 1024, did_key_encryption_key=f"k1:{'A' * 43}"
+        rate_limit_enabled=False, max_upload_bytes=64 * 1024, encryption_keys=f"k1:{'A' * 43}"
     )
 
 

@@ -204,7 +204,13 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret) 
     extra = {} if secret is None else {"jwt_secret": secret}
     with pytest.raises(ValidationError, match="TRIBOKA_JWT_SECRET"):
         Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", **extra)
-    assert Settings(environment="production", database_url="sqlite+aiosqlite:///x.db", jwt_secret=JWT_SECRET)
+    ring = "k1:" + "A" * 43  # production also needs a key ring of its own (Δ 197)
+    assert Settings(
+        environment="production",
+        database_url="sqlite+aiosqlite:///x.db",
+        jwt_secret=JWT_SECRET,
+        encryption_keys=ring,
+    )
 
 
 async def test_a_verified_token_still_expires(client, world, monkeypatch) -> None:

@@ -4,6 +4,7 @@ AUTOINCREMENT by rebuilding every table; PostgreSQL's sequences never reused ids
 from __future__ import annotations
 
 import asyncio
+import base64
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -11,8 +12,14 @@ from typing import Any
 
 import pytest
 from alembic import command
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr
 from sqlalchemy import text
 from triboka_api.db import create_engine
+from triboka_api.domain.erp import credentials_context
+from triboka_api.domain.key_ring import UnreadableSecretError, b64url
 from triboka_api.domain.trace_chain import verify_chain
 from triboka_api.migrate import alembic_config
 from triboka_api.settings import Settings
@@ -165,3 +172,67 @@ def test_second_tier_back_fills_each_entity_chain_in_recording_order(at_0001: Se
 
     assert asyncio.run(verify("1")) == [True, True]
     assert asyncio.run(verify("2")) == [True]
+
+
+def _legacy_fernet(secret: str) -> Fernet:
+    """How the release before the key ring keyed ERP credentials (HKDF-SHA256 of the secret to a Fernet key)."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"triboka erp credentials v1")
+    return Fernet(base64.urlsafe_b64encode(derived.derive(secret.encode())))
+
+
+@pytest.mark.parametrize("erp_key", [None, "a-dedicated-erp-credentials-key-0123456789"])
+def test_0012_moves_did_keys_and_erp_credentials_into_the_key_ring(
+    backend: str, tmp_path: Path, pg_database_factory, erp_key: str | None
+) -> None:
+    """Δ 197: DIDs keep their sealed key (its id moves into the envelope); ERP credentials sealed with Fernet under
+    the dedicated key, or the JWT secret when it was unset, are sealed again under the ring; a token that did not
+    decrypt before is left alone; and the downgrade gives the first format back."""
+    ring_text = f"k1:{b64url(bytes(range(32)))}"
+    settings = migrated_to("0010_erp", backend, tmp_path, pg_database_factory).model_copy(
+        update={
+            "encryption_keys": SecretStr(ring_text),
+            "erp_credentials_key": SecretStr(erp_key) if erp_key else None,
+            "jwt_secret": SecretStr("the-jwt-secret-of-that-deployment-0123456789"),
+        }
+    )
+    ring = settings.key_ring
+    did = "did:triboka:user:1"
+    _, _, did_token = ring.seal(b"s" * 32, did).split(":")
+    legacy = _legacy_fernet(erp_key or "the-jwt-secret-of-that-deployment-0123456789")
+    credentials = b'{"api_key": "erp-key-1"}'
+    fernet_token = legacy.encrypt(credentials).decode()
+    _run(
+        settings,
+        "INSERT INTO users (id, email, name, role, active, token_version, pending_approval, created_at, updated_at)"
+        " VALUES (1, 'a@example.com', 'A', 'exporter', true, 0, false, '2025-01-01', '2025-01-01')",
+        "INSERT INTO digital_identities (id, did, user_id, kyc_status, public_key, encrypted_private_key, key_id, "  # noqa: S608 - test values
+        f"reputation_score, is_active, created_at, updated_at) VALUES (1, '{did}', 1, 'pending', 'pk', "
+        f"'{did_token}', 'k1', 0, true, '2025-01-01', '2025-01-01')",
+        "INSERT INTO erp_connections (id, connection_id, system_type, name, base_url, credentials, status, "  # noqa: S608 - test values
+        f"created_at) VALUES (1, 'custom_1', 'custom', 'A', 'https://erp', '{fernet_token}', 'connected', "
+        "'2025-01-01'), (2, 'custom_2', 'custom', 'B', 'https://erp', 'gAAAAAlost', 'connected', '2025-01-01')",
+    )
+    config = alembic_config(settings)
+    command.upgrade(config, "head")
+    [[(envelope,)], erp_rows] = _run(
+        settings,
+        "SELECT encrypted_private_key FROM digital_identities",
+        "SELECT connection_id, credentials FROM erp_connections ORDER BY id",
+    )
+    assert envelope == f"v1:k1:{did_token}"
+    assert ring.open(envelope, did) == b"s" * 32
+    [(first, sealed), (second, lost)] = erp_rows
+    assert sealed.startswith("v1:k1:")
+    assert ring.open(sealed, credentials_context(first)) == credentials
+    with pytest.raises(UnreadableSecretError):  # bound to its own connection
+        ring.open(sealed, credentials_context(second))
+    assert lost == "gAAAAAlost"
+    command.downgrade(config, "0010_erp")
+    [[row], erp_rows] = _run(
+        settings,
+        "SELECT key_id, encrypted_private_key FROM digital_identities",
+        "SELECT credentials FROM erp_connections ORDER BY id",
+    )
+    assert row == ("k1", did_token)
+    assert legacy.decrypt(erp_rows[0][0].encode()) == credentials
+    assert erp_rows[1][0] == "gAAAAAlost"

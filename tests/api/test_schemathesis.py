@@ -166,7 +166,7 @@ def live_api(
         "TRIBOKA_API_DOCS": "true",
         "TRIBOKA_FILE_STORE_PATH": str(settings.file_store_path),
         "TRIBOKA_USER_CACHE_SECONDS": "0",
-        "TRIBOKA_DID_KEY_ENCRYPTION_KEY": "test:" + "A" * 43,  # DIDs as in production (503 without a key)
+        "TRIBOKA_ENCRYPTION_KEYS": "test:" + "A" * 43,  # a key ring of its own, as in production
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
         **{f"TRIBOKA_{name.upper()}": value for name, value in GENEROUS_LIMITS.items()},
     }

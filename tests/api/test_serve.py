@@ -27,6 +27,7 @@ def _env(db: Path, **extra: str) -> dict[str, str]:
         "TRIBOKA_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
         "TRIBOKA_JWT_SECRET": SECRET,
         "TRIBOKA_ENVIRONMENT": "production",
+        "TRIBOKA_ENCRYPTION_KEYS": "k1:" + "A" * 43,  # production refuses to start without a key ring
         "PROMETHEUS_MULTIPROC_DIR": str(db.parent / "metrics"),
         **extra,
     }

@@ -21,13 +21,11 @@ def test_generated_secret_is_a_hook_with_every_key():
         "web-secret-key",
         "admin-password",
         "db-password",
-        "did-key-encryption-key",
-        "erp-credentials-key",
-    }
+        "encryption-keys",
+    }  # no erp-credentials-key: only a release from before the key ring has one to carry over (Δ 197)
     assert data["admin-password"] == "s3cret-admin"
     assert len(data["jwt-secret"]) >= 32
     assert len(data["web-secret-key"]) >= 32
-    assert len(data["erp-credentials-key"]) >= 32
     annotations = secret["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
     assert int(annotations["helm.sh/hook-weight"]) < 0
@@ -55,38 +53,45 @@ def test_secrets_from_existing_secrets():
     assert not find(objects, "StatefulSet")
 
 
-def _did_key(values: dict) -> str:
+def _key_ring(values: dict) -> str:
     secret = get(render_chart(values, show_only=["secret.yaml"]), "Secret", "secrets")
-    return base64.b64decode(secret["data"]["did-key-encryption-key"]).decode()
+    return base64.b64decode(secret["data"]["encryption-keys"]).decode()
 
 
-def test_did_key_is_generated_in_the_format_the_api_reads():
-    generated = _did_key({})
+def test_key_ring_is_generated_in_the_format_the_api_reads():
+    generated = _key_ring({})
     key_id, _, key = generated.partition(":")
     assert key_id == "k1"
     assert len(base64.urlsafe_b64decode(key + "=")) == 32
     assert "=" not in key
-    assert Settings(did_key_encryption_key=generated).did_key_ring.current_id == "k1"  # the API accepts it
-    assert _did_key({}) != generated  # random per new release (an upgrade reads the live Secret back)
+    production = Settings(environment="production", jwt_secret="j" * 40, encryption_keys=generated)
+    assert production.key_ring.current_id == "k1"  # the API accepts it, in production too
+    assert _key_ring({}) != generated  # random per new release (an upgrade reads the live Secret back)
     given = "new:" + "B" * 43 + ",k1:" + "A" * 43
-    assert _did_key({"secrets": {"didKeyEncryptionKey": given}}) == given
+    assert _key_ring({"secrets": {"encryptionKeys": given}}) == given
+    assert _key_ring({"secrets": {"didKeyEncryptionKey": given}}) == given  # the deprecated name
 
 
-def test_did_key_reaches_the_api_and_is_optional_in_an_existing_secret():
+def test_key_ring_reaches_the_api_and_an_existing_secret_may_use_the_old_name():
     api = env_of(container(get(render_chart(), "Deployment", "api")))
-    assert api["TRIBOKA_DID_KEY_ENCRYPTION_KEY"] == {
-        "secretKeyRef": {"name": "rel-triboka", "key": "did-key-encryption-key"}
+    assert api["TRIBOKA_ENCRYPTION_KEYS"] == {
+        "secretKeyRef": {"name": "rel-triboka", "key": "encryption-keys"}
     }
+    assert "TRIBOKA_DID_KEY_ENCRYPTION_KEY" not in api
     existing = env_of(container(get(render_chart(values_files=(EXTERNAL_DB,)), "Deployment", "api")))
+    assert existing["TRIBOKA_ENCRYPTION_KEYS"] == {
+        "secretKeyRef": {"name": "triboka-app-secrets", "key": "encryption-keys", "optional": True}
+    }
     assert existing["TRIBOKA_DID_KEY_ENCRYPTION_KEY"] == {
         "secretKeyRef": {"name": "triboka-app-secrets", "key": "did-key-encryption-key", "optional": True}
     }
 
 
+@pytest.mark.parametrize("name", ["encryptionKeys", "didKeyEncryptionKey"])
 @pytest.mark.parametrize("bad", ["k1", "k1:short", "k1:" + "A" * 44, "bad id:" + "A" * 43])
-def test_malformed_did_key_value_is_refused_by_the_schema(bad):
-    with pytest.raises(RenderError, match="didKeyEncryptionKey"):
-        render_chart({"secrets": {"didKeyEncryptionKey": bad}})
+def test_malformed_key_ring_value_is_refused_by_the_schema(bad, name):
+    with pytest.raises(RenderError, match=name):
+        render_chart({"secrets": {name: bad}})
 
 
 def test_external_database_password_value_goes_to_the_chart_secret():
@@ -103,8 +108,8 @@ def test_external_database_needs_a_host_and_a_password():
 
 
 def test_erp_credentials_key_and_networks_reach_the_api():
-    """ERP connections (S-60..S-67): the credentials key is generated into the chart's Secret (or given), an
-    existing Secret may hold it or not (optional: the API then derives it from the JWT secret), a short key is
+    """ERP connections (S-60..S-67): the credentials key of releases before the key ring goes to the chart's
+    Secret when given (the upgrade migration reads it), an existing Secret may hold it or not, a short key is
     refused by the schema, and the ERP networks reach the API's configuration and its NetworkPolicy."""
     given = "k" * 40
     secret = get(

@@ -134,6 +134,7 @@ def api(containers: Containers, shared_tmp: Path) -> dict[str, str]:
     env = {
         "TRIBOKA_ENVIRONMENT": "production",
         "TRIBOKA_JWT_SECRET": "image-test-jwt-secret-0123456789abcdef",
+        "TRIBOKA_ENCRYPTION_KEYS": "k1:" + "A" * 43,  # production refuses to start without a key ring
         "TRIBOKA_DATABASE_URL": "sqlite+aiosqlite:////tmp/triboka.db",
         "TRIBOKA_ADMIN_EMAIL": "admin@image.test",
         "TRIBOKA_ADMIN_PASSWORD": "image-test-admin-password",

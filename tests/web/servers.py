@@ -73,7 +73,7 @@ def api_env(workdir: Path, **overrides: str) -> dict[str, str]:
         "TRIBOKA_JWT_SECRET": JWT_SECRET,
         "TRIBOKA_LOG_LEVEL": "warning",
         "TRIBOKA_FILE_STORE_PATH": str(workdir / "files"),  # deal room files, never under the checkout
-        "TRIBOKA_DID_KEY_ENCRYPTION_KEY": "test:" + "A" * 43,  # a fixed test key: DIDs (Identidad digital)
+        "TRIBOKA_ENCRYPTION_KEYS": "test:" + "A" * 43,  # a fixed test key: DIDs (Identidad digital)
         "TRIBOKA_ERP_ALLOWED_NETWORKS": "127.0.0.1/32",  # the ERP page's test runs a fake ERP on loopback
         "TRIBOKA_ERP_RETRY_BACKOFF_SECONDS": "0.05",
         **GENEROUS_LIMITS,

@@ -3,7 +3,7 @@ Secrets. One chart Secret (<fullname>) holds whatever is not taken from an exist
 are created once: `lookup` reads them back from the live Secret on every upgrade.
 --------------------------------------------------------------------------------------------------- */}}
 
-{{/* Name of the Secret with jwt-secret, web-secret-key, admin-password and did-key-encryption-key. */}}
+{{/* Name of the Secret with jwt-secret, web-secret-key, admin-password and encryption-keys. */}}
 {{- define "triboka.appSecretName" -}}
 {{- .Values.secrets.existingSecret | default (include "triboka.fullname" .) }}
 {{- end }}
@@ -51,7 +51,7 @@ key: db-password
       key: admin-password
 {{- end }}
 
-{{/* A new DID key-encryption key as TRIBOKA_DID_KEY_ENCRYPTION_KEY reads it: `k1:` + 32 random bytes, base64url. */}}
-{{- define "triboka.newDidKey" -}}
+{{/* A new key ring as TRIBOKA_ENCRYPTION_KEYS reads it: `k1:` + 32 random bytes, base64url. */}}
+{{- define "triboka.newEncryptionKey" -}}
 k1:{{ randBytes 32 | replace "+" "-" | replace "/" "_" | trimSuffix "=" }}
 {{- end }}

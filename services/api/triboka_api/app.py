@@ -60,7 +60,6 @@ from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
 from triboka_api.rate_limits import RateLimits
 from triboka_api.redis_store import connect as connect_redis
-from triboka_api.security.credential_box import CredentialBox
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings
@@ -152,10 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.jwt_secret.get_secret_value())
     app.state.passwords = PasswordHashing(settings.password_hash_threads)
     app.state.file_store = file_store(settings)
-    app.state.did_key_ring = settings.did_key_ring
+    app.state.key_ring = settings.key_ring
     app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.erp_client = ErpClient.from_settings(settings)
-    app.state.credential_box = CredentialBox.from_settings(settings)
     app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     if settings.api_docs:

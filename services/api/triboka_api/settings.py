@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import limits
-from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
-from triboka_api.security.key_ring import KeyRing
+from triboka_api.domain.key_ring import DEVELOPMENT_KEYS, KeyRing
 
 DEVELOPMENT_JWT_SECRET = "triboka-development-secret-change-me"  # noqa: S105 - refused in production
 MIN_PRODUCTION_SECRET_LENGTH = 32
@@ -52,7 +60,9 @@ class Settings(BaseSettings):
     """Every knob of the API. Database access is either one URL or its components (as the chart passes them)."""
 
     # errors never echo a value: several settings are secrets (keys, passwords, URLs with credentials)
-    model_config = SettingsConfigDict(env_prefix="TRIBOKA_", extra="ignore", hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_prefix="TRIBOKA_", extra="ignore", hide_input_in_errors=True, populate_by_name=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite+aiosqlite:///./var/triboka.db"
@@ -104,15 +114,20 @@ class Settings(BaseSettings):
     rate_limit_default: RateLimit = "600/minute"
     rate_limit_auth_account: RateLimit = "10/minute"
     rate_limit_auth_ip: RateLimit = "60/minute"
-    # encrypts the DIDs' private keys at rest (`security/key_ring.py`): `<id>:<32 bytes base64url>`, comma-separated
-    # for rotation (the first encrypts); unset = no DID can be created or sign (503), nothing else is affected
-    did_key_encryption_key: SecretStr | None = None
+    # the key ring of everything encrypted at rest (`domain/key_ring.py`: DID private keys, ERP credentials):
+    # `<id>:<32 bytes base64url>`, comma-separated for rotation (the first encrypts). The issue-14 name is an alias
+    # so that deployments keep their key; unset = the public development ring, refused in production
+    encryption_keys: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_KEYS),
+        validation_alias=AliasChoices("TRIBOKA_ENCRYPTION_KEYS", "TRIBOKA_DID_KEY_ENCRYPTION_KEY"),
+    )
     # the interactive documentation (/api/docs, /api/redoc) and /api/openapi.json; off in production unless asked
     api_docs: bool = False
-    # ERP connections (S-60..S-67): the key their credentials are encrypted with (any secret of >= 32 characters;
-    # unset = derived from the JWT secret), the networks an ERP may sit in besides public addresses (loopback,
-    # private, link-local and metadata addresses are refused unless listed: Δ 192), and how pushes are tried
+    # the secret ERP credentials were encrypted with before the key ring (unset: the JWT secret); read only by
+    # migration 0012_erp_keyring, which seals them again under the ring
     erp_credentials_key: SecretStr | None = None
+    # ERP connections (S-60..S-67): the networks an ERP may sit in besides public addresses (loopback, private,
+    # link-local and metadata addresses are refused unless listed: Δ 192), and how pushes are tried
     erp_allowed_networks: Annotated[tuple[Network, ...], NoDecode] = ()
     erp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     erp_attempts: int = Field(default=3, ge=1, le=10)
@@ -159,16 +174,14 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("did_key_encryption_key")
+    @field_validator("encryption_keys")
     @classmethod
-    def _check_did_keys(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().strip():
-            try:
-                KeyRing.parse(value.get_secret_value())
-            except ValueError as exc:
-                raise ValueError(f"TRIBOKA_DID_KEY_ENCRYPTION_KEY: {exc}") from exc
-            return value
-        return None
+    def _check_encryption_keys(cls, value: SecretStr) -> SecretStr:
+        try:
+            KeyRing.parse(value.get_secret_value())
+        except ValueError as exc:
+            raise ValueError(f"TRIBOKA_ENCRYPTION_KEYS: {exc}") from exc
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -185,6 +198,10 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "TRIBOKA_JWT_SECRET must be set to a random value of at least "
                     f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+                )
+            if self.key_ring.is_development:
+                raise ValueError(
+                    "TRIBOKA_ENCRYPTION_KEYS must be set in production (<key id>:<32 random bytes in base64url>)"
                 )
         return self
 
@@ -208,9 +225,8 @@ class Settings(BaseSettings):
         return url.set(drivername=aliases.get(url.drivername, url.drivername))
 
     @property
-    def did_key_ring(self) -> KeyRing | None:
-        key = self.did_key_encryption_key
-        return KeyRing.parse(key.get_secret_value()) if key is not None else None
+    def key_ring(self) -> KeyRing:
+        return KeyRing.parse(self.encryption_keys.get_secret_value())
 
     @property
     def is_sqlite(self) -> bool:

@@ -47,20 +47,27 @@ PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
 {{ include "triboka.api.storageConfig" . }}
 {{- end }}
 
-{{/* The API's secret env entries (JWT secret, DID key-encryption key, database password). An existing Secret
-     without `did-key-encryption-key` still starts the API: only DIDs are unavailable (503) until it is added. */}}
+{{/* The API's secret env entries (JWT secret, the key ring, database password). An existing Secret holds the key
+     ring as `encryption-keys`, or as `did-key-encryption-key` (its name before Δ 197, which the API reads when the
+     first is absent); with neither the API refuses to start in production. */}}
 {{- define "triboka.api.secretEnv" -}}
 - name: TRIBOKA_JWT_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "triboka.appSecretName" . }}
       key: jwt-secret
+- name: TRIBOKA_ENCRYPTION_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "triboka.appSecretName" . }}
+      key: encryption-keys
+      {{- if .Values.secrets.existingSecret }}
+      optional: true
 - name: TRIBOKA_DID_KEY_ENCRYPTION_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "triboka.appSecretName" . }}
       key: did-key-encryption-key
-      {{- if .Values.secrets.existingSecret }}
       optional: true
       {{- end }}
 - name: TRIBOKA_ERP_CREDENTIALS_KEY
@@ -68,7 +75,7 @@ PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
     secretKeyRef:
       name: {{ include "triboka.appSecretName" . }}
       key: erp-credentials-key
-      optional: true  # an `existingSecret` without it: the API derives the key from the JWT secret
+      optional: true  # only migration 0012 reads it (ERP credentials stored before the key ring)
 - name: TRIBOKA_DATABASE_PASSWORD
   valueFrom:
     secretKeyRef:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.api.errors import forbidden
 from triboka_api.auth_cache import ActorCache
+from triboka_api.domain.key_ring import KeyRing
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import ADMIN_ROLES, Role
 from triboka_api.jsonlog import user_id_var
@@ -49,6 +50,12 @@ async def open_app_session(state: Any, *, write: bool) -> AsyncIterator[AsyncSes
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with open_session(request, write=request.method not in READ_METHODS) as session:
         yield session
+
+
+def key_ring(request: Request) -> KeyRing:
+    """The ring that seals what the API keeps encrypted at rest (DID keys, ERP credentials: Δ 197)."""
+    ring: KeyRing = request.app.state.key_ring
+    return ring
 
 
 def get_passwords(request: Request) -> PasswordHashing:

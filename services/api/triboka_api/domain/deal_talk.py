@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from triboka_api.domain.access import DealAccess, Scope, require_deal_writer, scope_allowed
@@ -17,6 +17,8 @@ from triboka_api.domain.principal import Principal
 from triboka_api.models import Deal, DealMessage, DealNote
 
 MESSAGE_TYPES = ("text", "chat", "system", "file_upload")
+Row = TypeVar("Row", DealNote, DealMessage)
+Item = TypeVar("Item")
 
 
 def parse_scope(raw: str | None) -> Scope:
@@ -30,33 +32,35 @@ def parse_scope(raw: str | None) -> Scope:
 
 
 @dataclass(frozen=True)
-class Authored:
-    """Rows with their authors' names."""
+class Authored(Generic[Row]):
+    """Notes or messages with their authors' names."""
 
-    rows: Sequence[Any]
+    rows: Sequence[Row]
     authors: dict[int, str]
 
+    def shaped(self, shape: Callable[[Row, dict[int, str]], Item]) -> list[Item]:
+        return [shape(row, self.authors) for row in self.rows]
 
-async def _authored(session: AsyncSession, rows: Sequence[Any]) -> Authored:
+
+async def _authored(session: AsyncSession, query: Select[Row]) -> Authored[Row]:
+    rows = (await session.scalars(query)).all()
     return Authored(rows, await names_of_users(session, [r.author_id for r in rows]))
 
 
 # S-29, S-30 -------------------------------------------------------------------------------------------------------
 
 
-async def list_notes(session: AsyncSession, principal: Principal, deal: Deal, access: DealAccess) -> Authored:
+async def list_notes(
+    session: AsyncSession, principal: Principal, deal: Deal, access: DealAccess
+) -> Authored[DealNote]:
     """Newest first: the scopes the caller reads, and its own notes of any scope (S-29)."""
-    rows = (
-        await session.scalars(
-            select(DealNote)
-            .where(
-                DealNote.deal_id == deal.id,
-                or_(DealNote.scope.in_(access.scopes), DealNote.author_id == principal.id),
-            )
-            .order_by(DealNote.created_at.desc(), DealNote.id.desc())
-        )
-    ).all()
-    return await _authored(session, rows)
+    mine_or_readable = or_(DealNote.scope.in_(access.scopes), DealNote.author_id == principal.id)
+    return await _authored(
+        session,
+        select(DealNote)
+        .where(DealNote.deal_id == deal.id, mine_or_readable)
+        .order_by(DealNote.created_at.desc(), DealNote.id.desc()),
+    )
 
 
 async def add_note(
@@ -81,18 +85,15 @@ async def add_note(
 # S-31, S-32 -------------------------------------------------------------------------------------------------------
 
 
-def _visible_messages(deal: Deal, access: DealAccess) -> Any:
+def _visible_messages(deal: Deal, access: DealAccess) -> Select[DealMessage]:
     return select(DealMessage).where(DealMessage.deal_id == deal.id, DealMessage.scope.in_(access.scopes))
 
 
-async def list_messages(session: AsyncSession, deal: Deal, access: DealAccess) -> Authored:
+async def list_messages(session: AsyncSession, deal: Deal, access: DealAccess) -> Authored[DealMessage]:
     """Oldest first; a file-upload message only for those who may see its file (Δ 104)."""
-    rows = (
-        await session.scalars(
-            _visible_messages(deal, access).order_by(DealMessage.created_at, DealMessage.id)
-        )
-    ).all()
-    return await _authored(session, rows)
+    return await _authored(
+        session, _visible_messages(deal, access).order_by(DealMessage.created_at, DealMessage.id)
+    )
 
 
 async def add_message(
@@ -136,7 +137,7 @@ class MessageSearch:
 
 async def search_messages(
     session: AsyncSession, deal: Deal, access: DealAccess, search: MessageSearch
-) -> Authored:
+) -> Authored[DealMessage]:
     """Newest first; `q` matches the content case-insensitively (ILIKE on PostgreSQL, §9 #19)."""
     query = _visible_messages(deal, access)
     if search.query:
@@ -149,9 +150,6 @@ async def search_messages(
         query = query.where(DealMessage.created_at >= search.date_from)
     if search.date_to is not None:
         query = query.where(DealMessage.created_at <= search.date_to)
-    rows = (
-        await session.scalars(
-            query.order_by(DealMessage.created_at.desc(), DealMessage.id.desc()).limit(search.limit)
-        )
-    ).all()
-    return await _authored(session, rows)
+    return await _authored(
+        session, query.order_by(DealMessage.created_at.desc(), DealMessage.id.desc()).limit(search.limit)
+    )

@@ -1,6 +1,6 @@
 """ERP connections (S-61, S-62, S-67) and the pushes of companies, contracts and fixations (S-63..S-66).
 
-Connections are rows (Δ 190), their credentials sealed by `security.credential_box` (Δ 191) and used only to build
+Connections are rows (Δ 190), their credentials sealed by the key ring (Δ 191, 197) and used only to build
 the `Authorization` header of the requests to that ERP: an `api_key` as a bearer token, else `username` and
 `password` as HTTP Basic. The HTTP itself is the transport's (`erp_client.ErpClient`: SSRF checks, retries).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,9 +32,9 @@ from triboka_api.domain.erp_systems import (
     fixation_order,
 )
 from triboka_api.domain.errors import ConflictError, ExternalServiceError, NotFoundError, RuleViolationError
+from triboka_api.domain.key_ring import KeyRing, UnreadableSecretError
 from triboka_api.domain.principal import Principal
 from triboka_api.models import Company, ContractFixation, ErpConnection, ExportContract, utcnow
-from triboka_api.security.credential_box import CredentialBox, UnreadableSecretError
 
 CONNECTED = "connected"
 DISCONNECTED = "disconnected"
@@ -128,13 +129,24 @@ def _headers(credentials: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def _credentials(box: CredentialBox, row: ErpConnection) -> dict[str, Any]:
+def credentials_context(connection_id: str) -> str:
+    """The associated data of a connection's credentials: they open on their own row only."""
+    return f"erp-connection:{connection_id}"
+
+
+def _credentials(ring: KeyRing, row: ErpConnection) -> dict[str, Any]:
+    """The connection's credentials; sealed under an older ring key, they are stored again under the current one
+    (the caller commits)."""
+    if not row.credentials:
+        return {}
     try:
-        return box.open(row.credentials) if row.credentials else {}
+        plaintext, row.credentials = ring.refreshed(row.credentials, credentials_context(row.connection_id))
     except UnreadableSecretError as exc:
         raise RuleViolationError(
             "The connection's credentials cannot be decrypted (the key changed): add the connection again"
         ) from exc
+    values = json.loads(plaintext)
+    return values if isinstance(values, dict) else {}
 
 
 async def _reachable(
@@ -164,7 +176,7 @@ async def _new_connection_id(session: AsyncSession, system: str) -> str:
 async def create_connection(
     session: AsyncSession,
     transport: ErpTransport,
-    box: CredentialBox,
+    ring: KeyRing,
     principal: Principal,
     new: NewConnection,
 ) -> ErpConnection:
@@ -180,12 +192,14 @@ async def create_connection(
         raise RuleViolationError(
             f"Connectivity test failed: {base_url}{spec.health_path} did not answer 200 or 401"
         )
+    connection_id = await _new_connection_id(session, new.system_type)
+    plaintext = json.dumps(credentials, sort_keys=True).encode()
     row = ErpConnection(
-        connection_id=await _new_connection_id(session, new.system_type),
+        connection_id=connection_id,
         system_type=new.system_type,
         name=new.name,
         base_url=base_url,
-        credentials=box.seal(credentials) if credentials else None,
+        credentials=ring.seal(plaintext, credentials_context(connection_id)) if credentials else None,
         status=CONNECTED,
         created_by_user_id=principal.id,
     )
@@ -203,13 +217,13 @@ async def _connection(session: AsyncSession, connection_id: str) -> ErpConnectio
 
 
 async def recheck_connection(
-    session: AsyncSession, transport: ErpTransport, box: CredentialBox, connection_id: str
+    session: AsyncSession, transport: ErpTransport, ring: KeyRing, connection_id: str
 ) -> ErpConnection:
     """S-67: the connectivity test again; the connection's status records the outcome."""
     row = await _connection(session, connection_id)
     if row is None:
         raise NotFoundError("Connection")
-    ok = await _reachable(transport, _spec(row.system_type), row.base_url, _headers(_credentials(box, row)))
+    ok = await _reachable(transport, _spec(row.system_type), row.base_url, _headers(_credentials(ring, row)))
     row.status = CONNECTED if ok else DISCONNECTED
     await session.commit()
     return row
@@ -248,7 +262,7 @@ async def _known_connection(session: AsyncSession, connection_id: str) -> ErpCon
 
 async def _push(
     transport: ErpTransport,
-    box: CredentialBox,
+    ring: KeyRing,
     row: ErpConnection,
     kind: EntityKind,
     entity_id: int,
@@ -257,7 +271,7 @@ async def _push(
     endpoint, payload_of = document
     spec = _spec(row.system_type)
     payload = payload_of(spec)
-    headers = _headers(_credentials(box, row))
+    headers = _headers(_credentials(ring, row))
     # the same document pushed again through the same connection carries the same key: an ERP that honours
     # Idempotency-Key records a retried (or repeated) push once
     fingerprint = orjson.dumps(
@@ -277,7 +291,7 @@ async def _push(
 async def push_one(
     session: AsyncSession,
     transport: ErpTransport,
-    box: CredentialBox,
+    ring: KeyRing,
     kind: EntityKind,
     entity_id: int,
     connection_id: str,
@@ -285,7 +299,7 @@ async def push_one(
     """S-63..S-65: missing entity 404 → unknown connection 400 → the ERP's refusal 502 (Δ 193)."""
     document = await _document(session, kind, entity_id)
     row = await _known_connection(session, connection_id)
-    pushed = await _push(transport, box, row, kind, entity_id, document)
+    pushed = await _push(transport, ring, row, kind, entity_id, document)
     row.last_sync, row.status = utcnow(), CONNECTED
     await session.commit()
     return pushed
@@ -301,7 +315,7 @@ _ID_COLUMNS: dict[EntityKind, InstrumentedAttribute[int]] = {
 async def push_bulk(
     session: AsyncSession,
     transport: ErpTransport,
-    box: CredentialBox,
+    ring: KeyRing,
     kind: EntityKind,
     entity_ids: list[int],
     connection_id: str,
@@ -319,7 +333,7 @@ async def push_bulk(
     for position, entity_id in enumerate(entity_ids):
         try:
             pushed = await _push(
-                transport, box, row, kind, entity_id, await _document(session, kind, entity_id)
+                transport, ring, row, kind, entity_id, await _document(session, kind, entity_id)
             )
         except (NotFoundError, ErpRejectedError) as exc:
             outcome.errors.append({"id": entity_id, "error": exc.message})

@@ -8,8 +8,7 @@ at spot + differential). Every entity carries a stable external code (`TBK-C{id}
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -44,14 +43,76 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A yes/no fact in a system's own words (`CardType`: `cSupplier` or `cCustomer`)."""
+
+    fact: str
+    yes: Any
+    no: Any
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The order's one line, as a list under this key, laid out by its own table."""
+
+    layout: Layout
+
+
+# A system's document: its field names in the order it is sent, each from a fact of the entity (by name), a
+# choice between two of the system's words, a constant, or the order's line. Systems differ only in these tables.
+Layout = dict[str, "str | Choice | Const | Lines"]
+
+
+def _shaped(layout: Layout, facts: JsonObject) -> JsonObject:
+    return {key: _value(source, facts) for key, source in layout.items()}
+
+
+def _value(source: str | Choice | Const | Lines, facts: JsonObject) -> Any:
+    if isinstance(source, str):
+        return facts[source]
+    if isinstance(source, Choice):
+        return source.yes if facts[source.fact] else source.no
+    if isinstance(source, Const):
+        return source.value
+    return [_shaped(source.layout, facts)]
+
+
+def _company_facts(c: Company) -> JsonObject:
+    return {
+        "code": company_code(c.id),
+        "name": c.name,
+        "type": c.company_type,
+        "supplier": c.company_type == "producer",
+        "email": c.email,
+        "country": c.country,
+        "active": c.is_active,
+    }
+
+
+def _order_facts(o: Order) -> JsonObject:
+    return asdict(o) | {"item_and_grade": f"{o.item} {o.grade or ''}".strip()}
+
+
+@dataclass(frozen=True)
 class SystemSpec:
     name: str
     api_version: str
     endpoints: dict[str, str]  # companies, items, orders, invoices
     health_path: str  # the connectivity test: 200 or 401 there means the ERP answers (S-62)
     id_keys: tuple[str, ...]  # where the ERP's answer carries the id it gave the document
-    company: Callable[[Company], JsonObject]
-    order: Callable[[Order], JsonObject]
+    company_layout: Layout
+    order_layout: Layout
+
+    def company(self, company: Company) -> JsonObject:
+        return _shaped(self.company_layout, _company_facts(company))
+
+    def order(self, order: Order) -> JsonObject:
+        return _shaped(self.order_layout, _order_facts(order))
 
 
 def company_code(company_id: int | None) -> str:
@@ -66,121 +127,6 @@ def _float(value: Decimal | float | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _is_supplier(company: Company) -> bool:
-    return company.company_type == "producer"
-
-
-def _sap_company(c: Company) -> JsonObject:
-    return {
-        "CardCode": company_code(c.id),
-        "CardName": c.name,
-        "CardType": "cSupplier" if _is_supplier(c) else "cCustomer",
-        "EmailAddress": c.email,
-        "Country": c.country,
-        "Valid": "tYES" if c.is_active else "tNO",
-    }
-
-
-def _sap_order(o: Order) -> JsonObject:
-    return {
-        "CardCode": o.customer,
-        "NumAtCard": o.code,
-        "DocDate": o.ordered,
-        "DocDueDate": o.due,
-        "Comments": o.comment,
-        "DocumentLines": [
-            {
-                "ItemCode": o.item,
-                "ItemDescription": o.grade,
-                "Quantity": o.quantity_mt,
-                "UnitPrice": o.unit_price_usd,
-            }
-        ],
-    }
-
-
-def _dynamics_company(c: Company) -> JsonObject:
-    return {
-        "accountnumber": company_code(c.id),
-        "name": c.name,
-        "emailaddress1": c.email,
-        "address1_country": c.country,
-        "statecode": 0 if c.is_active else 1,
-    }
-
-
-def _dynamics_order(o: Order) -> JsonObject:
-    return {
-        "ordernumber": o.code,
-        "name": o.comment,
-        "customer_accountnumber": o.customer,
-        "datefulfilled": o.ordered,
-        "requestdeliveryby": o.due,
-        "salesorder_details": [
-            {
-                "productdescription": f"{o.item} {o.grade or ''}".strip(),
-                "quantity": o.quantity_mt,
-                "priceperunit": o.unit_price_usd,
-            }
-        ],
-    }
-
-
-def _oracle_company(c: Company) -> JsonObject:
-    return {
-        "PartyNumber": company_code(c.id),
-        "OrganizationName": c.name,
-        "Type": "SUPPLIER" if _is_supplier(c) else "CUSTOMER",
-        "EmailAddress": c.email,
-        "Country": c.country,
-        "Status": "A" if c.is_active else "I",
-    }
-
-
-def _oracle_order(o: Order) -> JsonObject:
-    return {
-        "SourceTransactionNumber": o.code,
-        "SourceTransactionSystem": "TRIBOKA",
-        "BuyingPartyNumber": o.customer,
-        "TransactionOn": o.ordered,
-        "RequestedShipDate": o.due,
-        "lines": [
-            {
-                "ProductNumber": o.item,
-                "OrderedQuantity": o.quantity_mt,
-                "OrderedUOM": "MT",
-                "UnitSellingPrice": o.unit_price_usd,
-            }
-        ],
-    }
-
-
-def _custom_company(c: Company) -> JsonObject:
-    return {
-        "external_id": company_code(c.id),
-        "name": c.name,
-        "type": c.company_type,
-        "email": c.email,
-        "country": c.country,
-        "active": c.is_active,
-    }
-
-
-def _custom_order(o: Order) -> JsonObject:
-    return {
-        "external_id": o.code,
-        "customer": o.customer,
-        "supplier": o.supplier,
-        "order_date": o.ordered,
-        "due_date": o.due,
-        "product": o.item,
-        "grade": o.grade,
-        "quantity_mt": o.quantity_mt,
-        "unit_price_usd": o.unit_price_usd,
-        "description": o.comment,
-    }
-
-
 SYSTEMS: dict[System, SystemSpec] = {
     System.SAP: SystemSpec(
         "SAP Business One",
@@ -193,8 +139,29 @@ SYSTEMS: dict[System, SystemSpec] = {
         },
         "/b1s/v1/Login",
         ("DocEntry", "CardCode"),
-        _sap_company,
-        _sap_order,
+        {
+            "CardCode": "code",
+            "CardName": "name",
+            "CardType": Choice("supplier", "cSupplier", "cCustomer"),
+            "EmailAddress": "email",
+            "Country": "country",
+            "Valid": Choice("active", "tYES", "tNO"),
+        },
+        {
+            "CardCode": "customer",
+            "NumAtCard": "code",
+            "DocDate": "ordered",
+            "DocDueDate": "due",
+            "Comments": "comment",
+            "DocumentLines": Lines(
+                {
+                    "ItemCode": "item",
+                    "ItemDescription": "grade",
+                    "Quantity": "quantity_mt",
+                    "UnitPrice": "unit_price_usd",
+                }
+            ),
+        },
     ),
     System.DYNAMICS: SystemSpec(
         "Microsoft Dynamics 365",
@@ -207,8 +174,27 @@ SYSTEMS: dict[System, SystemSpec] = {
         },
         "/health",
         ("salesorderid", "accountid"),
-        _dynamics_company,
-        _dynamics_order,
+        {
+            "accountnumber": "code",
+            "name": "name",
+            "emailaddress1": "email",
+            "address1_country": "country",
+            "statecode": Choice("active", 0, 1),
+        },
+        {
+            "ordernumber": "code",
+            "name": "comment",
+            "customer_accountnumber": "customer",
+            "datefulfilled": "ordered",
+            "requestdeliveryby": "due",
+            "salesorder_details": Lines(
+                {
+                    "productdescription": "item_and_grade",
+                    "quantity": "quantity_mt",
+                    "priceperunit": "unit_price_usd",
+                }
+            ),
+        },
     ),
     System.ORACLE: SystemSpec(
         "Oracle ERP Cloud",
@@ -221,8 +207,29 @@ SYSTEMS: dict[System, SystemSpec] = {
         },
         "/health",
         ("HeaderId", "PartyId"),
-        _oracle_company,
-        _oracle_order,
+        {
+            "PartyNumber": "code",
+            "OrganizationName": "name",
+            "Type": Choice("supplier", "SUPPLIER", "CUSTOMER"),
+            "EmailAddress": "email",
+            "Country": "country",
+            "Status": Choice("active", "A", "I"),
+        },
+        {
+            "SourceTransactionNumber": "code",
+            "SourceTransactionSystem": Const("TRIBOKA"),
+            "BuyingPartyNumber": "customer",
+            "TransactionOn": "ordered",
+            "RequestedShipDate": "due",
+            "lines": Lines(
+                {
+                    "ProductNumber": "item",
+                    "OrderedQuantity": "quantity_mt",
+                    "OrderedUOM": Const("MT"),
+                    "UnitSellingPrice": "unit_price_usd",
+                }
+            ),
+        },
     ),
     System.CUSTOM: SystemSpec(
         "Custom ERP",
@@ -235,8 +242,26 @@ SYSTEMS: dict[System, SystemSpec] = {
         },
         "/health",
         ("id",),
-        _custom_company,
-        _custom_order,
+        {
+            "external_id": "code",
+            "name": "name",
+            "type": "type",
+            "email": "email",
+            "country": "country",
+            "active": "active",
+        },
+        {
+            "external_id": "code",
+            "customer": "customer",
+            "supplier": "supplier",
+            "order_date": "ordered",
+            "due_date": "due",
+            "product": "item",
+            "grade": "grade",
+            "quantity_mt": "quantity_mt",
+            "unit_price_usd": "unit_price_usd",
+            "description": "comment",
+        },
     ),
 }
 

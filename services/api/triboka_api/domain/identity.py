@@ -1,5 +1,5 @@
 """Digital identities (S-43..S-46) and their signatures (S-47, S-48, Δ 183): who may create, read, verify and
-sign, and the reputation rules. The private keys are only ever handled sealed (`security/key_ring.py`); the
+sign, and the reputation rules. The private keys are only ever handled sealed (`domain/key_ring.py`); the
 signatures themselves are `domain/signing.py`'s."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from triboka_api.domain import signing
 from triboka_api.domain.access import identities_listed_to, identity_visible_to
 from triboka_api.domain.bounds import OutOfBoundsError, check_text, row_id
 from triboka_api.domain.errors import NotFoundError, PermissionDeniedError, RuleViolationError
+from triboka_api.domain.key_ring import KeyRing
 from triboka_api.domain.principal import Principal
 from triboka_api.models import DigitalIdentity, DigitalSignature, User, utcnow
-from triboka_api.security.key_ring import KeyRing
 
 DID_PREFIX = "did:triboka:"
 KYC_STATUSES = ("pending", "verified", "rejected")
@@ -75,7 +75,6 @@ async def create_identity(session: AsyncSession, principal: Principal, ring: Key
         company_id=principal.company_id,
         public_key=pair.public_key,
         encrypted_private_key=ring.seal(pair.private_key, did),
-        key_id=ring.current_id,
         reputation_score=Decimal(0),
     )
     session.add(identity)
@@ -168,10 +167,7 @@ async def sign_event(
         raise RuleViolationError("DID is not active")
     if identity.kyc_status != "verified":
         raise RuleViolationError("DID is not KYC-verified")
-    private_key = ring.open(identity.key_id, identity.encrypted_private_key, identity.did)
-    if identity.key_id != ring.current_id:
-        identity.encrypted_private_key = ring.seal(private_key, identity.did)
-        identity.key_id = ring.current_id
+    private_key, identity.encrypted_private_key = ring.refreshed(identity.encrypted_private_key, identity.did)
     signed_at = utcnow()
     digest = signing.event_hash(request.event_data)
     message = signing.signed_message(

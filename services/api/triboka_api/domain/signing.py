@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from triboka_api.security.key_ring import b64url, from_b64url
+from triboka_api.domain.key_ring import b64url, from_b64url
 
 ALGORITHM = "Ed25519"
 
@@ -37,7 +37,7 @@ def event_hash(event_data: Any) -> str:
 @dataclass(frozen=True)
 class KeyPair:
     public_key: str  # base64url of the raw 32 bytes
-    private_key: bytes  # the raw 32-byte seed: only ever stored sealed (security/key_ring.py)
+    private_key: bytes  # the raw 32-byte seed: only ever stored sealed (domain/key_ring.py)
 
 
 def new_key_pair() -> KeyPair:

@@ -1,4 +1,4 @@
-"""ERP connections (S-60..S-67): persisted, their credentials encrypted at rest (`domain/erp_credentials.py`)."""
+"""ERP connections (S-60..S-67): persisted, their credentials encrypted at rest (`domain/key_ring.py`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from triboka_api.models.base import Base, created_ts, intpk, str255
 
 
 class ErpConnection(Base):
-    """One ERP a company's admin or operator connected. `credentials` holds the Fernet token of the JSON
-    `{api_key, username, password}`; no endpoint returns it and nothing else stores those values."""
+    """One ERP a company's admin or operator connected. `credentials` holds the key ring's envelope of the JSON
+    `{api_key, username, password}` (the connection id is its associated data); no endpoint returns it and nothing
+    else stores those values."""
 
     __tablename__ = "erp_connections"
 

@@ -1,7 +1,7 @@
 """Digital identities, their signatures and KYC documents (§5.7, §6.1; issue 14).
 
 Each identity holds an Ed25519 key pair: the public key in clear, the private key encrypted at rest
-(`domain/did_keys.py`), with the id of the encryption key beside the ciphertext so that keys can be rotated.
+(`domain/key_ring.py`), in an envelope that names its encryption key so that keys can be rotated.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ class DigitalIdentity(Base):
     kyc_notes: Mapped[str | None] = mapped_column(Text)
     blockchain_address: Mapped[str | None] = mapped_column(String(100))  # §1.7: always null
     public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 key, base64url without padding
-    # nonce + AES-256-GCM ciphertext of the raw private key, base64url; `key_id` names the encryption key
+    # the raw private key sealed by the key ring: `v1:<key id>:<nonce + AES-256-GCM ciphertext, base64url>`
     encrypted_private_key: Mapped[str] = mapped_column(Text)
-    key_id: Mapped[str] = mapped_column(String(64))
     reputation_score: Mapped[Decimal] = amount(5, 2, Sign.NON_NEGATIVE, default=Decimal("0"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]

@@ -99,10 +99,15 @@ class MemberAdded(TypedDict):
     member: NewMemberItem
 
 
-class NoteItem(TypedDict):
+class AuthoredItem(TypedDict):
+    """What notes and messages share: the row and who wrote it."""
+
     id: int
     author_id: int
     author_name: str | None
+
+
+class NoteItem(AuthoredItem):
     scope: str
     content: str
     attachments: str | None
@@ -115,10 +120,7 @@ class NoteAdded(TypedDict):
     note: NoteItem
 
 
-class MessageItem(TypedDict):
-    id: int
-    author_id: int
-    author_name: str | None
+class MessageItem(AuthoredItem):
     content: str
     attachments: str | None
     created_at: str | None
@@ -129,10 +131,7 @@ class MessageAdded(TypedDict):
     msg: MessageItem
 
 
-class FoundMessage(TypedDict):
-    id: int
-    author_id: int
-    author_name: str | None
+class FoundMessage(AuthoredItem):
     content: str
     attachments: Any
     message_type: str
@@ -327,11 +326,13 @@ def new_member_item(member: DealMember) -> NewMemberItem:
     }
 
 
+def _authored(row: DealNote | DealMessage, authors: dict[int, str]) -> AuthoredItem:
+    return {"id": row.id, "author_id": row.author_id, "author_name": authors.get(row.author_id)}
+
+
 def note_item(note: DealNote, authors: dict[int, str]) -> NoteItem:
     return {
-        "id": note.id,
-        "author_id": note.author_id,
-        "author_name": authors.get(note.author_id),
+        **_authored(note, authors),
         "scope": note.scope,
         "content": note.content,
         "attachments": raw(note.attachments),
@@ -342,9 +343,7 @@ def note_item(note: DealNote, authors: dict[int, str]) -> NoteItem:
 
 def message_item(message: DealMessage, authors: dict[int, str]) -> MessageItem:
     return {
-        "id": message.id,
-        "author_id": message.author_id,
-        "author_name": authors.get(message.author_id),
+        **_authored(message, authors),
         "content": message.content,
         "attachments": raw(message.attachments),
         "created_at": iso(message.created_at),
@@ -353,9 +352,7 @@ def message_item(message: DealMessage, authors: dict[int, str]) -> MessageItem:
 
 def found_message(message: DealMessage, authors: dict[int, str]) -> FoundMessage:
     return {
-        "id": message.id,
-        "author_id": message.author_id,
-        "author_name": authors.get(message.author_id),
+        **_authored(message, authors),
         "content": message.content,
         "attachments": message.attachments if message.attachments is not None else [],
         "message_type": message.message_type,

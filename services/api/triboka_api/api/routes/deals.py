@@ -180,12 +180,17 @@ async def remove_member(
 # S-29..S-32 -------------------------------------------------------------------------------------------------------
 
 
+def _own_name(principal: Principal) -> dict[int, str]:
+    """The author of what the caller just wrote (as the socket's messages name it: no second query)."""
+    return {principal.id: principal.actor.name}
+
+
 @router.get("/api/deals/{deal_id}/notes", **documented(list[schemas.NoteItem], 403))
 async def list_notes(deal_id: int, principal: PrincipalDep, session: SessionDep) -> list[shapes.NoteItem]:
     """`?scope=` (sent by the first generation's web client) is ignored, as the contract says."""
     opened = await deals.open_deal(session, principal, deal_id)
     notes = await deal_talk.list_notes(session, principal, opened.deal, opened.access)
-    return [shapes.note_item(n, notes.authors) for n in notes.rows]
+    return notes.shaped(shapes.note_item)
 
 
 @router.post(
@@ -207,8 +212,7 @@ async def add_note(
         deal_talk.parse_scope(body.scope),
         body.attachments,
     )
-    authors = await deals.names_of_users(session, [principal.id])
-    return {"message": "Note added", "note": shapes.note_item(note, authors)}
+    return {"message": "Note added", "note": shapes.note_item(note, _own_name(principal))}
 
 
 @router.get("/api/deals/{deal_id}/messages", **documented(list[schemas.MessageItem], 403))
@@ -217,7 +221,7 @@ async def list_messages(
 ) -> list[shapes.MessageItem]:
     opened = await deals.open_deal(session, principal, deal_id)
     messages = await deal_talk.list_messages(session, opened.deal, opened.access)
-    return [shapes.message_item(m, messages.authors) for m in messages.rows]
+    return messages.shaped(shapes.message_item)
 
 
 @router.post(
@@ -233,9 +237,8 @@ async def add_message(
     message = await deal_talk.add_message(
         session, principal, opened.deal, opened.access, body.content, body.attachments
     )
-    authors = await deals.names_of_users(session, [principal.id])
-    await request.app.state.deal_rooms.message_posted(message, authors.get(principal.id))
-    return {"message": "Message sent", "msg": shapes.message_item(message, authors)}
+    await request.app.state.deal_rooms.message_posted(message, principal.actor.name)
+    return {"message": "Message sent", "msg": shapes.message_item(message, _own_name(principal))}
 
 
 @router.get("/api/deals/{deal_id}/messages/search", **documented(schemas.SearchResult, 403))
@@ -263,7 +266,7 @@ async def search_messages(
     return {
         "query": q,
         "total_results": len(found.rows),
-        "messages": [shapes.found_message(m, found.authors) for m in found.rows],
+        "messages": found.shaped(shapes.found_message),
     }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from triboka_api.api.deps import SessionDep, require_roles
+from triboka_api.api.deps import SessionDep, key_ring, require_roles
 from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.schemas.erp import (
     BulkSummary,
@@ -26,7 +26,6 @@ from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.erp_client import ErpClient
 from triboka_api.models import utcnow
-from triboka_api.security.credential_box import CredentialBox
 from triboka_api.serializers.common import iso
 
 router = APIRouter(tags=["erp"])
@@ -37,11 +36,6 @@ ErpAdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERAT
 def _client(request: Request) -> ErpClient:
     client: ErpClient = request.app.state.erp_client
     return client
-
-
-def _box(request: Request) -> CredentialBox:
-    box: CredentialBox = request.app.state.credential_box
-    return box
 
 
 class ConnectionBody(RequestModel):
@@ -101,7 +95,7 @@ async def create_erp_connection(
     row = await erp.create_connection(
         session,
         _client(request),
-        _box(request),
+        key_ring(request),
         principal,
         erp.NewConnection(**body.model_dump()),
     )
@@ -117,7 +111,9 @@ async def _push_one(
     request: Request, session: SessionDep, kind: erp.EntityKind, entity_id: int
 ) -> ErpPushResponse:
     body = parse_body(PushBody, await read_json(request))
-    pushed = await erp.push_one(session, _client(request), _box(request), kind, entity_id, body.connection_id)
+    pushed = await erp.push_one(
+        session, _client(request), key_ring(request), kind, entity_id, body.connection_id
+    )
     return ErpPushResponse(
         message=f"{kind.value.capitalize()} synced to the ERP", erp_response=pushed.erp_response
     )
@@ -153,7 +149,7 @@ async def sync_bulk(_: ErpAdminDep, request: Request, session: SessionDep) -> Er
     """S-66: empty `entity_ids` means all (at most 200); failures are listed per id, the answer is 200."""
     body = parse_body(BulkBody, await read_json(request))
     outcome = await erp.push_bulk(
-        session, _client(request), _box(request), body.entity_type, body.entity_ids, body.connection_id
+        session, _client(request), key_ring(request), body.entity_type, body.entity_ids, body.connection_id
     )
     total = len(outcome.results) + len(outcome.errors)
     return ErpBulkResponse.model_validate(
@@ -171,7 +167,7 @@ async def recheck_erp_connection(
     connection_id: str, _: ErpAdminDep, request: Request, session: SessionDep
 ) -> ErpConnectionTest:
     """S-67: the connectivity test again; `disconnected` when it fails."""
-    row = await erp.recheck_connection(session, _client(request), _box(request), connection_id)
+    row = await erp.recheck_connection(session, _client(request), key_ring(request), connection_id)
     return ErpConnectionTest(
         connection_id=row.connection_id,
         status=row.status,

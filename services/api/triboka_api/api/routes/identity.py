@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
+from triboka_api.api.deps import PrincipalDep, SessionDep, key_ring, require_roles
 from triboka_api.api.errors import ApiError
 from triboka_api.api.openapi import documented, json_body
 from triboka_api.api.schemas.identity import (
@@ -32,10 +32,10 @@ from triboka_api.api.schemas.identity import (
 from triboka_api.api.schemas.matching import MatchPagination
 from triboka_api.api.validation import parse_body, read_json
 from triboka_api.domain import identity as identities
+from triboka_api.domain.key_ring import UnreadableSecretError
 from triboka_api.domain.principal import Principal
 from triboka_api.domain.roles import Role
 from triboka_api.models import DigitalIdentity, DigitalSignature, User
-from triboka_api.security.key_ring import KeyRing, KeyUnavailableError
 from triboka_api.serializers.common import iso
 
 router = APIRouter(tags=["identity"])
@@ -47,14 +47,6 @@ NO_CHAIN_WARNING = (
     "No blockchain in this build: no wallet address. The DID's Ed25519 private key is kept encrypted by the "
     "platform and signs only on the owner's request."
 )
-
-
-def key_ring(request: Request) -> KeyRing:
-    """Δ 181: without TRIBOKA_DID_KEY_ENCRYPTION_KEY no key can be created or used: 503, never a key in clear."""
-    ring: KeyRing | None = request.app.state.did_key_ring
-    if ring is None:
-        raise ApiError(503, "DID keys are not configured on this server (TRIBOKA_DID_KEY_ENCRYPTION_KEY)")
-    return ring
 
 
 def _pagination(total: int, page: identities.Page, shown: int) -> MatchPagination:
@@ -214,10 +206,8 @@ async def sign(did_id: str, principal: PrincipalDep, request: Request, session: 
     )
     try:
         record = await identities.sign_event(session, principal, identity, ring, sign_request)
-    except KeyUnavailableError as exc:
-        raise ApiError(
-            503, "This DID's private key cannot be used: its encryption key is not configured"
-        ) from exc
+    except UnreadableSecretError as exc:  # its key id left the ring too early, or the row was altered
+        raise ApiError(503, f"This DID's private key cannot be used: {exc}") from exc
     return SignResponse(
         message="Event signed", signature=signature_object(record), event_hash=record.document_hash
     )
