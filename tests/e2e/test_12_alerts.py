@@ -37,12 +37,17 @@ def test_api_unavailable_alert_fires_at_zero_replicas_and_resolves(
     with running(release, FOR) as (prometheus, deployed_s):
         groups = prometheus.rule_groups()
         assert {g["name"] for g in groups} >= {"triboka.availability", "triboka.requests", "triboka.backup"}
-        rules = [rule for group in groups for rule in group["rules"]]
-        assert rules
         scraped_s = _wait_scraped(prometheus, release, replicas)
-        # every rule evaluated against the live series without error
-        broken = [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"]
-        assert broken == [], broken
+        # every rule evaluated against the live series ("unknown" until its group's first evaluation), no error
+        _until(
+            prometheus,
+            lambda: all(health != "unknown" for _, health in _health(prometheus)),
+            30,
+            "every rule to be evaluated",
+        )
+        rules = _health(prometheus)
+        assert rules, "no rules loaded"
+        assert {health for _, health in rules} == {"ok"}, rules
         quiet_s = _until(
             prometheus, lambda: prometheus.alert_state(API_ALERT) is None, 60, f"{API_ALERT} inactive, API up"
         )
@@ -81,6 +86,18 @@ def test_api_unavailable_alert_fires_at_zero_replicas_and_resolves(
         alert_for=FOR,
         scenario_s=round(time.monotonic() - started, 1),
     )
+
+
+def _health(prometheus: Prometheus) -> list[tuple[str, str]]:
+    """(group/alert, health: ok, unknown or "err: <last error>") of every loaded rule."""
+    return [
+        (
+            f"{group['name']}/{rule['name']}",
+            rule["health"] + (f": {rule['lastError']}" if rule.get("lastError") else ""),
+        )
+        for group in prometheus.rule_groups()
+        for rule in group["rules"]
+    ]
 
 
 def _until(prometheus: Prometheus, condition: Callable[[], bool], timeout: float, what: str) -> float:
