@@ -33,9 +33,32 @@ HOST = "triboka.test"
 RELEASE_NAME = "triboka"
 TLS_SECRET = "triboka-e2e-tls"  # tests/e2e/values.yaml names it
 E2E_VALUES = Path(__file__).with_name("values.yaml")
+# The same release is also served through Gateway API: the chart's Gateway (class triboka) and HTTPRoute for a
+# host of their own, with a certificate of their own from the same test CA (values-gateway.yaml names both).
+GATEWAY_HOST = "triboka-gw.test"
+GATEWAY_TLS_SECRET = "triboka-e2e-gateway-tls"
+GATEWAY_VALUES = Path(__file__).with_name("values-gateway.yaml")
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
 PRODUCER_COMPANY = "Cooperativa Carga e2e"
 PASSWORD = "cacao-e2e-pass-1"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A way into the release from outside, on a host name of its own: what a plain-HTTP request is answered
+    with (the Ingress: the controller's 308 for the ssl-redirect annotation; the HTTPRoute: the chart's redirect
+    route, 301) and the HSTS header the browser sees (the dashboard's own, or the route's filter replacing it)."""
+
+    name: str
+    host: str
+    redirect_status: int
+    hsts: str
+
+
+EDGES = (
+    Edge("ingress", HOST, 308, "max-age=31536000; includeSubDomains"),
+    Edge("httproute", GATEWAY_HOST, 301, "max-age=63072000; includeSubDomains"),
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -98,9 +121,10 @@ def installed_release(
     values_files: list[Path],
     request: pytest.FixtureRequest,
     report: str = "install",
+    more_tls: dict[str, TlsBundle] | None = None,
 ) -> Iterator[Release]:
-    """`helm install --wait` of the chart in a new namespace with the TLS secret of `host`; on leaving, the
-    diagnostics when a test failed, then the release and its namespace removed (unless E2E_KEEP_RELEASE=1)."""
+    """`helm install --wait` of the chart in a new namespace with the TLS secret of `host` (and `more_tls`, secret
+    name -> bundle); on leaving, the diagnostics when a test failed, then the release and its namespace removed (unless E2E_KEEP_RELEASE=1)."""
     namespace = f"triboka-e2e-{secrets.token_hex(3)}"
     release = Release(
         cluster,
@@ -113,7 +137,8 @@ def installed_release(
         k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels={"triboka.test/e2e": "true"}))
     )
     try:
-        cluster.core.create_namespaced_secret(namespace, _tls_secret(tls_secret, tls))
+        for name, bundle in {tls_secret: tls, **(more_tls or {})}.items():
+            cluster.core.create_namespaced_secret(namespace, _tls_secret(name, bundle))
         seconds = release.install()
         record(report, namespace=namespace, helm_install_wait_s=round(seconds, 1))
         yield release
@@ -148,15 +173,18 @@ def _tls_secret(name: str, tls: TlsBundle) -> k8s.V1Secret:
 
 @pytest.fixture(scope="session")
 def release(cluster: Cluster, tls: TlsBundle, request: pytest.FixtureRequest) -> Iterator[Release]:
-    """The chart (in-chart PostgreSQL, ingress with TLS) installed in a new namespace, removed at the end.
-    E2E_NAMESPACE=<namespace> reuses a release left by E2E_KEEP_RELEASE=1 (development only)."""
+    """The chart (in-chart PostgreSQL, ingress with TLS, and the Gateway API edge) installed in a new namespace,
+    removed at the end. E2E_NAMESPACE=<namespace> reuses a release left by E2E_KEEP_RELEASE=1 (development only)."""
     reuse = os.environ.get("E2E_NAMESPACE")
+    values = [E2E_VALUES, GATEWAY_VALUES]
+    more_tls = {GATEWAY_TLS_SECRET: tls.for_host(GATEWAY_HOST)}
     if not reuse:
-        with installed_release(cluster, HOST, tls, TLS_SECRET, [E2E_VALUES], request) as release:
+        with installed_release(cluster, HOST, tls, TLS_SECRET, values, request, more_tls=more_tls) as release:
             yield release
         return
-    release = Release(cluster, RELEASE_NAME, reuse, HOST, [cluster.provisioning.values_file, E2E_VALUES])
-    cluster.core.replace_namespaced_secret(TLS_SECRET, reuse, _tls_secret(TLS_SECRET, tls))
+    release = Release(cluster, RELEASE_NAME, reuse, HOST, [cluster.provisioning.values_file, *values])
+    for name, bundle in {TLS_SECRET: tls, **more_tls}.items():
+        cluster.core.replace_namespaced_secret(name, reuse, _tls_secret(name, bundle))
     record("install", namespace=reuse, reused=True)
     yield release
 
@@ -187,12 +215,20 @@ def tls_context(tls: TlsBundle):
 @pytest.fixture(scope="session")
 def https(release: Release, tls_context) -> Iterator[httpx.Client]:
     """A client for https://triboka.test through the ingress on 127.0.0.1, trusting only the test CA."""
-    with clients.client(HOST, tls_context) as client:
+    with serving_client(EDGES[0], tls_context) as client:
+        yield client
 
-        def serving() -> bool:  # the controller picks the Ingress and its secret up from its informers
+
+@contextmanager
+def serving_client(edge: Edge, tls_context) -> Iterator[httpx.Client]:
+    """A client for https://<edge host>, once the controller serves it (it picks the Ingress or HTTPRoute and
+    their secrets up from its informers)."""
+    with clients.client(edge.host, tls_context) as client:
+
+        def serving() -> bool:  # (until the listener's certificate is loaded, the handshake fails: retried)
             return client.get("/api/health/live").status_code == 200
 
-        wait_for(serving, 30, "the ingress to serve the test host with the test certificate", interval=0.5)
+        wait_for(serving, 30, f"the {edge.name} to serve {edge.host} with the test certificate", interval=0.5)
         yield client
 
 
@@ -269,7 +305,7 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Headless Chromium that resolves the test host to the ingress address and trusts the test CA: the CA is added to the
+    """Headless Chromium that resolves the edges' hosts to the ingress address and trusts the test CA: the CA is added to the
     NSS database of a HOME of its own (certutil), which Chromium on Linux reads; no certificate errors ignored."""
     home = tmp_path_factory.mktemp("chromium-home")
     nssdb = f"sql:{home / '.pki' / 'nssdb'}"
@@ -282,11 +318,15 @@ def browser(tls: TlsBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} {clients.INGRESS_ADDRESS}"],
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules={_host_rules()}"],
             env={**os.environ, "HOME": str(home)},
         )
         yield browser
         browser.close()
+
+
+def _host_rules() -> str:
+    return ", ".join(f"MAP {edge.host} {clients.INGRESS_ADDRESS}" for edge in EDGES)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -20,12 +20,21 @@ class TlsBundle:
     cert_pem: bytes
     key_pem: bytes
     ca_file: Path
+    ca_key: ec.EllipticCurvePrivateKey = field(repr=False)
+
+    def for_host(self, host: str) -> TlsBundle:
+        """A leaf certificate for another host signed by the same CA (so one trust anchor covers both)."""
+        cert_pem, key_pem = _leaf(host, self.ca_key)
+        return TlsBundle(host, self.ca_pem, cert_pem, key_pem, self.ca_file, self.ca_key)
 
     def ssl_context(self) -> ssl.SSLContext:
         """Trusts only the test CA (not the system store) and checks the host name."""
         context = ssl.create_default_context(cafile=str(self.ca_file))
         context.check_hostname = True
         return context
+
+
+CA_NAME = "Triboka e2e test CA"
 
 
 def _name(common_name: str) -> x509.Name:
@@ -40,10 +49,9 @@ def _name(common_name: str) -> x509.Name:
 def make_bundle(host: str, directory: Path) -> TlsBundle:
     """A CA (valid for two days) and a leaf certificate for `host` signed by it; the CA is written to
     `directory/ca.pem` for clients that take a file."""
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    later = now + dt.timedelta(days=2)
+    now, later = _validity()
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("Triboka e2e test CA")
+    ca_name = _name(CA_NAME)
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -70,11 +78,26 @@ def make_bundle(host: str, directory: Path) -> TlsBundle:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
+    ca_file = directory / "ca.pem"
+    ca_file.write_bytes(ca_pem)
+    cert_pem, key_pem = _leaf(host, ca_key)
+    return TlsBundle(host, ca_pem, cert_pem, key_pem, ca_file, ca_key)
+
+
+def _validity() -> tuple[dt.datetime, dt.datetime]:
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    return now, now + dt.timedelta(days=2)
+
+
+def _leaf(host: str, ca_key: ec.EllipticCurvePrivateKey) -> tuple[bytes, bytes]:
+    """A server certificate for `host` (its only SAN) signed by the CA's key, and its key, both PEM."""
+    now, later = _validity()
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(host))
-        .issuer_name(ca_name)
+        .issuer_name(_name(CA_NAME))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
@@ -87,15 +110,9 @@ def make_bundle(host: str, directory: Path) -> TlsBundle:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
-    ca_file = directory / "ca.pem"
-    ca_file.write_bytes(ca_pem)
-    return TlsBundle(
-        host=host,
-        ca_pem=ca_pem,
-        cert_pem=cert.public_bytes(serialization.Encoding.PEM),
-        key_pem=key.private_bytes(
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
-        ca_file=ca_file,
     )

@@ -112,10 +112,13 @@ def sign_out(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
-def business_flow(page: Page, accounts: dict[str, Account], artifacts: Path) -> FlowResult:
+def business_flow(
+    page: Page, accounts: dict[str, Account], artifacts: Path, contract_code: str = "EXP-2025-001"
+) -> FlowResult:
     """The business flow people do every day: a producer registers a lot, an exporter buys it, batches it, signs a
     contract with the buyer company, fixes its price, dispatches; the trace is extended and publicly verified.
-    Screenshots 01 to 08 go to `artifacts`."""
+    Screenshots 01 to 08 go to `artifacts`. Contract codes are unique: a second flow on the same data names
+    another."""
     producer, exporter = accounts["producer"], accounts["exporter"]
 
     # A producer registers a lot.
@@ -165,7 +168,7 @@ def business_flow(page: Page, accounts: dict[str, Account], artifacts: Path) -> 
     page.select_option("#f-buyer_company_id", label=BUYER_COMPANY)
     submit(
         page,
-        contract_code="EXP-2025-001",
+        contract_code=contract_code,
         product_type="Cacao Nacional",
         product_grade="A",
         total_volume_mt="10",

@@ -5,7 +5,8 @@ package main
 // addresses by protocol (HTTP: the plain ones, HTTPS: the TLS ones; their port numbers are not used); an HTTPS
 // listener's certificate comes from its Secret refs (for its hostname, or the default certificate without one).
 // Matches: PathPrefix (the default) and Exact paths; filters: RequestRedirect (scheme, hostname, port, status
-// code) and ResponseHeaderModifier `set`; a rule with another filter or match kind is skipped and logged. Routes
+// code) and ResponseHeaderModifier `set`; a rule with another filter or match kind is skipped and logged. A rule's
+// timeouts (request, backendRequest) bound the proxied request: past the shorter one the client gets a 504. Routes
 // attach to listeners whose allowedRoutes admit their namespace (Same, the default, or All). One backendRef per
 // rule is used (weights are not). The Gateway API CRDs are optional: without them only Ingresses are served.
 
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -100,6 +102,33 @@ type routeRule struct {
 		} `json:"responseHeaderModifier"`
 	} `json:"filters"`
 	BackendRefs []objectRef `json:"backendRefs"`
+	Timeouts    *struct {
+		Request        *string `json:"request"`
+		BackendRequest *string `json:"backendRequest"`
+	} `json:"timeouts"`
+}
+
+// ruleTimeout: the time a rule's request may take. With one backend attempt per request (no retries) the
+// backendRequest timeout bounds it as much as the request timeout does, so the shorter applies; "0s" or none
+// disables one (Gateway API: a zero duration means no timeout). Gateway API durations are a subset of Go's.
+func ruleTimeout(rule routeRule) (time.Duration, error) {
+	if rule.Timeouts == nil {
+		return 0, nil
+	}
+	var out time.Duration
+	for _, s := range []*string{rule.Timeouts.Request, rule.Timeouts.BackendRequest} {
+		if s == nil {
+			continue
+		}
+		d, err := time.ParseDuration(*s)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("timeout %q is not a duration", *s)
+		}
+		if d > 0 && (out == 0 || d < out) {
+			out = d
+		}
+	}
+	return out, nil
 }
 
 // redirectTarget is a RequestRedirect filter: the parts of the URL it replaces (empty/0: keep the request's).
@@ -232,6 +261,12 @@ func ruleRoutes(hr httpRoute, host, scheme string) ([]route, []string) {
 	for i, rule := range hr.Spec.Rules {
 		base := route{host: host, scheme: scheme, ingress: "httproute " + rk}
 		ok := true
+		timeout, err := ruleTimeout(rule)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("httproute %s rule %d: %v: rule skipped", rk, i, err))
+			ok = false
+		}
+		base.timeout = timeout
 		for _, f := range rule.Filters {
 			switch {
 			case f.Type == "RequestRedirect" && f.RequestRedirect != nil:

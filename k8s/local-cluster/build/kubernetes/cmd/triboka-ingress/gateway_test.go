@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // The objects as the chart renders them (tests/chart/test_gateway.py validates those against the CRDs).
@@ -18,8 +19,11 @@ const (
 		"hostnames":["triboka.test"],
 		"rules":[
 			{"matches":[{"path":{"type":"PathPrefix","value":"/api"}}],"backendRefs":[{"name":"rel-triboka-api","port":5003}],
-			 "filters":[{"type":"ResponseHeaderModifier","responseHeaderModifier":{"set":[{"name":"Strict-Transport-Security","value":"max-age=31536000"}]}}]},
-			{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"name":"rel-triboka-web","port":5004}]}]}}`
+			 "filters":[{"type":"ResponseHeaderModifier","responseHeaderModifier":{"set":[{"name":"Strict-Transport-Security","value":"max-age=31536000"}]}}],
+			 "timeouts":{"request":"30s","backendRequest":"25s"}},
+			{"matches":[{"path":{"type":"PathPrefix","value":"/socket.io"}}],"backendRefs":[{"name":"rel-triboka-api","port":5003}]},
+			{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"name":"rel-triboka-web","port":5004}],
+			 "timeouts":{"request":"60s"}}]}}`
 	redirectJSON = `{"metadata":{"name":"rel-triboka-https-redirect","namespace":"app"},"spec":{
 		"parentRefs":[{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"rel-triboka-gateway","sectionName":"http"}],
 		"hostnames":["triboka.test"],
@@ -71,6 +75,12 @@ func TestChartRoutesOverTLS(t *testing.T) {
 	}
 	if r := tb.match("triboka.test", "/api/health", true); r.portNum != 5003 || r.ns != "app" || r.setHeaders["Strict-Transport-Security"] != "max-age=31536000" {
 		t.Errorf("api route: %+v", r)
+	}
+	// the chart's timeouts: the shorter of request/backendRequest; the WebSocket rule has none
+	for path, want := range map[string]time.Duration{"/api/health": 25 * time.Second, "/socket.io/x": 0, "/lots": time.Minute} {
+		if r := tb.match("triboka.test", path, true); r == nil || r.timeout != want {
+			t.Errorf("%s: timeout of %+v, want %s", path, r, want)
+		}
 	}
 	if r := tb.match("other.test", "/", true); r != nil {
 		t.Errorf("another host matched %+v", r)
@@ -191,3 +201,33 @@ func TestIngressRoutesStillServeBothListeners(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestRuleTimeout(t *testing.T) {
+	cases := []struct {
+		timeouts string
+		want     time.Duration
+		bad      bool
+	}{
+		{`null`, 0, false},
+		{`{"request":"60s"}`, time.Minute, false},
+		{`{"backendRequest":"1m30s"}`, 90 * time.Second, false},
+		{`{"request":"10s","backendRequest":"500ms"}`, 500 * time.Millisecond, false},
+		{`{"request":"0s","backendRequest":"2s"}`, 2 * time.Second, false}, // zero: that one is off
+		{`{"request":"0s"}`, 0, false},
+		{`{"request":"soon"}`, 0, true},
+	}
+	for _, c := range cases {
+		rule := decode[routeRule](t, `{"timeouts":`+c.timeouts+`}`)
+		got, err := ruleTimeout(rule)
+		if got != c.want || (err != nil) != c.bad {
+			t.Errorf("%s: %s, %v; want %s, error %v", c.timeouts, got, err, c.want, c.bad)
+		}
+	}
+	// a rule whose timeout cannot be read is skipped, not served without one
+	route := decode[httpRoute](t, `{"metadata":{"name":"r","namespace":"app"},"spec":{"parentRefs":[{"name":"rel-triboka-gateway","sectionName":"https"}],
+		"rules":[{"backendRefs":[{"name":"a","port":1}],"timeouts":{"request":"soon"}}]}}`)
+	rs, _, problems := gatewayRoutes([]gatewayClass{decode[gatewayClass](t, classJSON)}, []gateway{decode[gateway](t, gatewayJSON)}, []httpRoute{route})
+	if len(rs) != 0 || len(problems) != 1 {
+		t.Errorf("routes %+v, problems %v", rs, problems)
+	}
+}

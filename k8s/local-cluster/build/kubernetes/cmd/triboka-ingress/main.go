@@ -69,6 +69,7 @@ type route struct {
 	redirect *redirectTarget // answer with a redirect (an Ingress's: plain HTTP requests only) instead of proxying
 	// response headers set on the way back (HTTPRoute ResponseHeaderModifier)
 	setHeaders map[string]string
+	timeout    time.Duration // 0: none; else the request is cut and answered 504 (HTTPRoute rule timeouts)
 }
 
 // ingressRedirect: the HTTPS redirect of an Ingress with the ssl-redirect annotation.
@@ -550,6 +551,11 @@ func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bo
 		return
 	}
 	backend = target.Host
+	if rt.timeout > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), rt.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	proxy := &httputil.ReverseProxy{
 		Transport: c.transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -565,6 +571,10 @@ func (c *controller) serveHTTP(w http.ResponseWriter, r *http.Request, secure bo
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Printf("proxy %s: %v", target.Host, err)
+			if errors.Is(err, context.DeadlineExceeded) {
+				http.Error(w, "504 gateway timeout", http.StatusGatewayTimeout)
+				return
+			}
 			http.Error(w, "502 bad gateway", http.StatusBadGateway)
 		},
 	}
