@@ -40,6 +40,17 @@ def _place() -> str:
     return f"Zona-{uuid.uuid4().hex[:8]}"
 
 
+def _api_score(stack: Stack, role: str, lot_id: int) -> int:
+    """The score S-52 gives the lot for that role's caller: what the page must show. Not a constant: a verified
+    producer DID (another test's data on the shared stack) adds its bonus (Δ 188)."""
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        answer = api.get("/api/match/recommendations", params={"limit": 10}, headers=api_headers(stack, role))
+    assert answer.status_code == 200, answer.text
+    scores = {r["lot"]["id"]: r["recommendation_score"] for r in answer.json()["recommendations"]}
+    assert lot_id in scores, "the best-scored newest lot is recommended"
+    return scores[lot_id]
+
+
 def _lot_rows(html: str, table: str) -> list[int]:
     """The lot ids of one results table, in its order."""
     section = html.split(f'data-testid="{table}"', 1)[1].split("</table>", 1)[0]
@@ -90,12 +101,14 @@ def test_a_filter_the_api_refuses_is_shown_not_a_500(client_for) -> None:
 def test_recommendations_show_score_and_reasons(client_for, stack: Stack) -> None:
     lot = _lot(stack, _place(), 1200, ["Organic", "Fair Trade"])
     page = client_for("exporter", "en").get("/matching").text
+    score = _api_score(stack, "exporter", lot["id"])
+    assert score >= 90  # quality A (+20) and both preferred certifications (+20) over the base 50
     assert lot["id"] in _lot_rows(page, "recommendations")
     row = re.search(
         rf'<tr data-lot="{lot["id"]}">(.*?)</tr>', page.split('data-testid="recommendations"')[1], re.DOTALL
     )
     assert row, "the best-scored newest lot is recommended"
-    assert '<span class="badge text-bg-success" data-testid="score">90</span>' in row.group(1)
+    assert f'<span class="badge text-bg-success" data-testid="score">{score}</span>' in row.group(1)
     assert "Organic" in row.group(1)
 
 
@@ -192,7 +205,9 @@ def test_search_recommendation_and_deal_proposal(page: Page, stack: Stack, artif
     expect(page.locator("[data-testid=lot-results] tbody tr")).to_have_count(1)
     expect(page.locator("[data-testid=lot-results]")).to_contain_text(lot["lot_code"])
     recommended = page.locator(f"[data-testid=recommendations] tr[data-lot='{lot['id']}']")
-    expect(recommended.locator("[data-testid=score]")).to_have_text("90")
+    expect(recommended.locator("[data-testid=score]")).to_have_text(
+        str(_api_score(stack, "exporter", lot["id"]))
+    )
     recommended.locator(f"[data-testid=pick-{lot['id']}]").check()
     page.select_option("#c-producer", str(stack.accounts["producer"].company_id))
     page.select_option("#c-type", "deal_proposal")
