@@ -13,14 +13,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.web.flows import shot, sign_in, watch
+from tests.web.flows import open_from_more, shot, sign_in, watch
 
 
 @pytest.mark.browser
 def test_view_and_download_a_report(page: Page, stack, artifacts: Path) -> None:
     problems = watch(page)
     sign_in(page, stack.accounts["exporter"])
-    page.click("nav a[href='/reports']")
+    open_from_more(page, "/reports")
     expect(page.locator("h1")).to_contain_text("Reports")  # the browser asks for English (en-US)
     page.select_option("#f-report_type", "supply_chain")
     page.select_option("#f-period", "90d")
