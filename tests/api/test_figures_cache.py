@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 from triboka_api.models import ProducerLot
 
 from tests.api.conftest import Party, World
@@ -93,3 +94,29 @@ async def test_a_write_through_the_api_is_seen_by_the_next_read(settings, world,
         )
         assert_ok(recorded, 201)
         assert assert_ok(await client.get("/api/market/cacao-prices"))["spot"]["price"] == close
+
+
+async def test_the_generation_moves_before_the_writes_answer_starts(settings, world, cache_store) -> None:
+    """A client may read the instant it sees a write's answer (on the same connection, or through another worker):
+    by the time the answer starts, the figures of before are gone. A refused write keeps them."""
+    chain = await world.chain()
+    async with serving(settings, redis_url=cache_store, **CACHED) as app:
+        cache = app.state.analytics_cache
+        seen: list[object] = []
+
+        async def watching(scope: Scope, receive: Receive, send: Send) -> None:
+            async def at_start(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    seen.append(await cache.get("probe"))
+                await send(message)
+
+            await app(scope, receive, at_start)
+
+        transport = httpx.ASGITransport(app=watching)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+            served = World(app, client)
+            await cache.put("probe", {"computed": "before"})
+            refused = await client.post("/api/lots", json={}, headers=chain.producer.headers)
+            assert refused.status_code == 400
+            await served.lot(chain.producer, weight_kg=250)
+    assert seen == [{"computed": "before"}, None]
