@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from triboka_api.migrate import upgrade  # noqa: E402
 from triboka_api.settings import Settings  # noqa: E402
 
+from bench import cache_effect  # noqa: E402
 from bench.memory import SAMPLE_SECONDS, PeakMemory, Usage, memory_of, process_tree  # noqa: E402
 from bench.profile import a_worker, profile, table  # noqa: E402
 from bench.seed import LOTS, PASSWORD, Dataset, seed  # noqa: E402
@@ -321,8 +322,8 @@ def settle(pid: int, timeout: float = 120) -> None:
             return
 
 
-def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, subprocess.Popen]:
-    """A fresh database of `lots` lots and the API on it, as the chart runs it: the URL, the dataset, the server."""
+def seeded(backend: str, workdir: Path, lots: int) -> tuple[str, Settings, Dataset]:
+    """A fresh database of `lots` lots: its URL, the settings the API runs with, the dataset."""
     url = database(backend, workdir)
     settings = Settings(
         database_url=url,
@@ -334,8 +335,13 @@ def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, sub
     started = time.monotonic()
     data = seed(settings, lots)
     print(f"{backend:10} seeded {lots:,} lots in {time.monotonic() - started:.1f} s", flush=True)
+    return url, settings, data
+
+
+def serve_api(settings: Settings, log: Path, **extra_env: str) -> subprocess.Popen:
+    """The API on `settings`' database as the chart runs it, with `extra_env` on top."""
     env = {
-        "TRIBOKA_DATABASE_URL": url,
+        "TRIBOKA_DATABASE_URL": settings.database_url,
         "TRIBOKA_JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "TRIBOKA_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
         "TRIBOKA_ENVIRONMENT": "production",
@@ -344,13 +350,16 @@ def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, sub
         "TRIBOKA_RATE_LIMIT_DEFAULT": "100000000/minute",
         "TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT": "100000000/minute",
         "TRIBOKA_RATE_LIMIT_AUTH_IP": "100000000/minute",
-    }
-    api = start(
-        [str(BIN / "triboka-api"), "serve", "--port", str(API_PORT), "--workers", str(WORKERS)],
-        env,
-        workdir / f"api-{backend}-{lots}.log",
+    } | extra_env
+    return start(
+        [str(BIN / "triboka-api"), "serve", "--port", str(API_PORT), "--workers", str(WORKERS)], env, log
     )
-    return url, data, api
+
+
+def start_api(backend: str, workdir: Path, lots: int) -> tuple[str, Dataset, subprocess.Popen]:
+    """A fresh database of `lots` lots and the API on it, as the chart runs it: the URL, the dataset, the server."""
+    url, settings, data = seeded(backend, workdir, lots)
+    return url, data, serve_api(settings, workdir / f"api-{backend}-{lots}.log")
 
 
 def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], list[Memory], list[str]]:
@@ -404,6 +413,59 @@ def run_backend(backend: str, seconds: int, workdir: Path) -> tuple[list[Result]
     finally:
         stop(api)
     return results, memory, sections
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A private redis-server on a free loopback port, without persistence: its URL."""
+    port = _free_port()
+    server = start(
+        [
+            *("redis-server", "--bind", "127.0.0.1", "--port", str(port)),
+            *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
+        ],
+        {},
+        workdir / "redis.log",
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(server)
+
+
+def run_cache_effect(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], str]:
+    """`bench.cache_effect`'s reads on one seeded database, the API started with each of its configurations."""
+    _, settings, data = seeded(backend, workdir, LOTS)
+    base = f"http://127.0.0.1:{API_PORT}"
+    results: list[Result] = []
+    rows: dict[tuple[str, str, str], tuple[float, float]] = {}
+    with redis_server(workdir) as redis_url:
+        environments = {
+            cache_effect.OFF: {"TRIBOKA_ANALYTICS_CACHE_SECONDS": "0"},
+            cache_effect.IN_PROCESS: {"TRIBOKA_ANALYTICS_CACHE_SECONDS": cache_effect.ON_SECONDS},
+            cache_effect.REDIS: {
+                "TRIBOKA_ANALYTICS_CACHE_SECONDS": cache_effect.ON_SECONDS,
+                "TRIBOKA_REDIS_URL": redis_url,
+            },
+        }
+        for configuration in cache_effect.CONFIGURATIONS:
+            log = workdir / f"api-{backend}-cache-{configuration}.log"
+            api = serve_api(settings, log, **environments[configuration])
+            try:
+                wait_http(f"{base}/api/health")
+                readings = cache_effect.reads(data)
+                tokens = {email: login(base, email) for email in {r.as_user for r in readings if r.as_user}}
+                for read in readings:
+                    token = tokens[read.as_user] if read.as_user else ""
+                    out = wrk(base + read.path, cache_effect.CONNECTIONS, seconds, token=token)
+                    name = cache_effect.case_name(read, configuration)
+                    results.append(Result.of(backend, name, cache_effect.CONNECTIONS, out))
+                    rows[(backend, read.name, configuration)] = (out["rps"], out["p99"])
+                    print(f"{backend:10} {name:60} {out}", flush=True)
+                    settle(api.pid)
+            finally:
+                stop(api)
+    return results, cache_effect.section(rows)
 
 
 @dataclass
@@ -743,10 +805,24 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--lots", default=f"{LOTS},100000", help="dataset sizes of the growth cases")
+    parser.add_argument(
+        "--cache-only", action="store_true", help="only the cache's effect, printed (no report written)"
+    )
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench: wrk is missing (make bench installs it from Debian's packages)")
+    if shutil.which("wrk") is None or shutil.which("redis-server") is None:
+        sys.exit("bench: wrk or redis-server is missing (make bench installs them from Debian's packages)")
     workdir = Path(tempfile.mkdtemp(prefix="triboka-bench-"))
+    if args.cache_only:
+        for backend in args.backends.split(","):
+            print(run_cache_effect(backend, args.seconds, workdir)[1])
+    else:
+        write_report(args, workdir)
+    if "postgresql" in args.backends:
+        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+
+
+def write_report(args: argparse.Namespace, workdir: Path) -> None:
+    """Every case of `make bench`, into the report at `args.output`."""
     results: list[Result] = []
     memory: list[Memory] = []
     sections: list[str] = []
@@ -755,6 +831,10 @@ def main() -> None:
         results += measured
         memory += used
         sections += extra
+    for backend in args.backends.split(","):
+        measured, cache_section = run_cache_effect(backend, args.seconds, workdir)
+        results += measured
+        sections.append(cache_section)
     growth: list[Growth] = []
     plans: list[str] = []
     for backend in args.backends.split(","):
@@ -764,8 +844,6 @@ def main() -> None:
             plans.append(plan)
     sections.insert(0, "\n".join(growth_report(growth, plans)).lstrip("\n"))
     sections.insert(0, "\n".join(goals_report(results, memory, growth)))
-    if "postgresql" in args.backends:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
     Path(args.output).write_text(report(results, memory, sections, args.seconds, "make bench"))
     print(f"bench: wrote {args.output} (logs in {workdir})")
 

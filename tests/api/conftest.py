@@ -11,7 +11,7 @@ import itertools
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ class World:
 
     async def company(self, company_type: str = "producer", name: str | None = None, **extra: Any) -> Company:
         n = next(_sequence)
-        async with self.app.state.sessionmaker() as session:
+        async with self.session() as session:
             company = Company(
                 name=name or f"{company_type.capitalize()} Co {n} {uuid.uuid4().hex[:4]}",
                 company_type=company_type,
@@ -200,9 +200,13 @@ class World:
             company_name=company.name if company else None,
         )
 
-    def session(self) -> AsyncSession:
-        """A session on the module's database, for arranging rows the API cannot create (deals, states)."""
-        return self.app.state.sessionmaker()
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session on the module's database, for arranging rows the API cannot create (deals, states). Like a
+        write through the API, it moves the analytics cache on: later reads see the arranged rows."""
+        async with self.app.state.sessionmaker() as session:
+            yield session
+        await self.app.state.analytics_cache.invalidate()
 
     async def update(self, model: type, row_id: int, **values: Any) -> None:
         """Set columns of one row directly: states and data the API cannot produce (legacy rows, other owners)."""
@@ -367,6 +371,16 @@ async def admin(world: World) -> Party:
 def fixture_path(name: str) -> Path:
     """The real first-generation databases in shared/fixtures."""
     return Path(__file__).resolve().parents[3] / "shared" / "fixtures" / name
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cache_store(request: pytest.FixtureRequest) -> str | None:
+    """The analytics cache's store for a test that runs on both: in-process (no Redis URL), or an empty Redis."""
+    if request.param == "memory":
+        return None
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.flush()
+    return server.url
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import pytest
 from triboka_api.models import ExportContract
 
 from tests.api.helpers import DICT, LIST, NUM, STR, assert_error, assert_ok, assert_shape, utcnow
-from tests.api.redis_server import RedisServer
 from tests.api.test_rate_limits import serving
 
 ESG_TREE = {
@@ -231,15 +230,6 @@ async def test_cache_endpoints_are_for_admins(client, world) -> None:
         party = await world.user(role)
         assert_error(await client.get("/api/analytics/cache/stats", headers=party.headers), 403)
         assert_error(await client.post("/api/analytics/cache/clear", headers=party.headers), 403)
-
-
-@pytest.fixture(params=["memory", "redis"])
-def cache_store(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "memory":
-        return None
-    server: RedisServer = request.getfixturevalue("redis_server")
-    server.flush()
-    return server.url
 
 
 async def test_cache_serves_until_a_write_and_clears(settings, world, admin, cache_store) -> None:

@@ -302,7 +302,7 @@ def BODIES(r: Rows) -> dict[tuple[str, str], dict[str, Any]]:  # noqa: N802 - a 
         },
         ("POST", "/api/match/contact/{producer_company_id}"): {
             "contact_type": Text("inquiry"),
-            "message": Text("Hola"),
+            "message": Text("Hola", 2_000),  # Δ 221
             "lot_ids": Ids([r["lot_id"]]),
         },
         ("POST", "/api/sync/push"): sync_push,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 from triboka_api.models import Company, ContactRequest, Deal, DealMember, ProducerLot, User
@@ -286,3 +289,49 @@ async def test_s53_refusals(client, world, market, admin) -> None:
                 select(ContactRequest).where(ContactRequest.from_company_id == buyer.company_id)
             )
         ).all() == []
+
+
+async def test_s53_message_has_its_own_bound(client, world, market, admin) -> None:
+    """Δ 221: at most 2,000 characters (not the generic 10,000); the longest is kept whole as the proposal's deal
+    description, one more is 400 naming `message` and records nothing."""
+    buyer = await world.user("buyer")
+    url = f"/api/match/contact/{market['north'].company_id}"
+    longest = "ñ" * 2_000
+    body = assert_ok(
+        await client.post(
+            url, json={"contact_type": "deal_proposal", "message": longest}, headers=buyer.headers
+        ),
+        201,
+    )
+    for too_long in ("x" * 2_001, "x" * 10_000):
+        for kind in ("inquiry", "deal_proposal"):
+            refused = await client.post(
+                url, json={"contact_type": kind, "message": too_long}, headers=buyer.headers
+            )
+            assert_error(refused, 400, "message")
+    async with world.session() as session:
+        stored = (
+            await session.scalars(
+                select(ContactRequest).where(ContactRequest.from_company_id == buyer.company_id)
+            )
+        ).all()
+        assert [r.message for r in stored] == [longest]
+        assert (await session.get(Deal, body["deal_id"])).description == longest
+
+
+async def test_s53_deal_code_is_the_deal_rooms_code(client, world, market, admin) -> None:
+    """Δ 222: a proposal's deal is numbered like every deal (`D-{YYYY}-{NNN}`, Δ 100), not SPEC's
+    `D-{YYYYMMDD}-{caller}-{producer}`, which collides on a second proposal of one pair in a day."""
+    buyer = await world.user("buyer")
+    url = f"/api/match/contact/{market['north'].company_id}"
+    codes = [
+        assert_ok(await client.post(url, json={"contact_type": "deal_proposal"}, headers=buyer.headers), 201)[
+            "deal_code"
+        ]
+        for _ in range(2)
+    ]
+    year = datetime.now(UTC).year
+    for code in codes:
+        assert re.fullmatch(rf"D-({year}|{year - 1}|{year + 1})-\d{{3,}}", code), code
+    assert codes[0] != codes[1]
+    assert int(codes[1].rsplit("-", 1)[1]) > int(codes[0].rsplit("-", 1)[1])

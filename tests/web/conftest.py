@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.fake_erp import FakeErp, RunningFakeErp
 from tests.web.flows import BUYER_COMPANY, CHROMIUM, CHROMIUM_ARGS, EXPORTER_COMPANY, Account, seed_accounts
 from tests.web.servers import (
     Process,
@@ -157,3 +159,30 @@ def deal(stack: Stack) -> dict:
 def fresh_deal(stack: Stack) -> dict:
     """A deal of the test's own, for tests that change its finance, members or trace."""
     return open_deal(stack)
+
+
+@pytest.fixture(scope="module")
+def fake_erp() -> Iterator[FakeErp]:
+    """A fake ERP on loopback (tests/api/fake_erp.py) for the ERP pages' tests."""
+    with RunningFakeErp() as erp:
+        yield erp
+
+
+def admin_contract(stack: Stack) -> dict:
+    """A new contract between the stack's exporter and buyer companies, created by the admin (C-17's `contract`)."""
+    body = {
+        "contract_code": f"C-ERP-{uuid.uuid4().hex[:6]}",
+        "buyer_company_id": stack.buyer_company,
+        "exporter_company_id": stack.exporter_company,
+        "product_type": "Cacao",
+        "product_grade": "A",
+        "total_volume_mt": 25,
+        "differential_usd": -100,
+        "start_date": "2025-01-01",
+        "end_date": "2025-12-31",
+        "delivery_date": "2025-12-01",
+    }
+    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
+        created = api.post("/api/contracts", json=body, headers=api_headers(stack, "admin"))
+    assert created.status_code == 201, created.text
+    return created.json()["contract"]

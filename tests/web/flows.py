@@ -107,6 +107,12 @@ def submit(page: Page, **fields: str) -> None:
     page.click("main button[type=submit]")
 
 
+def open_from_more(page: Page, href: str) -> None:
+    """Follow a main-menu entry that sits in its "More" dropdown."""
+    page.click("nav [data-testid=nav-more]")
+    page.click(f"nav .dropdown-menu a[href='{href}']")
+
+
 def sign_out(page: Page) -> None:
     page.click("nav form[action='/logout'] button")
     expect(page).to_have_url(re.compile(r"/login$"))

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.web.flows import business_flow, shot, sign_in, submit, watch
+from tests.web.flows import business_flow, shot, sign_in, sign_out, submit, watch
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,36 @@ def test_language_switcher(watched_page: Page, stack, artifacts: Path) -> None:
     sign_in(page, stack.accounts["admin"])
     expect(page.locator("nav")).to_contain_text("Dispatches")
     shot(page, artifacts, "10-dashboard-english")
+
+
+@pytest.mark.parametrize(("role", "locale"), [("admin", "es-EC"), ("admin", "en-US"), ("exporter", "es-EC")])
+def test_the_menu_fits_a_1280_screen(
+    browser: Browser, stack, artifacts: Path, role: str, locale: str
+) -> None:
+    """Every entry of the widest menus (the admin's; Spanish labels are the longer) and Sign out fit in one line
+    at 1280x800: nothing is cut off, Sign out is on screen and works, the "More" entries open."""
+    context = browser.new_context(
+        base_url=stack.web.url, locale=locale, viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        problems = watch(page)
+        sign_in(page, stack.accounts[role])
+        bar = page.locator("nav .container-fluid")
+        assert bar.evaluate("bar => bar.scrollWidth <= bar.clientWidth"), "the menu overflows"
+        logout = page.locator("nav form[action='/logout'] button")
+        expect(logout).to_be_visible()
+        box = logout.bounding_box()
+        assert box is not None
+        assert 0 <= box["x"] <= box["x"] + box["width"] <= 1280
+        page.click("nav [data-testid=nav-more]")
+        expect(page.locator("nav .dropdown-menu a[href='/reports']")).to_be_visible()
+        shot(page, artifacts, f"12-menu-1280-{role}-{locale}")
+        page.keyboard.press("Escape")
+        sign_out(page)
+        assert problems == []
+    finally:
+        context.close()
 
 
 def test_api_outage_shows_a_friendly_page(page: Page, web_without_api, artifacts: Path) -> None:

@@ -4,7 +4,6 @@ key that is shown once, rotates and revokes it. Screenshots in tests/artifacts/w
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,16 +11,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.api.fake_erp import FakeErp, RunningFakeErp
-from tests.web.flows import shot, sign_in, watch
+from tests.api.fake_erp import FakeErp
+from tests.web.conftest import admin_contract
+from tests.web.flows import open_from_more, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def fake_erp() -> Iterator[FakeErp]:
-    with RunningFakeErp() as erp:
-        yield erp
 
 
 @pytest.fixture
@@ -34,36 +28,13 @@ def page(browser: Browser, stack) -> Iterator[Page]:
     context.close()
 
 
-def _admin_contract(stack) -> str:
-    admin = stack.accounts["admin"]
-    with httpx.Client(base_url=stack.api.url, timeout=10) as api:
-        token = api.post("/api/auth/login", json={"email": admin.email, "password": admin.password})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        code = f"C-ERP-{uuid.uuid4().hex[:6]}"
-        body = {
-            "contract_code": code,
-            "buyer_company_id": stack.buyer_company,
-            "exporter_company_id": stack.exporter_company,
-            "product_type": "Cacao",
-            "product_grade": "A",
-            "total_volume_mt": 25,
-            "differential_usd": -100,
-            "start_date": "2025-01-01",
-            "end_date": "2025-12-31",
-            "delivery_date": "2025-12-01",
-        }
-        created = api.post("/api/contracts", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-        return code
-
-
 def test_an_admin_connects_an_erp_tests_it_and_sends_a_contract(
     page: Page, stack, fake_erp: FakeErp, artifacts: Path
 ) -> None:
-    code = _admin_contract(stack)
+    code = admin_contract(stack)["contract_code"]
     problems = watch(page)
     sign_in(page, stack.accounts["admin"])
-    page.click("nav a[href='/erp']")
+    open_from_more(page, "/erp")
     form = page.locator("[data-testid=erp-form]")
     form.locator("#f-system_type").select_option("custom")
     form.locator("#f-name").fill("ERP de la planta")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.web.flows import BUYER_COMPANY, EXPORTER_COMPANY
 from tests.web.servers import post_form
 
 PROTECTED = [
@@ -198,7 +199,9 @@ def test_lot_search_by_code(client_for, stack) -> None:
     code = re.search(
         r'data-testid="lot-code">([^<]+)<', producer.get(created.headers["location"]).text
     ).group(1)
-    found = client_for("exporter").get("/lots", params={"q": code[:12]}).text
+    # part of the code, in other case: `LOT-XYZ-2026` alone is shared by every lot the stack's producer registered
+    # this year (other tests' lots, oldest first, fill the first page), so the search names this lot's timestamp
+    found = client_for("exporter").get("/lots", params={"q": code[1:].lower()}).text
     assert code in found
     assert (
         'data-testid="empty-state"' in client_for("exporter").get("/lots", params={"q": "NO-SUCH-CODE"}).text
@@ -210,3 +213,26 @@ def test_lists_paginate_and_filter(client_for) -> None:
     assert client.get("/lots", params={"status": "purchased", "page": 99}).status_code == 200
     empty = client.get("/contracts", params={"status": "cancelled", "product_type": "nothing-like-this"})
     assert 'data-testid="empty-state"' in empty.text
+
+
+def test_the_producer_filter_offers_the_producer_companies_only(client_for, stack) -> None:
+    """`/lots` and the lot form ask the API for the producer companies (Δ 220's `company_type`), and the companies
+    page's type filter is the API's: no exporter or buyer company among them."""
+    client = client_for("admin")
+    producer = stack.accounts["producer"].company_id
+    others = {stack.exporter_company, stack.buyer_company}
+
+    def options(html: str, select: str) -> set[int]:
+        section = html.split(f'id="{select}"', 1)[1].split("</select>", 1)[0]
+        return {int(found) for found in re.findall(r'<option value="(\d+)"', section)}
+
+    for path, select in (("/lots", "flt-producer"), ("/create_lot", "f-producer_company_id")):
+        offered = options(client.get(path).text, select)
+        assert producer in offered, path
+        assert not offered & others, path
+    listed = client.get("/companies", params={"type": "producer"}).text.split(
+        'data-testid="companies-table"'
+    )[1]
+    assert EXPORTER_COMPANY not in listed
+    assert BUYER_COMPANY not in listed
+    assert EXPORTER_COMPANY in client.get("/companies", params={"type": "exporter"}).text

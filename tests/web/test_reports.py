@@ -1,23 +1,26 @@
 """The reports page (issue 14): choose a type and a period, view the report the API generated for the user, and
-download it as CSV; in headless Chromium and over HTTP."""
+download it as CSV or PDF; in headless Chromium and over HTTP."""
 
 from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
-from tests.web.flows import shot, sign_in, watch
+from tests.web.flows import open_from_more, shot, sign_in, watch
 
 
 @pytest.mark.browser
 def test_view_and_download_a_report(page: Page, stack, artifacts: Path) -> None:
     problems = watch(page)
     sign_in(page, stack.accounts["exporter"])
-    page.click("nav a[href='/reports']")
+    open_from_more(page, "/reports")
     expect(page.locator("h1")).to_contain_text("Reports")  # the browser asks for English (en-US)
     page.select_option("#f-report_type", "supply_chain")
     page.select_option("#f-period", "90d")
@@ -26,7 +29,12 @@ def test_view_and_download_a_report(page: Page, stack, artifacts: Path) -> None:
     rows = page.locator("[data-testid=report-rows] tbody tr")
     expect(rows.filter(has_text="metrics.lots.total_weight_kg")).to_have_count(1)
     expect(rows.filter(has_text="metrics.blockchain.connected")).to_contain_text("no")
+    expect(page.locator("[data-testid=report-pdf]")).to_be_visible()
     shot(page, artifacts, "14-report-supply-chain")
+    with page.expect_download() as pdf:
+        page.click("[data-testid=report-pdf]")
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert "Report: Supply chain" in _pdf_text(Path(pdf.value.path()).read_bytes())
     with page.expect_download() as info:
         page.click("[data-testid=report-csv]")
     download = info.value
@@ -65,3 +73,47 @@ def test_reports_need_a_session(anonymous) -> None:
         response = anonymous.get(path)
         assert response.status_code in (302, 303), path
         assert "/login" in response.headers["location"]
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_pdf_download_has_the_title_period_and_rows_in_spanish(client_for) -> None:
+    client = client_for("exporter")  # Spanish: the default language
+    page = client.get("/reports", params={"report_type": "supply_chain", "period": "90d"})
+    assert 'data-testid="report-pdf"' in page.text
+    assert "Descargar PDF" in page.text
+    exported = client.get("/reports/export.pdf", params={"report_type": "supply_chain", "period": "90d"})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "application/pdf"
+    disposition = exported.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="triboka-supply_chain-')
+    assert disposition.endswith('.pdf"')
+    text = _pdf_text(exported.content)
+    assert "Informe: Cadena de suministro" in text
+    assert "Periodo: Últimos 90 días" in text
+    table = dict(
+        csv.reader(
+            io.StringIO(client.get("/reports/export.csv", params={"report_type": "supply_chain"}).text)
+        )
+    )
+    assert "metrics.lots.total_weight_kg" in text
+    assert f"metrics.lots.total_weight_kg {table['metrics.lots.total_weight_kg']}" in text.replace("\n", " ")
+
+
+def test_pdf_of_an_unknown_type_falls_back_and_needs_a_session(client_for, anonymous) -> None:
+    exported = client_for("buyer", "en").get(
+        "/reports/export.pdf", params={"report_type": "<x>", "period": "9y"}
+    )
+    assert exported.status_code == 200
+    assert "Report: Performance overview" in _pdf_text(exported.content)
+    refused = anonymous.get("/reports/export.pdf?report_type=quality")
+    assert refused.status_code in (302, 303)
+    assert "/login" in refused.headers["location"]
+
+
+def test_the_web_process_does_not_load_reportlab_at_start() -> None:
+    probe = "import sys, triboka_web.app; print('reportlab' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"

@@ -1,6 +1,6 @@
-"""The analytics cache (S-13..S-24): computed figures kept for `TRIBOKA_ANALYTICS_CACHE_SECONDS`, in Redis when
-`TRIBOKA_REDIS_URL` is set (shared by every worker and replica, through the app's one client, `redis_store`),
-else in this process's memory.
+"""The analytics cache (S-13..S-24, the C-47..C-50 dashboards, C-51 market prices): computed figures kept for
+`TRIBOKA_ANALYTICS_CACHE_SECONDS`, in Redis when `TRIBOKA_REDIS_URL` is set (shared by every worker and replica,
+through the app's one client, `redis_store`), else in this process's memory.
 
 Invalidation is by generation: every key carries the current generation number, and a successful write request
 anywhere in the API moves it on (`invalidate`), so no figure computed before a write is served after it. Keys of
@@ -32,6 +32,7 @@ class CacheStats:
 
 class AnalyticsCache(Protocol):
     backend: str
+    shared: bool  # one generation for every worker and replica (Redis), or this process's own (memory)
 
     async def get(self, key: str) -> Any | None: ...
     async def put(self, key: str, value: Any) -> None: ...
@@ -44,6 +45,7 @@ class MemoryCache:
     """Per process: `<generation>:<key>` -> (expiry, value), as the Redis keys are named."""
 
     backend = "memory"
+    shared = False
 
     def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
@@ -86,6 +88,7 @@ class RedisCache:
     the cache miss (figures are computed from the database), never fail a request."""
 
     backend = "redis"
+    shared = True
 
     def __init__(self, client: Redis, ttl_seconds: float) -> None:
         self._redis, self._ttl = client, max(1, round(ttl_seconds))

@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.redis = redis
                 app.state.rate_limits = RateLimits.from_settings(settings, redis)
                 app.state.analytics_cache = create_cache(redis, settings.analytics_cache_seconds)
+                app.state.price_provider = CachedProvider(DatabasePriceProvider(), app.state.analytics_cache)
                 yield
         finally:
             await engine.dispose()
@@ -154,7 +155,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_ring = settings.key_ring
     app.state.deal_rooms = DealRooms(settings, app.state)
     app.state.erp_client = ErpClient.from_settings(settings)
-    app.state.price_provider = CachedProvider(DatabasePriceProvider(), settings.market_cache_seconds)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     if settings.api_docs:
         install_docs(app)

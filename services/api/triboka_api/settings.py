@@ -91,8 +91,8 @@ class Settings(BaseSettings):
     # it runs); more concurrent logins wait their turn without blocking the worker's other requests
     password_hash_threads: int = Field(default=2, ge=1, le=64)
     user_cache_seconds: float = Field(default=2.0, ge=0)
-    market_cache_seconds: float = Field(default=60.0, ge=0)
-    # how long computed analytics (S-13..S-22) are kept; every successful write starts a new generation anyway
+    # how long computed figures (analytics S-13..S-22, dashboards C-47..C-50 with Redis, market prices C-51) are
+    # kept; every successful write starts a new generation anyway. TRIBOKA_MARKET_CACHE_SECONDS is gone (ignored)
     analytics_cache_seconds: float = Field(default=60.0, ge=0, le=86_400)
     # request bodies above this are refused with 413 as they arrive (1 MiB: far above any JSON the API takes)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)

@@ -44,8 +44,16 @@ class ApiRateLimitedError(ApiError):
         self.retry_after = retry_after
 
 
+class ApiUpstreamError(ApiError):
+    """502/504 with an `{"error": ...}` body: the API works, a system behind it (an ERP) refused or did not
+    answer; `message` says which, and is worth showing (unlike a bare 5xx, which is `ApiUnavailableError`)."""
+
+
 class ApiUnavailableError(Exception):
-    """The API could not be reached, timed out or failed with a 5xx."""
+    """The API could not be reached, timed out or failed with a 5xx it did not explain."""
+
+
+UPSTREAM_STATUSES = frozenset({502, 504})
 
 
 def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClient:
@@ -71,11 +79,26 @@ def _error_text(body: object, fallback: str) -> str:
     return fallback
 
 
-def _raise_for(response: httpx.Response) -> None:
+def _json_body(response: httpx.Response) -> object:
     try:
-        body: object = response.json()
+        return response.json()
     except ValueError:
-        body = None
+        return None
+
+
+def _raise_upstream(response: httpx.Response) -> None:
+    """A 502/504 the API explains (its `error`) is the upstream's failure, not the API's outage."""
+    body = _json_body(response)
+    if (
+        response.status_code in UPSTREAM_STATUSES
+        and isinstance(body, dict)
+        and isinstance(body.get("error"), str)
+    ):
+        raise ApiUpstreamError(response.status_code, body["error"], body)
+
+
+def _raise_for(response: httpx.Response) -> None:
+    body = _json_body(response)
     message = _error_text(body, response.reason_phrase)
     status = response.status_code
     if status == 401 or (status == 422 and isinstance(body, dict) and "msg" in body):
@@ -132,6 +155,7 @@ class ApiClient:
         observe_api_call(method, str(response.status_code), time.perf_counter() - started)
         if response.status_code >= 500:
             log.error("API failed: %s %s -> %s", method, path, response.status_code)
+            _raise_upstream(response)
             raise ApiUnavailableError(f"{method} {path} -> {response.status_code}")
         if response.status_code >= 400:
             _raise_for(response)
@@ -150,6 +174,7 @@ class ApiClient:
         except httpx.HTTPError as exc:
             raise ApiUnavailableError(str(exc)) from exc
         if response.status_code >= 500:
+            _raise_upstream(response)
             raise ApiUnavailableError(f"GET {path} -> {response.status_code}")
         if response.status_code >= 400:
             _raise_for(response)

@@ -20,6 +20,7 @@ from triboka_web.api_client import (
     ApiNotFoundError,
     ApiRateLimitedError,
     ApiUnavailableError,
+    ApiUpstreamError,
 )
 from triboka_web.auth import ForbiddenError, LoginRequiredError, end_session
 from triboka_web.csrf import CsrfError
@@ -75,6 +76,10 @@ async def on_not_found(request: Request, exc: ApiNotFoundError) -> Response:
 
 async def on_api_error(request: Request, exc: ApiError) -> Response:
     return error_page(request, 400, exc.message)
+
+
+async def on_upstream_failure(request: Request, exc: ApiUpstreamError) -> Response:
+    return error_page(request, exc.status_code, exc.message)
 
 
 async def on_rate_limited(request: Request, exc: ApiRateLimitedError) -> Response:
@@ -133,5 +138,6 @@ def install_error_handlers(app: FastAPI) -> None:
     _on(app, CsrfError, on_csrf)
     _on(app, ApiNotFoundError, on_not_found)
     _on(app, ApiRateLimitedError, on_rate_limited)
+    _on(app, ApiUpstreamError, on_upstream_failure)
     _on(app, ApiError, on_api_error)
     _on(app, ApiUnavailableError, on_api_unavailable)

@@ -237,6 +237,17 @@ class ErpPushForm(FormModel):
     contract_id: int | None = None
 
 
+class ContactForm(FormModel):
+    producer_company_id: int | None = None
+    contact_type: str | None = None
+    message: str | None = None
+    lot_ids: list[int] = []
+
+    def payload(self) -> dict[str, Any]:
+        """The S-53 body: the producer travels in the path."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"producer_company_id"})
+
+
 class TraceEventForm(FormModel):
     event_type: str | None = None
     title: str | None = None

@@ -33,6 +33,7 @@ class Action(StrEnum):
     EXPORTER_DASHBOARD = "exporter_dashboard"
     BUYER_DASHBOARD = "buyer_dashboard"
     REVIEW_IDENTITIES = "review_identities"
+    MATCH = "match"
 
 
 STAFF = frozenset({Role.ADMIN, Role.OPERATOR})
@@ -52,6 +53,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EXPORTER_DASHBOARD: frozenset({Role.ADMIN, Role.EXPORTER}),
     Action.BUYER_DASHBOARD: frozenset({Role.ADMIN, Role.BUYER}),
     Action.REVIEW_IDENTITIES: frozenset({Role.ADMIN}),  # the API's rule: only admins verify DIDs and KYC
+    Action.MATCH: STAFF | {Role.EXPORTER, Role.BUYER},  # S-50, S-51, S-53
 }
 
 

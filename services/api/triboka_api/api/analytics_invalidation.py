@@ -1,6 +1,6 @@
-"""Moves the analytics cache to a new generation after every successful write request (see `analytics_cache`),
-so that figures computed before a write are not served after it. A pure ASGI middleware: it only watches the
-response status."""
+"""Moves the analytics cache to a new generation when a write request succeeds, before its answer starts (see
+`analytics_cache`), so that figures computed before a write are not served after it. A pure ASGI middleware: it
+only watches the response status."""
 
 from __future__ import annotations
 
@@ -24,15 +24,14 @@ class AnalyticsInvalidationMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        status = 500
 
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
+        async def invalidate_then_send(message: Message) -> None:
+            # before the answer starts (the handler has committed by then): a client that reads right after
+            # seeing it, on this connection or through another worker, finds the new generation
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                cache = getattr(scope["app"].state, "analytics_cache", None)
+                if cache is not None:
+                    await cache.invalidate()
             await send(message)
 
-        await self.app(scope, receive, watch)
-        cache = getattr(scope["app"].state, "analytics_cache", None)
-        if status < 400 and cache is not None:
-            await cache.invalidate()
+        await self.app(scope, receive, invalidate_then_send)

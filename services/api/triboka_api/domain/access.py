@@ -239,12 +239,30 @@ def contract_editable_by(principal: Principal, contract: ExportContract) -> bool
 MARKETPLACE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
 
 
-def lots_listed_to(principal: Principal) -> ColumnElement[bool]:
-    """The lots C-13 lists to the caller: every lot for the marketplace roles, a producer's own company's lots,
-    none for anyone else (offline sync uses the same rule)."""
+class LotListing(StrEnum):
+    """Which lots C-13 lists to a caller."""
+
+    ALL = "all"
+    OWN_COMPANY = "own_company"  # the producer company's own lots (none without a company)
+    NONE = "none"
+
+
+def lot_listing(principal: Principal) -> LotListing:
+    """Every lot for the marketplace roles, a producer's own company's lots, none for anyone else. C-13 binds it
+    into its prebuilt statements (`domain.lot_list`); the rest takes it as SQL through `lots_listed_to`."""
     if principal.role in MARKETPLACE_ROLES:
-        return true()
+        return LotListing.ALL
     if principal.role == Role.PRODUCER:
+        return LotListing.OWN_COMPANY
+    return LotListing.NONE
+
+
+def lots_listed_to(principal: Principal) -> ColumnElement[bool]:
+    """The lots C-13 lists to the caller (`lot_listing`) as SQL (offline sync uses the same rule)."""
+    listing = lot_listing(principal)
+    if listing is LotListing.ALL:
+        return true()
+    if listing is LotListing.OWN_COMPANY:
         return of_company(ProducerLot.producer_company_id, principal.company_id)
     return false()
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.analytics_cache import AnalyticsCache
 from triboka_api.models import ExportContract, MarketPrice, ProducerLot, utcnow
 
 FALLBACK_SPOT = 3250.0
@@ -67,22 +67,22 @@ class DatabasePriceProvider:
 
 
 class CachedProvider:
-    """Keeps a provider's answer for a short time; prices change daily, requests come many per second."""
+    """A provider's answer kept in the analytics cache (prices change daily, requests come many per second): one
+    cache and one TTL for every computed figure, a new generation after every write (a recorded price too)."""
 
-    def __init__(self, inner: PriceProvider, ttl_seconds: float) -> None:
-        self._inner, self._ttl = inner, ttl_seconds
-        self._expires = 0.0
-        self._value: MarketQuote | None = None
+    key = "market:quote"
+
+    def __init__(self, inner: PriceProvider, cache: AnalyticsCache) -> None:
+        self._inner, self._cache = inner, cache
 
     async def quote(self, session: AsyncSession) -> MarketQuote | None:
-        now = time.monotonic()
-        if now >= self._expires:
-            self._value = await self._inner.quote(session)
-            self._expires = now + self._ttl
-        return self._value
-
-    def invalidate(self) -> None:
-        self._expires = 0.0
+        found = await self._cache.get(self.key)
+        if found is not None:
+            return MarketQuote(**found) if found else None
+        value = await self._inner.quote(session)
+        # {} stands for "no data": None is the cache's miss
+        await self._cache.put(self.key, asdict(value) if value is not None else {})
+        return value
 
 
 def differential_type(value: float) -> tuple[str, str]:

@@ -28,6 +28,9 @@ from triboka_api.models import Company, ContactRequest, Deal, ProducerLot, User
 
 PREFERRED_CERTIFICATIONS = ("Organic", "Fair Trade")
 MIN_RECOMMENDED_QUALITY = 80.0
+# S-53's message (Δ 221): a note to a producer, which also becomes a proposal's deal description; far below the
+# generic text bound (10,000) so a contact cannot carry a document
+CONTACT_MESSAGE_MAX_CHARS = 2_000
 
 
 class ContactType(StrEnum):

@@ -13,6 +13,7 @@ from triboka_web.routes import (
     impersonation,
     integrations,
     lots,
+    matching,
     public,
     reports,
     trace,
@@ -34,4 +35,5 @@ ROUTERS = (
     identity.router,
     impersonation.router,
     integrations.router,
+    matching.router,
 )

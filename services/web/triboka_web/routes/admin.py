@@ -31,9 +31,7 @@ COMPANY_TYPES = ("producer", "exporter", "buyer")
 
 @router.get("/companies")
 async def companies(request: Request, user: CurrentUser, api: Api, page: int = 1, type: str = "") -> Response:
-    items = await api.get("/api/companies")
-    if type:
-        items = [c for c in items if c.get("company_type") == type]
+    items = await api.get("/api/companies", company_type=type)  # Δ 220: filtered by the API
     context = {"page": paginate(items, page), "type": type, "types": COMPANY_TYPES}
     return render(request, "admin/companies.html", context)
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from triboka_web.actions import run_action
-from triboka_web.api_client import ApiClient, ApiError, ApiUnavailableError
+from triboka_web.api_client import ApiClient, ApiError
 from triboka_web.auth import SessionUser, allowed_to
 from triboka_web.dependencies import Api
 from triboka_web.flash import flash
@@ -85,11 +85,9 @@ async def push_contract(request: Request, api: Api, user: ErpUser) -> Response:
     if form is None or form.contract_id is None or not form.connection_id:
         flash(request, _("Choose a connection and a contract."), "danger")
         return redirect_to(request, "erp_connections")
+    # the ERP's refusal or silence (502/504) is flashed with the API's words, like any refusal
     call = api.post(f"/api/erp/sync/contract/{form.contract_id}", {"connection_id": form.connection_id})
-    try:
-        await run_action(request, call, _("Contract sent to the ERP."))
-    except ApiUnavailableError:  # 502/504: the ERP refused or did not answer (the API says which in its log)
-        flash(request, _("The ERP refused the contract or did not answer."), "danger")
+    await run_action(request, call, _("Contract sent to the ERP."))
     return redirect_to(request, "erp_connections")
 
 

@@ -46,15 +46,21 @@ async def lots(request: Request, user: CurrentUser, api: Api, page: int = 1, q: 
     listing = (
         api.get("/api/lots/search", q=term) if term else api.get("/api/lots", **filters, **window_query(page))
     )
-    items, companies = await asyncio.gather(listing, api.get("/api/companies"))
+    items, producers = await asyncio.gather(listing, producer_companies(api))
     context = {
         "page": paginate(items, page) if term else window(items, page),
         "filters": filters,
         "q": q,
         "statuses": LOT_STATUSES,
-        "producers": [c for c in companies if c.get("company_type") == "producer"],
+        "producers": producers,
     }
     return render(request, "lots/list.html", context)
+
+
+async def producer_companies(api: ApiClient) -> list[dict[str, Any]]:
+    """The producer companies (Δ 220's filter: the API sends only those, not every company)."""
+    found: list[dict[str, Any]] = await api.get("/api/companies", company_type="producer")
+    return found
 
 
 async def find_lot(api: ApiClient, lot_id: int) -> dict[str, Any]:
@@ -82,7 +88,7 @@ async def _lot_form(
     request: Request, api: ApiClient, user: SessionUser, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
     """A producer registers lots for its own company only (contract C-14); staff choose any producer."""
-    companies = [c for c in await api.get("/api/companies") if c.get("company_type") == "producer"]
+    companies = await producer_companies(api)
     if user.role == Role.PRODUCER:
         companies = [c for c in companies if c["id"] == user.company_id]
     context = {"companies": companies, "values": values, "errors": errors}

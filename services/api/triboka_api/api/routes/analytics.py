@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.analytics_cache import AnalyticsCache
+from triboka_api.api.cached import analytics_cache, cached
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request
 from triboka_api.api.openapi import documented, json_body
@@ -51,23 +51,6 @@ class GenerateReportBody(BaseModel):
     period: str | None = "30d"
 
 
-def _cache(request: Request) -> AnalyticsCache:
-    cache: AnalyticsCache = request.app.state.analytics_cache
-    return cache
-
-
-async def _cached(
-    request: Request, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
-) -> dict[str, Any]:
-    cache = _cache(request)
-    found: dict[str, Any] | None = await cache.get(key)
-    if found is not None:
-        return found
-    value = await compute()
-    await cache.put(key, value)
-    return value
-
-
 async def _health(request: Request, session: SessionDep) -> dict[str, Any]:
     started = time.perf_counter()
     await session.execute(text("SELECT 1"))
@@ -75,7 +58,7 @@ async def _health(request: Request, session: SessionDep) -> dict[str, Any]:
     return {
         "database": "ok" if latency < SLOW_DATABASE_MS else "slow",
         "database_latency_ms": latency,
-        "cache": _cache(request).backend,
+        "cache": analytics_cache(request).backend,
     }
 
 
@@ -88,7 +71,7 @@ async def _scoped(
 ) -> dict[str, Any]:
     """`report` for the caller's scope, through the cache."""
     scope = analytics.scope_of(principal)
-    return await _cached(request, f"{name}:{scope.key}", lambda: report(session, scope))
+    return await cached(request, f"{name}:{scope.key}", lambda: report(session, scope))
 
 
 def _period(start_date: str | None, end_date: str | None, days: int) -> analytics.Period:
@@ -131,7 +114,7 @@ async def financial(
     """Default period: the last 90 days."""
     scope, period = analytics.scope_of(principal), _period(start_date, end_date, FINANCIAL_DEFAULT_DAYS)
     key = f"financial:{scope.key}:{start_date}:{end_date}"
-    return await _cached(request, key, lambda: analytics.financial_report(session, scope, period))
+    return await cached(request, key, lambda: analytics.financial_report(session, scope, period))
 
 
 @router.get("/api/analytics/reports/quality", **documented(QualityReport))
@@ -163,7 +146,7 @@ async def market_trends(
     days = analytics.TREND_PERIODS.get(period)
     if days is None:
         raise bad_request(f"period must be one of {', '.join(analytics.TREND_PERIODS)}")
-    return await _cached(request, f"trends:{period}", lambda: analytics.market_trend(session, days))
+    return await cached(request, f"trends:{period}", lambda: analytics.market_trend(session, days))
 
 
 @router.post(
@@ -195,11 +178,11 @@ async def generate_report(principal: PrincipalDep, request: Request, session: Se
 @router.get("/api/analytics/cache/stats", **documented(AnalyticsCacheStats))
 async def cache_stats(_: CacheAdminDep, request: Request) -> dict[str, Any]:
     """Keys of the current generation, after deleting those of old generations and expired ones."""
-    stats = await _cache(request).stats()
+    stats = await analytics_cache(request).stats()
     return {"total_keys": stats.total_keys, "expired_keys_cleaned": stats.expired_keys_cleaned}
 
 
 @router.post("/api/analytics/cache/clear", **documented(Message))
 async def cache_clear(_: CacheAdminDep, request: Request) -> dict[str, Any]:
-    cleared = await _cache(request).clear()
+    cleared = await analytics_cache(request).clear()
     return {"message": f"Analytics cache cleared ({cleared} keys)"}

@@ -16,8 +16,15 @@ router = APIRouter(tags=["companies"])
 
 
 @router.get("/api/companies", **documented(list[CompanyItem]))
-async def list_companies(_: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
-    companies = await session.scalars(select(Company).order_by(Company.id))
+async def list_companies(
+    _: PrincipalDep, session: SessionDep, company_type: str | None = None
+) -> list[dict[str, Any]]:
+    """Δ 220: `company_type` keeps the companies of that type (exact match; empty means every company), so a
+    form's producer list does not fetch every company."""
+    query = select(Company).order_by(Company.id)
+    if company_type:
+        query = query.where(Company.company_type == company_type)
+    companies = await session.scalars(query)
     return [
         {
             "id": c.id,

@@ -15,9 +15,9 @@ from triboka_api.api.schemas.supply import ContractChanged, ContractCreated, Con
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, read_json, require_fields
 from triboka_api.domain.access import (
     contract_visible_to,
+    contracts_listed_to,
     is_contract_party,
     is_own_company,
-    of_company,
     producer_linked_to_contract,
 )
 from triboka_api.domain.contracts import check_transition
@@ -53,21 +53,7 @@ async def list_contracts(
     buyer_id: int | None = None,
     exporter_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    query = select(ExportContract).order_by(ExportContract.id)
-    company = principal.company_id
-    if principal.role == Role.EXPORTER:
-        query = query.where(of_company(ExportContract.exporter_company_id, company))
-    elif principal.role == Role.BUYER:
-        query = query.where(of_company(ExportContract.buyer_company_id, company))
-    elif principal.role == Role.PRODUCER:
-        query = query.where(
-            exists().where(
-                ProducerLot.export_contract_id == ExportContract.id,
-                of_company(ProducerLot.producer_company_id, company),
-            )
-        )
-    elif not principal.is_admin:
-        return []
+    query = select(ExportContract).where(contracts_listed_to(principal)).order_by(ExportContract.id)
     if status:
         query = query.where(ExportContract.status == status)
     if product_type:

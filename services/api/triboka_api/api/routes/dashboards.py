@@ -1,11 +1,18 @@
-"""C-47..C-50: role dashboards and the analytics summary."""
+"""C-47..C-50: role dashboards and the analytics summary, served through the analytics cache when it is shared
+(Redis; `api.cached.cached_when_shared`).
+
+Each key names what the answer depends on: the company for the producer and exporter dashboards, nothing for the
+buyer's (every open batch, the same for every buyer), the role and company for the summary. Any successful write
+starts a new cache generation, so a figure is never older than the last write (see `analytics_cache`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.api.cached import cached_when_shared
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.openapi import documented
 from triboka_api.api.schemas.dashboards import (
@@ -39,9 +46,18 @@ BLOCKCHAIN_STATUS: dict[str, Any] = {
 
 
 @router.get("/api/dashboard/producer", **documented(ProducerDashboard))
-async def producer_dashboard(principal: ProducerDashDep, session: SessionDep) -> dict[str, Any]:
-    figures = await dashboards.producer_figures(session, principal.company_id)
-    rows = await dashboards.producer_lots_with_exporter(session, principal.company_id)
+async def producer_dashboard(
+    principal: ProducerDashDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
+    company = principal.company_id
+    return await cached_when_shared(
+        request, f"dashboard:producer:{company}", lambda: _producer(session, company)
+    )
+
+
+async def _producer(session: AsyncSession, company: int | None) -> dict[str, Any]:
+    figures = await dashboards.producer_figures(session, company)
+    rows = await dashboards.producer_lots_with_exporter(session, company)
     return {
         "metrics": {
             "total_lots": figures.total,
@@ -76,9 +92,18 @@ def _producer_name(lot: ProducerLot) -> str | None:
 
 
 @router.get("/api/dashboard/exporter", **documented(ExporterDashboard))
-async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) -> dict[str, Any]:
-    figures = await dashboards.exporter_figures(session, principal.company_id)
-    lists = await dashboards.exporter_lists(session, principal.company_id)
+async def exporter_dashboard(
+    principal: ExporterDashDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
+    company = principal.company_id
+    return await cached_when_shared(
+        request, f"dashboard:exporter:{company}", lambda: _exporter(session, company)
+    )
+
+
+async def _exporter(session: AsyncSession, company: int | None) -> dict[str, Any]:
+    figures = await dashboards.exporter_figures(session, company)
+    lists = await dashboards.exporter_lists(session, company)
     return {
         "metrics": {
             "total_purchased_lots": figures.purchased_lots,
@@ -129,7 +154,11 @@ async def exporter_dashboard(principal: ExporterDashDep, session: SessionDep) ->
 
 
 @router.get("/api/dashboard/buyer", **documented(BuyerDashboard))
-async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any]:
+async def buyer_dashboard(_: BuyerDashDep, request: Request, session: SessionDep) -> dict[str, Any]:
+    return await cached_when_shared(request, "dashboard:buyer", lambda: _buyer(session))
+
+
+async def _buyer(session: AsyncSession) -> dict[str, Any]:
     batches = await dashboards.open_batches(session)
     lots = await lots_by_id(session, (i for b in batches for i in b.source_lot_ids))
     items = []
@@ -163,7 +192,15 @@ async def buyer_dashboard(_: BuyerDashDep, session: SessionDep) -> dict[str, Any
 
 
 @router.get("/api/analytics/dashboard", **documented(AnalyticsSummary))
-async def analytics_dashboard(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+async def analytics_dashboard(
+    principal: PrincipalDep, request: Request, session: SessionDep
+) -> dict[str, Any]:
+    # admins share one answer; every other answer is its role's figures for its company
+    who = "admin" if principal.is_admin else f"{principal.role}:{principal.company_id}"
+    return await cached_when_shared(request, f"dashboard:summary:{who}", lambda: _summary(session, principal))
+
+
+async def _summary(session: AsyncSession, principal: Principal) -> dict[str, Any]:
     company = principal.company_id
     if principal.is_admin:
         contracts = await dashboards.all_contract_figures(session)

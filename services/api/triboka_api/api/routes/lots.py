@@ -27,7 +27,13 @@ from triboka_api.api.schemas.lots import (
     LotUpdated,
 )
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
-from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
+from triboka_api.domain.access import (
+    LotListing,
+    is_own_company,
+    lot_listing,
+    lot_trace_visible_to,
+    of_company,
+)
 from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
 from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement, lots_by_id_statement
 from triboka_api.domain.lot_trace import lot_batches, lot_timeline
@@ -52,7 +58,6 @@ router = APIRouter(tags=["lots"])
 
 LotWriterDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.PRODUCER))]
 LotBuyerDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.OPERATOR, Role.EXPORTER))]
-MARKETPLACE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.EXPORTER, Role.BUYER})
 
 
 class CreateLotBody(RequestModel):
@@ -113,11 +118,12 @@ async def list_lots(
 
 
 def _lot_scope(principal: Principal) -> dict[str, Any] | None:
-    """C-13's role scoping as bound values: a producer sees its company's lots (without a company, `= NULL`
-    matches nothing), the marketplace roles every lot, any other role none (None)."""
-    if principal.role == Role.PRODUCER:
-        return {"company_scope": principal.company_id}
-    return {} if principal.role in MARKETPLACE_ROLES else None
+    """C-13's rule (`access.lot_listing`) as bound values of the prebuilt statement: a producer's company (without
+    a company, `= NULL` matches nothing), nothing to bind for every lot, None for no lot."""
+    listing = lot_listing(principal)
+    if listing is LotListing.NONE:
+        return None
+    return {"company_scope": principal.company_id} if listing is LotListing.OWN_COMPANY else {}
 
 
 async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[RowMapping]:

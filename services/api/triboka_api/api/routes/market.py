@@ -1,4 +1,4 @@
-"""C-51 market prices, and the admin write path that feeds them."""
+"""C-51 market prices (through the analytics cache, `api.cached`), and the admin write path that feeds them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 from sqlalchemy import select
 
+from triboka_api.api.cached import cached
 from triboka_api.api.conditional import conditional_json, with_not_modified
 from triboka_api.api.deps import SessionDep, require_roles
 from triboka_api.api.openapi import documented, json_body
@@ -32,7 +33,11 @@ class PriceBody(RequestModel):
 
 @router.get("/api/market/cacao-prices", **with_not_modified(documented(MarketSummary)))
 async def cacao_prices(request: Request, session: SessionDep) -> Response:
-    summary = await market_summary(session, request.app.state.price_provider)
+    # the whole summary is kept (its lot and contract sums cost more than the quote); `timestamp` is when it was
+    # computed, left out of the ETag
+    summary = await cached(
+        request, "market:summary", lambda: market_summary(session, request.app.state.price_provider)
+    )
     return conditional_json(request, summary, volatile=("timestamp",))
 
 
@@ -55,8 +60,7 @@ async def record_price(_: MarketAdminDep, request: Request, session: SessionDep)
         session.add(row)
     else:
         row.close_usd_per_mt, row.source = Decimal(str(body.close_usd_per_mt)), body.source
-    await session.commit()
-    request.app.state.price_provider.invalidate()
+    await session.commit()  # the write moves the analytics cache on (AnalyticsInvalidationMiddleware)
     return {
         "message": "Price recorded",
         "price_date": body.price_date.isoformat(),

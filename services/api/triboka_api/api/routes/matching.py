@@ -232,7 +232,7 @@ async def match_recommendations(
 
 class ContactBody(RequestModel):
     contact_type: str
-    message: str | None = None
+    message: str | None = Field(default=None, max_length=matching.CONTACT_MESSAGE_MAX_CHARS)
     lot_ids: list[int] = Field(default_factory=list)
 
 
