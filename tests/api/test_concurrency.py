@@ -9,6 +9,8 @@ waiting fixation re-evaluates the condition once the lock is released.
 from __future__ import annotations
 
 import asyncio
+import re
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -17,7 +19,7 @@ from triboka_api.domain.contracts import fix_price
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract
 
-from tests.api.helpers import assert_ok
+from tests.api.helpers import LOT_CODE, assert_ok
 
 ROUTES = ["/api/contracts/{id}/fixations", "/api/fixations/contract/{id}"]
 
@@ -156,7 +158,8 @@ async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) 
 
 async def test_concurrent_lot_registrations_get_distinct_codes(client, world) -> None:
     """Codes embed the company and the second: concurrent registrations of one company collide on the base
-    code and must all still succeed, each with its own code (Δ §9 #17)."""
+    code and must all still succeed, each with its own well-formed code (Δ §9 #17); the counter of each base
+    (Δ 202) hands out base, base-2, base-3, ... with no number twice and, with no creation failing, none skipped."""
     producer = await world.user("producer")
     body = {
         "producer_company_id": producer.company_id,
@@ -168,13 +171,19 @@ async def test_concurrent_lot_registrations_get_distinct_codes(client, world) ->
         "harvest_date": "2025-10-01",
     }
     responses = await asyncio.gather(
-        *(client.post("/api/lots", json=body, headers=producer.headers) for _ in range(12))
+        *(client.post("/api/lots", json=body, headers=producer.headers) for _ in range(40))
     )
-    assert [r.status_code for r in responses] == [201] * 12
+    assert [r.status_code for r in responses] == [201] * 40
     lots = (await client.get("/api/lots", headers=producer.headers)).json()
     codes = [lot["lot_code"] for lot in lots]
-    assert len(codes) == 12
-    assert len(set(codes)) == 12
+    assert len(codes) == 40
+    assert len(set(codes)) == 40
+    assert all(LOT_CODE.match(code) for code in codes), codes
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for code in codes:
+        base, suffix = re.fullmatch(r"(.+-\d{14}-\d{3,})(?:-(\d+))?", code).groups()
+        numbers[base].append(int(suffix or 1))
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in numbers.values()), numbers
 
 
 async def test_each_concurrent_fixation_answers_the_volume_its_own_update_left(client, world, deal) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.db import create_engine
+from triboka_api.domain.codes import free_code
 from triboka_api.domain.trace_chain import verify_chain
 from triboka_api.migrate import alembic_config
 from triboka_api.settings import Settings
@@ -165,3 +167,37 @@ def test_second_tier_back_fills_each_entity_chain_in_recording_order(at_0001: Se
 
     assert asyncio.run(verify("1")) == [True, True]
     assert asyncio.run(verify("2")) == [True]
+
+
+def test_code_counters_start_after_the_stored_codes(at_0001: Settings) -> None:
+    """0011: each code base's counter starts at the highest stored number under it (a bare base is 1), so the next
+    allocation follows the stored codes; codes of other formats are left alone."""
+    config = alembic_config(at_0001)
+    command.upgrade(config, "0010_erp")
+    _run(
+        at_0001,
+        "INSERT INTO producer_lots (id, lot_code, status, created_at, updated_at) VALUES "
+        "(1, 'LOT-COO-20250105100000-001', 'available', '2025-01-01', '2025-01-01'), "
+        "(2, 'LOT-COO-20250105100000-001-3', 'available', '2025-01-01', '2025-01-01'), "
+        "(3, 'LOT-A-B-20250105100001-001', 'available', '2025-01-01', '2025-01-01'), "
+        "(4, 'OLD-7', 'available', '2025-01-01', '2025-01-01')",
+        "UPDATE export_contracts SET contract_code = 'PURCHASE-BUY-COO-20250101000000-2' WHERE id = 7",
+    )
+    command.upgrade(config, "head")
+    rows = _run(at_0001, "SELECT key, last_number FROM code_counters ORDER BY key")[0]
+    assert rows == [
+        ("LOT-A-B-20250105100001-001", 1),
+        ("LOT-COO-20250105100000-001", 3),
+        ("PURCHASE-BUY-COO-20250101000000", 2),
+    ]
+
+    async def next_code(base: str) -> str:
+        engine = create_engine(at_0001)
+        try:
+            async with AsyncSession(engine) as session:
+                return await free_code(session, base)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(next_code("LOT-COO-20250105100000-001")) == "LOT-COO-20250105100000-001-4"
+    assert asyncio.run(next_code("LOT-NEW-20250105100000-001")) == "LOT-NEW-20250105100000-001"

@@ -28,7 +28,7 @@ from triboka_api.api.schemas.lots import (
 )
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
 from triboka_api.domain.access import is_own_company, lot_trace_visible_to, of_company
-from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
+from triboka_api.domain.codes import commit_unique, lot_code_base, reserved_code
 from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement, lots_by_id_statement
 from triboka_api.domain.lot_trace import lot_batches, lot_timeline
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
@@ -149,7 +149,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     company_id, name = company.id, company.name
 
     async def insert() -> ProducerLot:
-        code = await free_code(session, ProducerLot.lot_code, lot_code_base(name, company_id, datetime.now()))
+        code = await reserved_code(session, lot_code_base(name, company_id, datetime.now()))
         lot = ProducerLot(
             lot_code=code,
             producer_company_id=company_id,
