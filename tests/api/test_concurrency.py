@@ -206,3 +206,33 @@ async def test_each_concurrent_fixation_answers_the_volume_its_own_update_left(c
     assert sorted(a["contract_fixed_volume_mt"] for a in accepted) == [10.0 * n for n in range(1, 11)]
     assert all(a["contract_fixed_volume_mt"] + a["contract_pending_volume_mt"] == 100 for a in accepted)
     assert await _volumes(world, contract_id) == (Decimal(100), Decimal(100), 10)
+
+
+async def test_a_fixation_answers_only_once_it_is_durable(world, deal, backend) -> None:
+    """The fixation's COMMIT releases the contract's row lock before the WAL flush (domain.commits), but the
+    domain call returns only after the flush: at that moment the WAL is flushed past the fixation row's page."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's COMMIT defers nothing: there is no flush to wait for")
+    exporter, contract_id = deal
+    async with world.session() as session:
+        await session.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        await session.commit()
+        contract = await session.get(ExportContract, contract_id)
+        result = await fix_price(
+            session,
+            contract,
+            quantity_mt=1,
+            spot_price_usd=3000,
+            notes="",
+            fixation_date=None,
+            user_id=exporter.id,
+        )
+        # one statement straight after: the flushed position and the LSN of the page the fixation was written to
+        durable = await session.scalar(
+            text(
+                "SELECT pg_current_wal_flush_lsn() >= (SELECT lsn FROM page_header(get_raw_page("
+                "'contract_fixations', (SELECT (ctid::text::point)[0]::int FROM contract_fixations WHERE id = :id))))"
+            ),
+            {"id": result.fixation.id},
+        )
+    assert durable is True
