@@ -21,6 +21,7 @@ from pathlib import Path
 
 from triboka_api.settings import Settings
 
+from bench.profile import profile, table
 from bench.run import (
     BENCH_DATABASE,
     BIN,
@@ -94,6 +95,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", default="100")
     parser.add_argument("--lots", type=int, default=LOTS)
+    parser.add_argument(
+        "--profile", type=int, default=0, help="then py-spy a worker of this checkout (seconds)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="triboka-bench-writes-"))
     sides = [Side(n, str(Path(d).resolve())) for n, d in (c.split("=", 1) for c in args.compare)]
@@ -141,6 +145,29 @@ def main() -> None:
                         )
                         rows.append(row)
                         print(row, flush=True)
+        if args.profile:
+            this = sides[-1]
+            for case_name in WRITE_CASES:
+                case = next(c for c in cases(data[this.name]) if c.name == case_name)
+                settle(servers[this.name].pid)
+                samples = profile(
+                    servers[this.name].pid,
+                    args.profile,
+                    lambda case=case: wrk(
+                        f"http://127.0.0.1:{this.port}{case.path}",
+                        100,
+                        args.profile + 5,
+                        case.method,
+                        case.body,
+                        tokens[this.name][case.as_user],
+                    ),
+                    workdir / f"profile-{case_name.split()[-1].strip('/').replace('/', '-')}.txt",
+                )
+                rows += [
+                    "",
+                    f"py-spy, one worker of this checkout, {case_name}, 100 connections:",
+                    *table(samples),
+                ]
     finally:
         for server in servers.values():
             stop(server)

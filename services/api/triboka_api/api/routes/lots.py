@@ -143,14 +143,18 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
         raise bad_request("weight_kg must be greater than 0")
     if principal.role == Role.PRODUCER and not is_own_company(principal, body.producer_company_id):
         raise forbidden("Producers may only register lots for their own company")
-    company = await session.get(Company, body.producer_company_id)
+    # Core statements, no ORM unit of work: this is the hot write path (issue 16, goal 2)
+    company = (
+        await session.execute(select(Company.id, Company.name).where(Company.id == body.producer_company_id))
+    ).first()
     if company is None:
         raise not_found("Producer company")
-    company_id, name = company.id, company.name
+    company_id, name = company
+    table = ProducerLot.__table__
 
-    async def insert() -> ProducerLot:
+    async def insert() -> int:
         code = await reserved_code(session, lot_code_base(name, company_id, datetime.now()))
-        lot = ProducerLot(
+        statement = table.insert().values(
             lot_code=code,
             producer_company_id=company_id,
             producer_name=body.producer_name or name,
@@ -164,12 +168,11 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
             status=LOT_AVAILABLE,
             created_by_user_id=principal.id,
         )
-        session.add(lot)
-        await session.flush()
-        return lot
+        lot_id: int = (await session.execute(statement.returning(table.c.id))).scalar_one()
+        return lot_id
 
-    lot = await commit_unique(session, insert)
-    return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
+    lot_id = await commit_unique(session, insert)
+    return {"message": "Lot created", "lot_id": lot_id, "blockchain_lot_id": None}
 
 
 @router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody), **documented(LotUpdated, 400, 404))
