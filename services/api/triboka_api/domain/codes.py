@@ -23,7 +23,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from triboka_api.domain.commits import commit_without_flush_wait
 from triboka_api.domain.errors import ConflictError
 from triboka_api.models import CodeCounter
 
@@ -98,11 +97,12 @@ async def reserved_code(session: AsyncSession, base: str) -> str:
     """`free_code` in a transaction of its own, committed at once: the counter's row lock is held for two round
     trips instead of the whole creation, so concurrent creations under one base no longer wait for each other's
     COMMIT. The session must hold no uncommitted writes (this commits them). A creation that fails afterwards
-    leaves its number unused (Δ 202: suffixes are unique and increasing, not gap-free). The reservation does not
-    wait for its WAL flush (`domain.commits`): the creation's synchronous COMMIT that follows flushes the WAL past
-    it, so a stored code's reservation is never lost in a crash, and a lost reservation belongs to a creation that
-    was never stored."""
-    await commit_without_flush_wait(session)
+    leaves its number unused (Δ 202: suffixes are unique and increasing, not gap-free). On PostgreSQL the
+    reservation commits without waiting for its WAL flush (the counter's row lock is released before it): the
+    creation's synchronous COMMIT that follows flushes the WAL past it, so a stored code's reservation is never
+    lost in a crash, and a lost reservation belongs to a creation that was never stored."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL synchronous_commit = off"))
     code = await free_code(session, base)
     await session.commit()
     return code

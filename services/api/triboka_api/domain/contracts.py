@@ -10,7 +10,6 @@ from sqlalchemy import case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from triboka_api.domain.commits import commit_without_flush_wait, wait_for_flush
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract, utcnow
 
@@ -81,14 +80,12 @@ async def fix_price(
     re-evaluates the condition; on SQLite writers are serialized. The UPDATE is the transaction's last statement
     before COMMIT (the fixation row is inserted first; its foreign key's share lock does not conflict with the
     UPDATE's), and it returns the contract's new figures: concurrent fixations of one contract queue on that row
-    lock, so everything done while holding it is paid once per fixation in the queue (issue 16, goal 2); the
-    COMMIT therefore releases the lock before the WAL flush, and the flush is awaited after it (`domain.commits`).
+    lock, so everything done while holding it is paid once per fixation in the queue (issue 16, goal 2).
     """
     quantity, spot = to_cents(quantity_mt), to_cents(spot_price_usd)
     if quantity <= 0 or spot <= 0:
         raise RuleViolationError("fixed_quantity_mt and spot_price_usd must be greater than 0")
     _check_fixable(contract, quantity)
-    await commit_without_flush_wait(session)
     differential = contract.differential_usd or Decimal(0)
     fixation = ContractFixation(
         export_contract_id=contract.id,
@@ -122,8 +119,7 @@ async def fix_price(
         await session.refresh(contract)
         _check_fixable(contract, quantity)
         raise RuleViolationError("The contract changed meanwhile, please retry")
-    await session.commit()  # releases the row lock without waiting for the WAL flush (domain.commits)
-    await wait_for_flush(session)
+    await session.commit()
     # the row as the UPDATE left it, without a read after the commit (set as loaded state, not as a change)
     for name, value in zip(_FIXATION_RETURNS, updated, strict=True):
         set_committed_value(contract, name, value)
