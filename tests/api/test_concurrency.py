@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text, update
-from triboka_api.domain.contracts import fix_price
+from triboka_api.domain.contracts import FixationResult, fix_price
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract
 
@@ -101,6 +101,21 @@ async def _wait_for_lock_waiter(world) -> None:
             await asyncio.sleep(0.02)  # polling a server-side state: there is no event to await
 
 
+async def _fix_directly(
+    session, contract: ExportContract, user_id: int, quantity_mt: float
+) -> FixationResult:
+    """The domain rule itself, without the HTTP layer (to hold or inspect the database around it)."""
+    return await fix_price(
+        session,
+        contract,
+        quantity_mt=quantity_mt,
+        spot_price_usd=3000,
+        notes="",
+        fixation_date=None,
+        user_id=user_id,
+    )
+
+
 @pytest.mark.parametrize("first_outcome", ["commit", "rollback"])
 async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) -> None:
     if backend != "postgresql":
@@ -131,17 +146,7 @@ async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) 
         # Session 2: the domain rule, started while session 1 holds the lock; it read 0 MT fixed before.
         contract = await second.get(ExportContract, contract_id)
         assert contract.pending_volume_mt == 100
-        competing = asyncio.create_task(
-            fix_price(
-                second,
-                contract,
-                quantity_mt=60,
-                spot_price_usd=3000,
-                notes="",
-                fixation_date=None,
-                user_id=exporter.id,
-            )
-        )
+        competing = asyncio.create_task(_fix_directly(second, contract, exporter.id, 60))
         await _wait_for_lock_waiter(world)
         assert not competing.done()
         await (first.commit() if first_outcome == "commit" else first.rollback())
@@ -219,15 +224,7 @@ async def test_a_fixation_answers_only_once_it_is_durable(world, deal, backend) 
         await session.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
         await session.commit()
         contract = await session.get(ExportContract, contract_id)
-        result = await fix_price(
-            session,
-            contract,
-            quantity_mt=1,
-            spot_price_usd=3000,
-            notes="",
-            fixation_date=None,
-            user_id=exporter.id,
-        )
+        result = await _fix_directly(session, contract, exporter.id, 1)
         # one statement straight after: the flushed position and the LSN of the page the fixation was written to
         durable = await session.scalar(
             text(
