@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, inspect, select
+from triboka_api.domain.codes import free_code, next_dispatch_code
 from triboka_api.importer.core import KEY_DROPPED, SECOND_TIER
 from triboka_api.models import User
 from triboka_api.settings import Settings
@@ -204,7 +205,7 @@ ROWS = {
         ),
         (
             3,
-            "LOT-COO-20250105100002-002",
+            "LOT-COO-20250105100001-002-3",  # a third lot in that second (ORIG would have refused it)
             2,
             None,
             "Finca Tres",
@@ -561,6 +562,17 @@ async def test_new_rows_continue_after_the_imported_ids(client, app, imported) -
     assert assert_ok(contract, 201)["contract_id"] == 3
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count(User.id))) == len(ROWS["users"]) + 1
+
+
+async def test_new_codes_come_after_the_imported_ones(app, imported) -> None:
+    """The import moves each code counter past the highest imported code under it (Δ 202): the next code of an
+    imported lot's second and company, batch base and dispatch year is the one after the stored ones."""
+    async with app.state.sessionmaker() as session:
+        assert await free_code(session, "LOT-COO-20250105100000-002") == "LOT-COO-20250105100000-002-2"
+        assert await free_code(session, "LOT-COO-20250105100001-002") == "LOT-COO-20250105100001-002-4"
+        assert await free_code(session, "BATCH-CAC-20250107100000-001") == "BATCH-CAC-20250107100000-001-2"
+        assert await next_dispatch_code(session, 2025) == "DSP-2025-002"
+        await session.rollback()
 
 
 @pytest.mark.parametrize(

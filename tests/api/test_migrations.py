@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 from triboka_api.db import create_engine
+from triboka_api.domain.codes import free_code
 from triboka_api.domain.erp import credentials_context
 from triboka_api.domain.key_ring import UnreadableSecretError, b64url
 from triboka_api.domain.trace_chain import verify_chain
@@ -126,7 +128,12 @@ def test_sqlite_tables_become_autoincrement_and_keep_their_foreign_keys(
         tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         profile_fks = db.execute("PRAGMA foreign_key_list(user_profiles)").fetchall()
-    plain = {"alembic_version", "batch_lots", "sqlite_sequence"}  # no integer id of their own
+    plain = {
+        "alembic_version",
+        "batch_lots",
+        "code_counters",
+        "sqlite_sequence",
+    }  # no integer id of their own
     for name, sql in tables.items():
         assert ("AUTOINCREMENT" in sql) == (name not in plain), name
     assert [(row[2], row[3], row[6]) for row in profile_fks] == [("users", "user_id", "CASCADE")]
@@ -236,3 +243,37 @@ def test_0012_moves_did_keys_and_erp_credentials_into_the_key_ring(
     assert row == ("k1", did_token)
     assert legacy.decrypt(erp_rows[0][0].encode()) == credentials
     assert erp_rows[1][0] == "gAAAAAlost"
+
+
+def test_code_counters_start_after_the_stored_codes(at_0001: Settings) -> None:
+    """0011: each code base's counter starts at the highest stored number under it (a bare base is 1), so the next
+    allocation follows the stored codes; codes of other formats are left alone."""
+    config = alembic_config(at_0001)
+    command.upgrade(config, "0010_erp")
+    _run(
+        at_0001,
+        "INSERT INTO producer_lots (id, lot_code, status, created_at, updated_at) VALUES "
+        "(1, 'LOT-COO-20250105100000-001', 'available', '2025-01-01', '2025-01-01'), "
+        "(2, 'LOT-COO-20250105100000-001-3', 'available', '2025-01-01', '2025-01-01'), "
+        "(3, 'LOT-A-B-20250105100001-001', 'available', '2025-01-01', '2025-01-01'), "
+        "(4, 'OLD-7', 'available', '2025-01-01', '2025-01-01')",
+        "UPDATE export_contracts SET contract_code = 'PURCHASE-BUY-COO-20250101000000-2' WHERE id = 7",
+    )
+    command.upgrade(config, "head")
+    rows = _run(at_0001, "SELECT key, last_number FROM code_counters ORDER BY key")[0]
+    assert rows == [
+        ("LOT-A-B-20250105100001-001", 1),
+        ("LOT-COO-20250105100000-001", 3),
+        ("PURCHASE-BUY-COO-20250101000000", 2),
+    ]
+
+    async def next_code(base: str) -> str:
+        engine = create_engine(at_0001)
+        try:
+            async with AsyncSession(engine) as session:
+                return await free_code(session, base)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(next_code("LOT-COO-20250105100000-001")) == "LOT-COO-20250105100000-001-4"
+    assert asyncio.run(next_code("LOT-NEW-20250105100000-001")) == "LOT-NEW-20250105100000-001"

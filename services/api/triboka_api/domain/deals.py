@@ -113,7 +113,7 @@ async def open_draft_deal(session: AsyncSession, broker_id: int, new: NewDeal) -
     async def insert() -> Deal:
         now = utcnow()
         deal = Deal(
-            deal_code=await next_deal_code(session, Deal.deal_code, now.year),
+            deal_code=await next_deal_code(session, now.year),
             status="draft",
             admin_id=broker_id,
             producer_id=new.producer_id,

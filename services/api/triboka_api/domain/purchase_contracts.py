@@ -76,11 +76,7 @@ async def purchase_from_lots(
             producer = producers[producer_id]
             assert producer is not None
             volume = sum((lot.weight_kg or Decimal(0) for lot in group), Decimal(0)) / KG_PER_MT
-            code = await free_code(
-                session,
-                ExportContract.contract_code,
-                purchase_code_base(buyer.name, producer.name, datetime.now()),
-            )
+            code = await free_code(session, purchase_code_base(buyer.name, producer.name, datetime.now()))
             contract = ExportContract(
                 contract_code=code,
                 buyer_company_id=buyer.id,

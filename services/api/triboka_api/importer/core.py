@@ -23,6 +23,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from triboka_api.domain.access import Scope
+from triboka_api.domain.codes import seed_code_counters
 from triboka_api.domain.roles import Role
 from triboka_api.domain.trace_chain import seal_pending
 from triboka_api.importer.agroweight import AGROWEIGHT_TABLES, AgroWeightImporter
@@ -566,6 +567,7 @@ class SqliteImporter:
         # After the sequences: AgroWeight rows get new ids, which must not collide with the imported ones.
         await AgroWeightImporter(self).run()
         await self.conn.run_sync(seal_pending)  # imported trace events join their entities' hash chains
+        await self.conn.run_sync(seed_code_counters)  # new codes come after the imported ones
         handled = {spec.name for spec in self.core_tables()} | set(AGROWEIGHT_TABLES)
         for name in self.source.tables:
             if name in handled:

@@ -3,6 +3,7 @@
 from triboka_api.models.audit import AuditRecord
 from triboka_api.models.base import Base, utcnow
 from triboka_api.models.batch import BatchLot, BatchNft
+from triboka_api.models.code_counter import CodeCounter
 from triboka_api.models.company import Company
 from triboka_api.models.contract import ContractFixation, ExportContract
 from triboka_api.models.deal import (
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "BatchLot",
     "BatchNft",
+    "CodeCounter",
     "Company",
     "CompanyApiKey",
     "ContactRequest",

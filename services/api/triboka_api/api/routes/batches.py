@@ -69,9 +69,7 @@ async def create_batch(principal: BatcherDep, request: Request, session: Session
     weights = [(lot.id, lot.weight_kg or 0) for lot in ordered]
 
     async def insert() -> BatchNft:
-        code = await free_code(
-            session, BatchNft.batch_code, batch_code_base(company_name, len(weights), datetime.now())
-        )
+        code = await free_code(session, batch_code_base(company_name, len(weights), datetime.now()))
         batch = BatchNft(
             batch_code=code,
             total_weight_kg=sum(w for _, w in weights),

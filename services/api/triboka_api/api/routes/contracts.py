@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import Field
 from sqlalchemy import exists, select
+from sqlalchemy.orm.interfaces import ORMOption
 
 from triboka_api.api.deps import PrincipalDep, SessionDep
 from triboka_api.api.errors import bad_request, forbidden, not_found
@@ -115,8 +117,10 @@ async def create_contract(principal: PrincipalDep, request: Request, session: Se
     }
 
 
-async def load_contract(session: SessionDep, contract_id: int) -> ExportContract:
-    contract = await session.get(ExportContract, contract_id)
+async def load_contract(
+    session: SessionDep, contract_id: int, options: Sequence[ORMOption] = ()
+) -> ExportContract:
+    contract = await session.get(ExportContract, contract_id, options=options)
     if contract is None:
         raise not_found("Contract")
     return contract

@@ -145,7 +145,7 @@ async def create_dispatch(principal: PrincipalDep, request: Request, session: Se
     fields = body.model_dump(exclude={"contract_id", "batch_id"})
 
     async def insert() -> Dispatch:
-        code = await next_dispatch_code(session, Dispatch.dispatch_code, utcnow().year)
+        code = await next_dispatch_code(session, utcnow().year)
         dispatch = Dispatch(
             **fields,
             dispatch_code=code,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, raiseload
 
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
 from triboka_api.api.errors import bad_request, forbidden, not_found
@@ -54,7 +54,8 @@ class FixationBody(RequestModel):
 async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
 ) -> FixationResult:
-    contract = await load_contract(session, contract_id)
+    # without the two companies the contract eagerly joins elsewhere: the hot write path needs only its figures
+    contract = await load_contract(session, contract_id, options=(raiseload("*"),))
     if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")
     body = parse_body(FixationBody, await read_json(request))

@@ -34,7 +34,7 @@ from triboka_api.domain.access import (
     lot_trace_visible_to,
     of_company,
 )
-from triboka_api.domain.codes import commit_unique, free_code, lot_code_base
+from triboka_api.domain.codes import commit_unique, lot_code_base, reserved_code
 from triboka_api.domain.lot_list import harvest_order, like_literal, lot_list_statement, lots_by_id_statement
 from triboka_api.domain.lot_trace import lot_batches, lot_timeline
 from triboka_api.domain.lots import LOT_AVAILABLE, LOT_PURCHASED
@@ -140,6 +140,10 @@ async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[LotRow]:
     return [by_id[i] for i in lot_ids if i in by_id]
 
 
+# built once (the values come as parameters): composing it per request costs CPU on the hot write path
+_INSERT_LOT = ProducerLot.__table__.insert().returning(ProducerLot.__table__.c.id)
+
+
 @router.post(
     "/api/lots", openapi_extra=json_body(CreateLotBody), **documented(LotCreated, 400, 404, status=201)
 )
@@ -149,14 +153,17 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
         raise bad_request("weight_kg must be greater than 0")
     if principal.role == Role.PRODUCER and not is_own_company(principal, body.producer_company_id):
         raise forbidden("Producers may only register lots for their own company")
-    company = await session.get(Company, body.producer_company_id)
+    # Core statements, no ORM unit of work: this is the hot write path (issue 16, goal 2)
+    company = (
+        await session.execute(select(Company.id, Company.name).where(Company.id == body.producer_company_id))
+    ).first()
     if company is None:
         raise not_found("Producer company")
-    company_id, name = company.id, company.name
+    company_id, name = company
 
-    async def insert() -> ProducerLot:
-        code = await free_code(session, ProducerLot.lot_code, lot_code_base(name, company_id, datetime.now()))
-        lot = ProducerLot(
+    async def insert() -> int:
+        code = await reserved_code(session, lot_code_base(name, company_id, datetime.now()))
+        values = dict(
             lot_code=code,
             producer_company_id=company_id,
             producer_name=body.producer_name or name,
@@ -170,12 +177,11 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
             status=LOT_AVAILABLE,
             created_by_user_id=principal.id,
         )
-        session.add(lot)
-        await session.flush()
-        return lot
+        lot_id: int = (await session.execute(_INSERT_LOT, values)).scalar_one()
+        return lot_id
 
-    lot = await commit_unique(session, insert)
-    return {"message": "Lot created", "lot_id": lot.id, "blockchain_lot_id": None}
+    lot_id = await commit_unique(session, insert)
+    return {"message": "Lot created", "lot_id": lot_id, "blockchain_lot_id": None}
 
 
 @router.put("/api/lots/{lot_id}", openapi_extra=json_body(UpdateLotBody), **documented(LotUpdated, 400, 404))

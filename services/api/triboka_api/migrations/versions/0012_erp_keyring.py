@@ -9,7 +9,7 @@ token outlives the upgrade; a token that did not decrypt before (its key was alr
 the API keeps answering "add the connection again" for it. The downgrade reverses both (the same keys needed).
 
 Revision ID: 0012_erp_keyring
-Revises: 0010_erp
+Revises: 0011_code_counters
 """
 
 import base64
@@ -29,7 +29,7 @@ from triboka_api.domain.key_ring import UnreadableSecretError
 from triboka_api.settings import Settings
 
 revision: str = "0012_erp_keyring"
-down_revision: str | None = "0010_erp"
+down_revision: str | None = "0011_code_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
