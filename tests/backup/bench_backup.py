@@ -89,12 +89,13 @@ Measured on this database with the machine loaded by the other engineers' work (
 81.1 s. The primary key index of `lots` and the foreign key check run beside other work with two jobs; one
 table's COPY stays one job.
 
-Which figures were taken under load: all of them. The machine is shared with seven other engineers' builds,
-clusters and test runs; the 1 GB run of 2026-12-07 08:56 had a 1-minute load average of 15 to 51 on 2 cores
-(the same command varied by up to 1.7x between rounds: pg_dump 203 and 345 s), so it shows that every path works
-and roughly where it stands, not the ratios the goals are about. The quiet-machine 1 GB and 5 GB runs
-(`make bench-backup`, `BENCH_GB=5 BENCH_ROUNDS=1 make bench-backup`) are still to be taken; each section records
-its own load.
+Which figures were taken how: each section records its own load. The 1 GB section is a quiet-machine run (no
+other work; load 1.2 to 1.8 on 2 cores); even quiet, the same plain `pg_restore` took 13.9 to 21.5 s, which is why
+the goals are judged on the best of several rounds with the order swapped each round. The 5 GB section is older
+(one round, load 2.2 to 6.9): there `--check-counts` cost 1.49x, most likely because the first `count(*)` of a
+freshly restored table sets the hint bits of every page it reads and so rewrites the whole table, a cost plain
+`pg_restore` leaves to the application's first reads (at 1 GB the first count of `lots` took 0.67 s, a second one
+0.41 s). A quiet 5 GB run (`BENCH_GB=5 BENCH_ROUNDS=2 make bench-backup`) is still to be taken.
 """
 
 
