@@ -91,11 +91,10 @@ table's COPY stays one job.
 
 Which figures were taken how: each section records its own load. The 1 GB section is a quiet-machine run (no
 other work; load 1.2 to 1.8 on 2 cores); even quiet, the same plain `pg_restore` took 13.9 to 21.5 s, which is why
-the goals are judged on the best of several rounds with the order swapped each round. The 5 GB section is older
-(one round, load 2.2 to 6.9): there `--check-counts` cost 1.49x, most likely because the first `count(*)` of a
-freshly restored table sets the hint bits of every page it reads and so rewrites the whole table, a cost plain
-`pg_restore` leaves to the application's first reads (at 1 GB the first count of `lots` took 0.67 s, a second one
-0.41 s). A quiet 5 GB run (`BENCH_GB=5 BENCH_ROUNDS=2 make bench-backup`) is still to be taken.
+the goals are judged on the best of several rounds with the order swapped each round. The 5 GB section is one quiet round (load 1.4
+to 1.8): `--check-counts` costs 1.27x there, most likely because the first `count(*)` of a freshly restored table
+sets the hint bits of every page it reads and so rewrites the whole table, a cost plain `pg_restore` leaves to the
+application's first reads (at 1 GB the first count of `lots` took 0.67 s, a second one 0.41 s).
 """
 
 
