@@ -63,6 +63,11 @@ class S3Endpoint:
         )
 
 
+# `weed mini` binds 14 ports chosen beforehand; one of them can be taken before it binds (by anyone's outgoing
+# connection: the chosen ports come from the ephemeral range). It then exits at once, and a new set of ports works.
+START_ATTEMPTS = 3
+
+
 @contextmanager
 def running_seaweedfs(home: Path) -> Iterator[S3Endpoint]:
     """Start `weed mini` under `home`, wait until it serves S3, stop it (its whole process group) after."""
@@ -79,46 +84,70 @@ def running_seaweedfs(home: Path) -> Iterator[S3Endpoint]:
         ]
     }
     (home / "s3.json").write_text(json.dumps(identities))
+    for attempt in range(1, START_ATTEMPTS + 1):
+        workdir = home / f"attempt-{attempt}"
+        workdir.mkdir()
+        proc, server = _start(weed, home / "s3.json", workdir)
+        if _serves_s3(server, proc):
+            break
+        exit_code = proc.poll()
+        _stop(proc)
+        log_tail = (workdir / "weed.log").read_text()[-2000:]
+        if exit_code is None:
+            pytest.fail(f"weed mini did not serve S3 within 60 s: {log_tail}")
+        if attempt == START_ATTEMPTS:
+            pytest.fail(f"weed mini exited with {exit_code} on each of {START_ATTEMPTS} starts: {log_tail}")
+    try:
+        yield server
+    finally:
+        _stop(proc)
+
+
+def _start(weed: str, s3_config: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], S3Endpoint]:
     ports = {flag: free_port() for flag in PORT_FLAGS}
     cmd = [
         weed,
         "mini",
-        f"-dir={home / 'data'}",
+        f"-dir={workdir / 'data'}",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
-        f"-s3.config={home / 's3.json'}",
+        f"-s3.config={s3_config}",
         "-master.telemetry=false",
         "-s3.allowDeleteBucketNotEmpty=false",
         "-webdav=false",
         "-admin.ui=false",
         *(f"-{flag}={port}" for flag, port in ports.items()),
     ]
-    (home / "data").mkdir()
-    log = (home / "weed.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True)
-    server = S3Endpoint(f"http://127.0.0.1:{ports['s3.port']}")
+    (workdir / "data").mkdir()
+    with (workdir / "weed.log").open("wb") as log:  # the child holds its own descriptor
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
+    return proc, S3Endpoint(f"http://127.0.0.1:{ports['s3.port']}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server's whole process group; a server that already exited has nothing left to stop."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        _wait_for_s3(server, proc, home / "weed.log")
-        yield server
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
-def _wait_for_s3(server: S3Endpoint, proc: subprocess.Popen[bytes], log: Path) -> None:
+def _serves_s3(server: S3Endpoint, proc: subprocess.Popen[bytes]) -> bool:
+    """True once the server answers S3 within 60 s; False if it exits first or does not answer in time."""
     client = server.client()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"weed mini exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            return False
         try:
             client.list_buckets()
-            return
+            return True
         except Exception:
             time.sleep(0.3)
-    pytest.fail(f"weed mini did not serve S3 within 60 s: {log.read_text()[-2000:]}")
+    return False
