@@ -20,7 +20,7 @@ _LOT_LIST = select(
     *(
         cast(c, Float).label(c.name) if c.name in _LOT_LIST_NUMBERS else c
         for c in _lots.c
-        if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at"}
+        if c.name not in {"created_by_user_id", "purchase_tx_hash", "updated_at", "purchased_by_company_id"}
     ),
     _producer.c.name.label("producer_company"),
     _buyer.c.name.label("purchased_by"),
@@ -30,6 +30,9 @@ _LOT_LIST = select(
     .outerjoin(_buyer, _buyer.c.id == _lots.c.purchased_by_company_id)
     .outerjoin(User.__table__, User.__table__.c.id == _lots.c.created_by_user_id)
 )
+
+# the names of a list row's columns, in order: the serializer zips a row's values with them
+LOT_LIST_COLUMNS = tuple(column.name for column in _LOT_LIST.selected_columns)
 
 
 def harvest_order(query: Select[Any]) -> Select[Any]:

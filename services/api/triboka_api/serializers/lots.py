@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import RowMapping
 from typing_extensions import TypedDict
 
+from triboka_api.domain.lot_list import LOT_LIST_COLUMNS
 from triboka_api.domain.lots import price_per_mt, quality_score
 from triboka_api.models import ProducerLot
 from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
@@ -43,38 +44,18 @@ class LotItem(TypedDict):
     created_by: str | None
 
 
-def lot_item(row: RowMapping) -> LotItem:
-    """C-13 list item, from a row of the list query: its numbers are floats already and its datetimes are left to
-    the orjson response (the same ISO text), because the marketplace list is the hot path."""
-    weight = row["weight_kg"]
-    return {
-        "id": row["id"],
-        "lot_code": row["lot_code"],
-        "producer_company": row["producer_company"],
-        "producer_company_id": row["producer_company_id"],
-        "producer_name": row["producer_name"],
-        "farm_name": row["farm_name"],
-        "location": row["location"],
-        "product_type": row["product_type"],
-        "weight_kg": weight,
-        "weight_mt": None if weight is None else weight / 1000,
-        "quality_grade": row["quality_grade"],
-        "quality_score": quality_score(row["quality_grade"]),
-        "moisture_content": row["moisture_content"],
-        "harvest_date": row["harvest_date"],
-        "purchase_date": row["purchase_date"],
-        "purchase_price_usd": row["purchase_price_usd"],
-        "price_per_mt": price_per_mt(row["purchase_price_usd"], weight),
-        "status": row["status"],
-        "created_at": row["created_at"],
-        "blockchain_lot_id": row["blockchain_lot_id"],
-        "export_contract_id": row["export_contract_id"],
-        "batch_id": row["batch_id"],
-        "certifications": certification_list(row["certifications"]),
-        "has_contract": row["export_contract_id"] is not None,
-        "purchased_by": row["purchased_by"],
-        "created_by": row["created_by"],
-    }
+def lot_item(row: Sequence[Any]) -> LotItem:
+    """C-13 list item, from a row of `domain.lot_list`'s statement: its numbers are floats already and its
+    datetimes are left to the orjson response (the same ISO text). The marketplace list is the hot path, so the
+    row's values are zipped with the column names in C and only the derived keys are computed here."""
+    item = dict(zip(LOT_LIST_COLUMNS, row, strict=True))
+    weight = item["weight_kg"]
+    item["weight_mt"] = None if weight is None else weight / 1000
+    item["quality_score"] = quality_score(item["quality_grade"])
+    item["price_per_mt"] = price_per_mt(item["purchase_price_usd"], weight)
+    item["certifications"] = certification_list(item["certifications"])
+    item["has_contract"] = item["export_contract_id"] is not None
+    return cast(LotItem, item)
 
 
 def lot_available_item(lot: ProducerLot) -> dict[str, Any]:

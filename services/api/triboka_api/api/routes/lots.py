@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import Row, select, update
 
 from triboka_api.api.conditional import conditional_json, with_not_modified
 from triboka_api.api.deps import PrincipalDep, SessionDep, require_roles
@@ -126,17 +126,17 @@ def _lot_scope(principal: Principal) -> dict[str, Any] | None:
     return {"company_scope": principal.company_id} if listing is LotListing.OWN_COMPANY else {}
 
 
-async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[RowMapping]:
+async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[Row[Any]]:
     statement = lot_list_statement(values)
-    rows = await (await session.connection()).execute(statement, values)  # Core rows: no ORM result machinery
-    mapped: Sequence[RowMapping] = rows.mappings().all()
-    return mapped
+    # Core rows as tuples: no ORM result machinery, no mapping view per row (lot_item zips them with the names)
+    rows: Sequence[Row[Any]] = (await (await session.connection()).execute(statement, values)).all()
+    return rows
 
 
 async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[LotRow]:
     """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
     rows = await (await session.connection()).execute(lots_by_id_statement(lot_ids))
-    by_id = {row["id"]: lot_item(row) for row in rows.mappings()}
+    by_id = {item["id"]: item for item in map(lot_item, rows)}
     return [by_id[i] for i in lot_ids if i in by_id]
 
 
