@@ -56,14 +56,14 @@ test-chart: venv postgres chart-helm chart-promtool chart-gpg chart-gateway-api 
 	HELM=$(HELM) PROMTOOL=$(PROMTOOL) $(BIN)/pytest tests/chart -q
 
 kind-deploy: images chart-helm ## (after `make kind-up`) load the images into kind, install the chart with k8s/values/local.yaml (same add-ons), run helm test
-	$(CURDIR)/k8s/kind/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-postgres-ha:15 triboka-redis:7.0
+	$(CURDIR)/k8s/kind/load-images $(CHART_IMAGES)
 	KUBECONFIG=$(KIND_KUBECONFIG) $(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
 	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
 	  --wait --timeout 10m
 	KUBECONFIG=$(KIND_KUBECONFIG) $(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs
 
 local-deploy: images chart-helm ## (after `make cluster-up`) import the images into the local cluster, install the chart with k8s/values/local.yaml, run helm test
-	$(CURDIR)/k8s/local-cluster/load-images triboka-api:$(IMAGE_TAG) triboka-web:$(IMAGE_TAG) triboka-backup:$(IMAGE_TAG) triboka-postgres:15 triboka-postgres-ha:15 triboka-redis:7.0
+	$(CURDIR)/k8s/local-cluster/load-images $(CHART_IMAGES)
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(HELM) upgrade --install $(RELEASE) $(CHART_DIR) --namespace $(NAMESPACE) --create-namespace \
 	  --values k8s/values/local.yaml --set-string api.image.tag=$(IMAGE_TAG),web.image.tag=$(IMAGE_TAG),backup.image.tag=$(IMAGE_TAG) \
 	  --wait --timeout 10m

@@ -5,6 +5,8 @@
 # localhost/triboka-base:bookworm (k8s/local-cluster/base-image).
 IMAGE_TAG ?= $(shell awk '$$1 == "appVersion:" {gsub(/"/, "", $$2); print $$2}' charts/triboka/Chart.yaml)
 export IMAGE_TAG
+# the references `make images` tags (scripts/build-images says them: one list for every recipe that loads them)
+CHART_IMAGES = $(shell IMAGE_TAG=$(IMAGE_TAG) $(CURDIR)/scripts/build-images --refs)
 
 .PHONY: images test-images
 
