@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
-
-from typing_extensions import TypedDict
+from typing import Any
 
 from triboka_api.domain.lot_list import LOT_LIST_COLUMNS
 from triboka_api.domain.lots import price_per_mt, quality_score
@@ -13,41 +10,11 @@ from triboka_api.models import ProducerLot
 from triboka_api.serializers.common import certification_list, company_name, company_ref, iso, num, num0
 
 
-class LotItem(TypedDict):
-    """C-13's item (also Δ 150's `GET /api/lots/{id}`): company names, the creator's e-mail, derived numbers."""
-
-    id: int
-    lot_code: str
-    producer_company: str | None
-    producer_company_id: int | None
-    producer_name: str | None
-    farm_name: str | None
-    location: str | None
-    product_type: str | None
-    weight_kg: float | None
-    weight_mt: float | None
-    quality_grade: str | None
-    quality_score: float | None
-    moisture_content: float | None
-    harvest_date: datetime | None
-    purchase_date: datetime | None
-    purchase_price_usd: float | None
-    price_per_mt: float | None
-    status: str
-    created_at: datetime
-    blockchain_lot_id: str | None
-    export_contract_id: int | None
-    batch_id: int | None
-    certifications: list[str]
-    has_contract: bool
-    purchased_by: str | None
-    created_by: str | None
-
-
-def lot_item(row: Sequence[Any]) -> LotItem:
-    """C-13 list item, from a row of `domain.lot_list`'s statement: its numbers are floats already and its
-    datetimes are left to the orjson response (the same ISO text). The marketplace list is the hot path, so the
-    row's values are zipped with the column names in C and only the derived keys are computed here."""
+def lot_item(row: Sequence[Any]) -> dict[str, Any]:
+    """C-13 list item (also Δ 150's `GET /api/lots/{id}`; schema: `api.schemas.lots.LotItem`), from a row of
+    `domain.lot_list`'s statement: its numbers are floats already and its datetimes are left to the JSON encoder
+    (the same ISO text). The marketplace list is the hot path, so the row's values are zipped with the column names
+    in C and only the derived keys are computed here."""
     item = dict(zip(LOT_LIST_COLUMNS, row, strict=True))
     weight = item["weight_kg"]
     item["weight_mt"] = None if weight is None else weight / 1000
@@ -55,7 +22,7 @@ def lot_item(row: Sequence[Any]) -> LotItem:
     item["price_per_mt"] = price_per_mt(item["purchase_price_usd"], weight)
     item["certifications"] = certification_list(item["certifications"])
     item["has_contract"] = item["export_contract_id"] is not None
-    return cast(LotItem, item)
+    return item
 
 
 def lot_available_item(lot: ProducerLot) -> dict[str, Any]:

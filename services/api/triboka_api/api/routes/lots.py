@@ -43,7 +43,6 @@ from triboka_api.domain.roles import Role
 from triboka_api.models import Company, ExportContract, ProducerLot, utcnow
 from triboka_api.queries import rows_changed
 from triboka_api.serializers.common import company_name, iso, num
-from triboka_api.serializers.lots import LotItem as LotRow
 from triboka_api.serializers.lots import (
     contribution,
     lot_available_item,
@@ -133,7 +132,7 @@ async def _lot_rows(session: SessionDep, values: dict[str, Any]) -> Sequence[Row
     return rows
 
 
-async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[LotRow]:
+async def lot_items(session: SessionDep, lot_ids: list[int]) -> list[dict[str, Any]]:
     """C-13 items of the given lots, in the given order (S-10 `source_lots`)."""
     rows = await (await session.connection()).execute(lots_by_id_statement(lot_ids))
     by_id = {item["id"]: item for item in map(lot_item, rows)}
@@ -325,7 +324,7 @@ async def lots_available_for_batch(principal: LotBuyerDep, session: SessionDep) 
 
 
 @router.get("/api/lots/{lot_id}", **documented(LotItem, 404))
-async def get_lot(lot_id: int, principal: PrincipalDep, session: SessionDep) -> LotRow:
+async def get_lot(lot_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Δ 150: one item of C-13 by id, visible to whoever sees it in `GET /api/lots`; an invisible lot is
     404 like a missing one, so ids of other producers' lots are not revealed."""
     scope = _lot_scope(principal)
