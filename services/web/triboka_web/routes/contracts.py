@@ -48,8 +48,7 @@ async def contracts(request: Request, user: CurrentUser, api: Api, page: int = 1
         "page": paginate(items, page),
         "filters": filters,
         "statuses": CONTRACT_STATUSES,
-        "buyers": [c for c in companies if c.get("company_type") == "buyer"],
-        "exporters": [c for c in companies if c.get("company_type") == "exporter"],
+        **_by_side(companies),
     }
     return render(request, "contracts/list.html", context)
 
@@ -85,13 +84,18 @@ async def change_status(request: Request, contract_id: int, user: CurrentUser, a
     return redirect_to(request, "contract_detail", contract_id=contract_id)
 
 
-async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[dict[str, Any]]]:
-    """Buyer and exporter choices; an exporter or buyer may only sign for its own company (contract C-26)."""
-    companies = await api.get("/api/companies")
-    sides = {
+def _by_side(companies: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The companies that can be a contract's buyer and its exporter (one companies call serves both lists)."""
+    return {
         "buyers": [c for c in companies if c.get("company_type") == "buyer"],
         "exporters": [c for c in companies if c.get("company_type") == "exporter"],
     }
+
+
+async def _party_companies(api: ApiClient, user: SessionUser) -> dict[str, list[dict[str, Any]]]:
+    """Buyer and exporter choices; an exporter or buyer may only sign for its own company (contract C-26)."""
+    companies = await api.get("/api/companies")
+    sides = _by_side(companies)
     own_side = _OWN_SIDE.get(user.role)
     if own_side:
         sides[own_side] = [c for c in companies if c["id"] == user.company_id]
