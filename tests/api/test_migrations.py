@@ -23,7 +23,8 @@ from triboka_api.domain.codes import free_code
 from triboka_api.domain.erp import credentials_context
 from triboka_api.domain.key_ring import UnreadableSecretError, b64url
 from triboka_api.domain.trace_chain import verify_chain
-from triboka_api.migrate import alembic_config
+from triboka_api.migrate import alembic_config, head_revision
+from triboka_api.schema_revision import HEAD_REVISION, SchemaOutOfDateError, ensure_current
 from triboka_api.settings import Settings
 
 from tests.support.postgres import pg_url_for
@@ -277,3 +278,27 @@ def test_code_counters_start_after_the_stored_codes(at_0001: Settings) -> None:
 
     assert asyncio.run(next_code("LOT-COO-20250105100000-001")) == "LOT-COO-20250105100000-001-4"
     assert asyncio.run(next_code("LOT-NEW-20250105100000-001")) == "LOT-NEW-20250105100000-001"
+
+
+def test_the_workers_schema_check_names_alembics_head() -> None:
+    """Workers check the schema without Alembic (schema_revision): the revision they expect is Alembic's head. A
+    new migration must move HEAD_REVISION too, or every worker would refuse the migrated database."""
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_database_one_migration_behind_is_refused(
+    backend: str, tmp_path: Path, pg_database_factory
+) -> None:
+    behind = migrated_to("0011_code_counters", backend, tmp_path, pg_database_factory)
+
+    async def check(settings: Settings) -> None:
+        engine = create_engine(settings)
+        try:
+            await ensure_current(engine)
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(SchemaOutOfDateError, match="at revision 0011_code_counters, this release needs 0012"):
+        asyncio.run(check(behind))
+    command.upgrade(alembic_config(behind), "head")
+    asyncio.run(check(behind))  # at the head: no complaint

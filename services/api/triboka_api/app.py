@@ -56,10 +56,10 @@ from triboka_api.database_probe import DatabaseProbe
 from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
 from triboka_api.erp_client import ErpClient
-from triboka_api.migrate import ensure_current
 from triboka_api.observability import ObservabilityMiddleware
 from triboka_api.rate_limits import RateLimits
 from triboka_api.redis_store import connect as connect_redis
+from triboka_api.schema_revision import ensure_current
 from triboka_api.security.passwords import PasswordHashing
 from triboka_api.security.tokens import TokenVerifier
 from triboka_api.settings import Settings, get_settings

@@ -51,7 +51,7 @@ def _prepare_metrics_dir() -> None:
 def _check_schema(settings: Settings) -> None:
     """Refuse to serve an out-of-date schema with one clear line (the app's lifespan checks again)."""
     from triboka_api.db import create_engine
-    from triboka_api.migrate import SchemaOutOfDateError, ensure_current
+    from triboka_api.schema_revision import SchemaOutOfDateError, ensure_current
 
     async def check() -> None:
         engine = create_engine(settings)
@@ -121,10 +121,10 @@ def cmd_check_schema(args: argparse.Namespace) -> None:
     """Exit 0 once the database answers and is at this release's revision; with --wait, keep trying that long.
     The chart's API pods run this as an init container, so they start only after the migration has run."""
     from triboka_api.db import create_engine
-    from triboka_api.migrate import current_revision, head_revision
+    from triboka_api.schema_revision import HEAD_REVISION, current_revision
 
     settings = _settings()
-    head = head_revision()
+    head = HEAD_REVISION
 
     async def revision() -> str | None:
         engine = create_engine(settings)
@@ -161,7 +161,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from triboka_api.db import create_engine, create_sessionmaker
-    from triboka_api.migrate import ensure_current
+    from triboka_api.schema_revision import ensure_current
 
     engine = create_engine(settings)
     try:
@@ -266,7 +266,7 @@ def cmd_import_sqlite(args: argparse.Namespace) -> None:
 
     from triboka_api.db import create_engine
     from triboka_api.importer import ImportExit, ImportReport, SqliteImporter
-    from triboka_api.migrate import ensure_current
+    from triboka_api.schema_revision import ensure_current
 
     source = Path(args.path)
     if not source.is_file():

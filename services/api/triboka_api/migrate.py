@@ -1,4 +1,4 @@
-"""Schema migrations: apply them, and tell whether a database is at the code's head revision."""
+"""Schema migrations: apply them (Alembic). Whether a database is at the head: `schema_revision`."""
 
 from __future__ import annotations
 
@@ -8,19 +8,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from triboka_api.db import create_engine
 from triboka_api.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-class SchemaOutOfDateError(RuntimeError):
-    """The database is not at the revision this code expects."""
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -40,21 +34,6 @@ def head_revision() -> str:
 def upgrade(settings: Settings) -> None:
     """Apply every pending migration (blocking; runs its own event loop)."""
     command.upgrade(alembic_config(settings), "head")
-
-
-async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as connection:
-        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-
-
-async def ensure_current(engine: AsyncEngine) -> None:
-    current = await current_revision(engine)
-    head = head_revision()
-    if current != head:
-        raise SchemaOutOfDateError(
-            f"database schema is at revision {current or 'none (empty database)'}, this release needs {head}: "
-            "run `triboka-api migrate` first"
-        )
 
 
 def wait_for_database(settings: Settings, timeout_seconds: float) -> None:
