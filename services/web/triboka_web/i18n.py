@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import Translations
 
 from triboka_web.request_context import locale_var
@@ -88,11 +88,22 @@ def fmt_number(value: object, digits: int = 2, unit: str = "") -> str:
     number = _finite_number(value)
     if number is None:
         return "—"
-    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
     # enough precision to quantize any finite value to `digits` places (1e300 exceeds the default 28 digits)
     with localcontext(prec=max(28, number.adjusted() + digits + 2)):
-        text = format_decimal(number, format=pattern, locale=current_locale())
+        text = _number_pattern(digits).apply(number, _babel_locale(current_locale()))
     return f"{text} {unit}" if unit else text
+
+
+# babel's format_decimal parses the locale and the pattern on every call (27 us; 8 us with both parsed once): a
+# dashboard page formats dozens of numbers
+@cache
+def _number_pattern(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
+
+
+@cache
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def fmt_date(value: str | date | None) -> str:
