@@ -115,7 +115,11 @@ rewrote the whole table (3.0 and 5.2 s), and the two restores took 86.4 and 105.
 application's first reads at the price of feeding a SQL script to psql with a gate before its COMMIT, so it was
 not done. In short, the count phase costs 3.5 to 4 s of a 86 to 117 s restore (about 1.04x), 1.5 to 2.5 s of it
 the hint-bit write; the restore's own run-to-run spread (85.8 and 101.0 s for the same single-transaction restore
-here) is about five times larger, which is what the 1.27x of one round measured.
+here) is about five times larger, which is what the 1.27x of one round measured. The 5 GB `BENCH_ROUNDS=2` run of
+2026-12-07 15:17 UTC (load 2.0 to 6.3, not quiet) agrees: triboka-backup's own log (`restoring` to `restored`)
+puts the restore phase of its two `--check-counts` samples at 90.6 and 99.9 s and the counts after it at 4.4 and
+4.3 s (its restores without `--check-counts` took 82.0 and 83.1 s), while the same plain `pg_restore` took 68.5 to
+104.1 s; the 1.39x there is that spread, the counts are 1.05x of the restore they follow.
 """
 
 
