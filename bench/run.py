@@ -274,7 +274,7 @@ def explain(url: str, data: Dataset, title: str = "## Query plans (PostgreSQL, E
             from bench.baseline import LOTS_SQL
 
             plans = []
-            for title, sql, args in (
+            for query, sql, args in (
                 ("producer lots", LOTS_SQL, [data.producer_company_id]),
                 (
                     "status + min_weight",
@@ -290,7 +290,7 @@ def explain(url: str, data: Dataset, title: str = "## Query plans (PostgreSQL, E
                 ),
             ):
                 rows = await conn.fetch(f"EXPLAIN ANALYZE {sql}", *args)
-                plans.append(f"-- {title}\n" + "\n".join(r[0] for r in rows))
+                plans.append(f"-- {query}\n" + "\n".join(r[0] for r in rows))
             return "\n".join([title, "", "```", *plans, "```"])
         finally:
             await conn.close()
@@ -433,8 +433,11 @@ def redis_server(workdir: Path) -> Iterator[str]:
         stop(server)
 
 
-def run_cache_effect(backend: str, seconds: int, workdir: Path) -> tuple[list[Result], str]:
-    """`bench.cache_effect`'s reads on one seeded database, the API started with each of its configurations."""
+def run_cache_effect(
+    backend: str, seconds: int, workdir: Path
+) -> tuple[list[Result], dict[tuple[str, str, str], tuple[float, float]]]:
+    """`bench.cache_effect`'s reads on one seeded database, the API started with each of its configurations; the
+    results and the rows of `cache_effect.section`."""
     _, settings, data = seeded(backend, workdir, LOTS)
     base = f"http://127.0.0.1:{API_PORT}"
     results: list[Result] = []
@@ -465,7 +468,7 @@ def run_cache_effect(backend: str, seconds: int, workdir: Path) -> tuple[list[Re
                     settle(api.pid)
             finally:
                 stop(api)
-    return results, cache_effect.section(rows)
+    return results, rows
 
 
 @dataclass
@@ -831,10 +834,12 @@ def write_report(args: argparse.Namespace, workdir: Path) -> None:
         results += measured
         memory += used
         sections += extra
+    cache_rows: dict[tuple[str, str, str], tuple[float, float]] = {}
     for backend in args.backends.split(","):
-        measured, cache_section = run_cache_effect(backend, args.seconds, workdir)
+        measured, rows = run_cache_effect(backend, args.seconds, workdir)
         results += measured
-        sections.append(cache_section)
+        cache_rows |= rows
+    sections.append(cache_effect.section(cache_rows))  # one table, both backends
     growth: list[Growth] = []
     plans: list[str] = []
     for backend in args.backends.split(","):
