@@ -338,9 +338,9 @@ def seeded(backend: str, workdir: Path, lots: int) -> tuple[str, Settings, Datas
     return url, settings, data
 
 
-def serve_api(settings: Settings, log: Path, **extra_env: str) -> subprocess.Popen:
-    """The API on `settings`' database as the chart runs it, with `extra_env` on top."""
-    env = {
+def api_environment(settings: Settings) -> dict[str, str]:
+    """The API's environment on `settings`' database, as the chart runs it."""
+    return {
         "TRIBOKA_DATABASE_URL": settings.database_url,
         "TRIBOKA_JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "TRIBOKA_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
@@ -350,7 +350,12 @@ def serve_api(settings: Settings, log: Path, **extra_env: str) -> subprocess.Pop
         "TRIBOKA_RATE_LIMIT_DEFAULT": "100000000/minute",
         "TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT": "100000000/minute",
         "TRIBOKA_RATE_LIMIT_AUTH_IP": "100000000/minute",
-    } | extra_env
+    }
+
+
+def serve_api(settings: Settings, log: Path, **extra_env: str) -> subprocess.Popen:
+    """The API on `settings`' database as the chart runs it, with `extra_env` on top."""
+    env = api_environment(settings) | extra_env
     return start(
         [str(BIN / "triboka-api"), "serve", "--port", str(API_PORT), "--workers", str(WORKERS)], env, log
     )

@@ -29,6 +29,7 @@ from bench.run import (
     WORKERS,
     _free_port,
     _pg,
+    api_environment,
     cases,
     cpu_seconds,
     login,
@@ -41,6 +42,7 @@ from bench.run import (
 from bench.seed import LOTS, Dataset, seed
 
 JWT_SECRET = "bench-secret-" + "x" * 32
+ENCRYPTION_KEYS = "bench:" + "A" * 43
 WRITE_CASES = ("POST /api/lots", "POST /api/contracts/{id}/fixations")
 
 
@@ -59,16 +61,17 @@ class Side:
         server = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
         return f"{server}/{self.database}?ssl=disable"
 
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            database_url=self.url,
+            jwt_secret=JWT_SECRET,
+            encryption_keys=ENCRYPTION_KEYS,
+            environment="production",
+        )
+
     def env(self) -> dict[str, str]:
-        env = {
-            "TRIBOKA_DATABASE_URL": self.url,
-            "TRIBOKA_JWT_SECRET": JWT_SECRET,
-            "TRIBOKA_ENVIRONMENT": "production",
-            "TRIBOKA_LOG_LEVEL": "info",
-            "TRIBOKA_RATE_LIMIT_DEFAULT": "100000000/minute",
-            "TRIBOKA_RATE_LIMIT_AUTH_ACCOUNT": "100000000/minute",
-            "TRIBOKA_RATE_LIMIT_AUTH_IP": "100000000/minute",
-        }
+        env = api_environment(self.settings)
         return env | ({"PYTHONPATH": self.pythonpath} if self.pythonpath else {})
 
 
@@ -77,7 +80,7 @@ def prepare(side: Side, lots: int) -> Dataset:
     asyncio.run(_pg(f"DROP DATABASE IF EXISTS {side.database} WITH (FORCE)"))
     asyncio.run(_pg(f"CREATE DATABASE {side.database}"))
     subprocess.run([str(BIN / "triboka-api"), "migrate"], env=os.environ | side.env(), check=True)
-    return seed(Settings(database_url=side.url, jwt_secret=JWT_SECRET), lots)
+    return seed(side.settings, lots)
 
 
 def load_average() -> float:
@@ -95,6 +98,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", default="100")
     parser.add_argument("--lots", type=int, default=LOTS)
+    parser.add_argument(
+        "--case", action="append", default=[], help="a case of make bench by name (default: the two writes)"
+    )
     parser.add_argument(
         "--profile", type=int, default=0, help="then py-spy a worker of this checkout (seconds)"
     )
@@ -119,9 +125,10 @@ def main() -> None:
             base = f"http://127.0.0.1:{side.port}"
             wait_http(f"{base}/api/health")
             dataset = data[side.name]
-            tokens[side.name] = {e: login(base, e) for e in (dataset.writer_email, dataset.exporter_email)}
+            users = (dataset.producer_email, dataset.writer_email, dataset.exporter_email)
+            tokens[side.name] = {email: login(base, email) for email in users}
         for number in range(1, args.rounds + 1):
-            for case_name in WRITE_CASES:
+            for case_name in args.case or WRITE_CASES:
                 for connections in (int(c) for c in args.connections.split(",")):
                     for side in sides if number % 2 else sides[::-1]:
                         case = next(c for c in cases(data[side.name]) if c.name == case_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,7 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # the API calls become child spans, and carry the trace on to the API (traceparent)
                 HTTPXClientInstrumentor.instrument_client(http, tracer_provider=tracing)
             app.state.api = ApiClient(http)
-            yield
+            # as the API's lifespan does: the start-up heap frozen, out of every full collection's walk (p99)
+            gc.collect()
+            gc.freeze()
+            try:
+                yield
+            finally:
+                gc.unfreeze()
         if tracing is not None:
             tracing.shutdown()  # sends the spans still queued
 
