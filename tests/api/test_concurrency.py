@@ -21,6 +21,8 @@ from triboka_api.models import ContractFixation, ExportContract
 
 from tests.api.helpers import LOT_CODE, assert_ok
 
+LOT_BASE = re.compile(r"(.+-\d{14}-\d{3,})(?:-(\d+))?")  # a lot code's counter key and suffix
+
 ROUTES = ["/api/contracts/{id}/fixations", "/api/fixations/contract/{id}"]
 
 
@@ -186,9 +188,39 @@ async def test_concurrent_lot_registrations_get_distinct_codes(client, world) ->
     assert all(LOT_CODE.match(code) for code in codes), codes
     numbers: dict[str, list[int]] = defaultdict(list)
     for code in codes:
-        base, suffix = re.fullmatch(r"(.+-\d{14}-\d{3,})(?:-(\d+))?", code).groups()
+        base, suffix = LOT_BASE.fullmatch(code).groups()
         numbers[base].append(int(suffix or 1))
     assert all(sorted(n) == list(range(1, len(n) + 1)) for n in numbers.values()), numbers
+
+
+async def test_a_stored_lots_code_reservation_is_durable_when_it_is_answered(client, world, backend) -> None:
+    """The code's reservation commits without waiting for its WAL flush (one autocommitted statement, issue 16);
+    the lot's own synchronous COMMIT after it must have flushed the WAL past the counter's row, or a crash could
+    hand the stored lot's code out again."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's COMMIT defers nothing: there is no flush to wait for")
+    producer = await world.user("producer")
+    body = {
+        "producer_company_id": producer.company_id,
+        "farm_name": "F",
+        "location": "L",
+        "product_type": "P",
+        "weight_kg": 100,
+        "quality_grade": "A",
+        "harvest_date": "2025-10-01",
+    }
+    lot_id = assert_ok(await client.post("/api/lots", json=body, headers=producer.headers), 201)["lot_id"]
+    async with world.session() as session:
+        await session.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        code = await session.scalar(text("SELECT lot_code FROM producer_lots WHERE id = :id"), {"id": lot_id})
+        durable = await session.scalar(
+            text(
+                "SELECT pg_current_wal_flush_lsn() >= (SELECT lsn FROM page_header(get_raw_page("
+                "'code_counters', (SELECT (ctid::text::point)[0]::int FROM code_counters WHERE key = :key))))"
+            ),
+            {"key": LOT_BASE.fullmatch(code).group(1)},
+        )
+    assert durable is True
 
 
 async def test_each_concurrent_fixation_answers_the_volume_its_own_update_left(client, world, deal) -> None:

@@ -76,6 +76,24 @@ def _upsert(dialect: ModuleType) -> Executable:
 _UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
+def _reservation() -> Executable:
+    """PostgreSQL's upsert that also switches its own transaction to an asynchronous commit (`set_config(...,
+    true)` lasts until the transaction ends): run as a transaction of its own (autocommit), the counter's row lock
+    is taken and released inside the one statement, neither held while the answer travels to the API and the COMMIT
+    back, nor during a WAL flush."""
+    table = CodeCounter.__table__
+    unsynced = sa.select(sa.func.set_config("synchronous_commit", "off", sa.true())).cte("unsynced")
+    number_one = sa.select(sa.bindparam("key", type_=sa.String), sa.literal(1)).select_from(unsynced)
+    insert: Any = postgresql.insert(table).from_select(["key", "last_number"], number_one)
+    statement: Executable = insert.on_conflict_do_update(
+        index_elements=[table.c.key], set_={"last_number": table.c.last_number + 1}
+    ).returning(table.c.last_number)
+    return statement
+
+
+_RESERVATION = _reservation()
+
+
 async def next_number(session: AsyncSession, key: str) -> int:
     """The counter of `key` moved one up (1 for a new key), in one statement: an upsert whose row lock lasts until
     the transaction ends, so concurrent allocations under one key queue only for that long (see `reserved_code`)."""
@@ -94,16 +112,22 @@ async def free_code(session: AsyncSession, base: str) -> str:
 
 
 async def reserved_code(session: AsyncSession, base: str) -> str:
-    """`free_code` in a transaction of its own, committed at once: the counter's row lock is held for two round
-    trips instead of the whole creation, so concurrent creations under one base no longer wait for each other's
-    COMMIT. The session must hold no uncommitted writes (this commits them). A creation that fails afterwards
-    leaves its number unused (Δ 202: suffixes are unique and increasing, not gap-free). On PostgreSQL the
-    reservation commits without waiting for its WAL flush (the counter's row lock is released before it): the
-    creation's synchronous COMMIT that follows flushes the WAL past it, so a stored code's reservation is never
-    lost in a crash, and a lost reservation belongs to a creation that was never stored."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL synchronous_commit = off"))
-    code = await free_code(session, base)
+    """`free_code` in a transaction of its own, committed at once: the counter's row lock is not held for the
+    whole creation, so concurrent creations under one base do not wait for each other's COMMIT. The session must
+    hold no uncommitted writes (this commits them). A creation that fails afterwards leaves its number unused
+    (Δ 202: suffixes are unique and increasing, not gap-free).
+
+    On PostgreSQL the reservation is one autocommitted statement (`_RESERVATION`) that commits without waiting for
+    its WAL flush: under 100 concurrent creations the lock had been held from the upsert's answer to the COMMIT,
+    i.e. for as long as the API's event loop took to come back to it, and a dozen connections queued on it. The
+    creation's synchronous COMMIT that follows flushes the WAL past the reservation, so a stored code's
+    reservation is never lost in a crash, and a lost reservation belongs to a creation that was never stored."""
+    await session.commit()
+    if session.get_bind().dialect.name != "postgresql":
+        code = await free_code(session, base)
+    else:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        code = _suffixed(base, (await connection.execute(_RESERVATION, {"key": base})).scalar_one())
     await session.commit()
     return code
 
