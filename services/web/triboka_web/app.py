@@ -46,7 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 HTTPXClientInstrumentor.instrument_client(http, tracer_provider=tracing)
             app.state.api = ApiClient(http)
             # as the API's lifespan does: the start-up heap frozen, out of every full collection's walk (p99)
-            gc.collect()
             gc.freeze()
             try:
                 yield
