@@ -89,7 +89,8 @@ async def test_a_write_runs_in_one_transaction(client, world, sent_statements) -
     assert sent_statements.count("COMMIT") == 2, sent_statements
     writes = [s for s in sent_statements if "INSERT INTO" in s]
     assert len(writes) == 2, sent_statements
-    assert writes[0].startswith("WITH UNSYNCED AS") and "INSERT INTO CODE_COUNTERS" in writes[0], writes
+    assert writes[0].startswith("WITH UNSYNCED AS"), writes
+    assert "INSERT INTO CODE_COUNTERS" in writes[0], writes
     assert writes[1].startswith("INSERT INTO PRODUCER_LOTS"), writes
     assert not any(s.startswith("ROLLBACK") for s in sent_statements), sent_statements
 
