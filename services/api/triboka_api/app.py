@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,6 +52,7 @@ from triboka_api.api.routes import (
 )
 from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
 from triboka_api.auth_cache import ActorCache
+from triboka_api.collector import frozen_start_up_heap
 from triboka_api.database_probe import DatabaseProbe
 from triboka_api.db import SessionGate, autocommit, create_engine, create_sessionmaker
 from triboka_api.domain.market import CachedProvider, DatabasePriceProvider
@@ -128,17 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.rate_limits = RateLimits.from_settings(settings, redis)
                 app.state.analytics_cache = create_cache(redis, settings.analytics_cache_seconds)
                 app.state.price_provider = CachedProvider(DatabasePriceProvider(), app.state.analytics_cache)
-                # The ~200,000 objects made at start-up (routes, models, schemas) live as long as the worker; left
-                # to the collector, every full collection walks them all (~145 ms), a pause in whichever requests
-                # are in flight. Frozen, the collector skips them (the gc module's own advice for such heaps); given
-                # back at shutdown, so that a process that runs many apps (the tests) can still collect their cycles.
-                # No collection first: start-up leaves no cyclic garbage to free (measured: 0), and a full
-                # collection of a large process (the tests') would cost more than the freeze, which moves lists.
-                gc.freeze()
-                try:
+                with frozen_start_up_heap():
                     yield
-                finally:
-                    gc.unfreeze()
         finally:
             await engine.dispose()
             if tracing is not None:

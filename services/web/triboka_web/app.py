@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +10,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from triboka_web.api_client import ApiClient, build_http_client
+from triboka_web.collector import frozen_start_up_heap
 from triboka_web.compression import CompressionMiddleware
 from triboka_web.csrf import verify_csrf
 from triboka_web.errors import UnexpectedErrorMiddleware, install_error_handlers
@@ -45,12 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # the API calls become child spans, and carry the trace on to the API (traceparent)
                 HTTPXClientInstrumentor.instrument_client(http, tracer_provider=tracing)
             app.state.api = ApiClient(http)
-            # as the API's lifespan does: the start-up heap frozen, out of every full collection's walk (p99)
-            gc.freeze()
-            try:
+            with frozen_start_up_heap():
                 yield
-            finally:
-                gc.unfreeze()
         if tracing is not None:
             tracing.shutdown()  # sends the spans still queued
 
