@@ -82,9 +82,9 @@ async def test_a_write_runs_in_one_transaction(client, world, sent_statements) -
     assert_ok(await client.post("/api/lots", json=lot, headers=producer.headers), 201)
     await _settle()
 
-    # by design (Δ 202, issue 16): the company's read in a transaction of its own; the code's reservation one
-    # autocommitted statement (no BEGIN of its own: the counter's row lock lasts only that statement); the lot's
-    # INSERT in its own transaction
+    # by design (Δ 202, issue 16): the authentication's read in a transaction (these tests cache no user), ended
+    # before the company's read and the code's reservation, which autocommit (the counter's row lock lasts only
+    # that statement); the lot's INSERT in its own transaction
     assert len([s for s in sent_statements if s.startswith("BEGIN")]) == 2, sent_statements
     assert sent_statements.count("COMMIT") == 2, sent_statements
     writes = [s for s in sent_statements if "INSERT INTO" in s]

@@ -66,6 +66,20 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+async def autocommit_until_commit(session: AsyncSession) -> None:
+    """The session's statements autocommit until its next commit: the reads of a write path whose writes commit
+    on their own (a lot's code reservation, a fixation's one statement) need no BEGIN and COMMIT around them, two
+    round trips of a hot write (issue 16). PostgreSQL only: SQLite's reads run outside a transaction anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.in_transaction():
+        current = (await session.connection()).sync_connection
+        if current is not None and current.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
+        await session.commit()  # what was read so far (e.g. the caller's authentication)
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

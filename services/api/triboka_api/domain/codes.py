@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from triboka_api.db import autocommit_until_commit
 from triboka_api.domain.errors import ConflictError
 from triboka_api.models import CodeCounter
 
@@ -122,12 +123,12 @@ async def reserved_code(session: AsyncSession, base: str) -> str:
     i.e. for as long as the API's event loop took to come back to it, and a dozen connections queued on it. The
     creation's synchronous COMMIT that follows flushes the WAL past the reservation, so a stored code's
     reservation is never lost in a crash, and a lost reservation belongs to a creation that was never stored."""
-    await session.commit()
     if session.get_bind().dialect.name != "postgresql":
+        await session.commit()
         code = await free_code(session, base)
     else:
-        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        code = _suffixed(base, (await connection.execute(_RESERVATION, {"key": base})).scalar_one())
+        await autocommit_until_commit(session)
+        code = _suffixed(base, (await session.execute(_RESERVATION, {"key": base})).scalar_one())
     await session.commit()
     return code
 

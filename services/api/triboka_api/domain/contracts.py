@@ -11,6 +11,7 @@ from sqlalchemy import Select, Update, bindparam, case, func, insert, select, tr
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from triboka_api.db import autocommit_until_commit
 from triboka_api.domain.errors import RuleViolationError
 from triboka_api.models import ContractFixation, ExportContract, utcnow
 
@@ -182,13 +183,11 @@ def _update_values(fixation: ContractFixation, now: datetime) -> dict[str, Any]:
 async def _fix_in_one_statement(
     session: AsyncSession, fixation: ContractFixation, now: datetime
 ) -> tuple[Any, ...] | None:
-    """PostgreSQL: `_FIX_PRICE` autocommitted (the session's read transaction ended first); sets the fixation's id."""
-    await session.commit()
-    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    values = {f"new_{name}": getattr(fixation, name) for name in _FIXATION_COLUMNS} | _update_values(
-        fixation, now
-    )
-    row = (await connection.execute(_FIX_PRICE, values)).first()
+    """PostgreSQL: `_FIX_PRICE` autocommitted (a read transaction of the session ended first); sets the fixation's
+    id."""
+    await autocommit_until_commit(session)
+    values = {f"new_{name}": getattr(fixation, name) for name in _FIXATION_COLUMNS}
+    row = (await session.execute(_FIX_PRICE, values | _update_values(fixation, now))).first()
     await session.commit()
     if row is None:
         return None

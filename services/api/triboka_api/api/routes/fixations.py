@@ -24,6 +24,7 @@ from triboka_api.api.schemas.supply import (
     FixationWithSummary,
 )
 from triboka_api.api.validation import IsoDatetime, RequestModel, parse_body, parse_datetime_param, read_json
+from triboka_api.db import autocommit_until_commit
 from triboka_api.domain.access import fixation_deletable_by, is_contract_party, is_own_company, party_filter
 from triboka_api.domain.contracts import FIXABLE_STATUSES, FixationResult, fix_price, remove_fixation
 from triboka_api.domain.principal import Principal
@@ -54,7 +55,9 @@ class FixationBody(RequestModel):
 async def _fix(
     principal: Principal, contract_id: int, request: Request, session: SessionDep, *, accept_date: bool
 ) -> FixationResult:
-    # without the two companies the contract eagerly joins elsewhere: the hot write path needs only its figures
+    # without the two companies the contract eagerly joins elsewhere: the hot write path needs only its figures;
+    # read outside a transaction, as on PostgreSQL the fixation is one statement of its own
+    await autocommit_until_commit(session)
     contract = await load_contract(session, contract_id, options=(raiseload("*"),))
     if principal.role == Role.EXPORTER and not is_own_company(principal, contract.exporter_company_id):
         raise forbidden("Only the contract's exporter may fix prices")

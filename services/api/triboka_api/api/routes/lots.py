@@ -27,6 +27,7 @@ from triboka_api.api.schemas.lots import (
     LotUpdated,
 )
 from triboka_api.api.validation import Certifications, IsoDatetime, RequestModel, parse_body, read_json
+from triboka_api.db import autocommit_until_commit
 from triboka_api.domain.access import (
     LotListing,
     is_own_company,
@@ -153,6 +154,7 @@ async def create_lot(principal: LotWriterDep, request: Request, session: Session
     if principal.role == Role.PRODUCER and not is_own_company(principal, body.producer_company_id):
         raise forbidden("Producers may only register lots for their own company")
     # Core statements, no ORM unit of work: this is the hot write path (issue 16, goal 2)
+    await autocommit_until_commit(session)  # the reservation commits first: nothing to hold the read in
     company = (
         await session.execute(select(Company.id, Company.name).where(Company.id == body.producer_company_id))
     ).first()
