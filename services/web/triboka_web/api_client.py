@@ -61,7 +61,9 @@ def build_http_client(base_url: str, timeout_seconds: float) -> httpx.AsyncClien
         base_url=base_url,
         timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
-        headers={"Accept": "application/json", "User-Agent": "triboka-web"},
+        # identity: the API's gzip is for browsers; on this hop (loopback or the cluster network) compressing and
+        # inflating every answer costs both services CPU for bytes nobody pays for (issue 16, goal 3)
+        headers={"Accept": "application/json", "Accept-Encoding": "identity", "User-Agent": "triboka-web"},
     )
 
 
