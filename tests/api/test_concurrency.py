@@ -163,13 +163,9 @@ async def test_real_row_lock_on_postgresql(world, deal, backend, first_outcome) 
     assert (fixed, stored, count) == (Decimal(60), Decimal(60), 1)
 
 
-async def test_concurrent_lot_registrations_get_distinct_codes(client, world) -> None:
-    """Codes embed the company and the second: concurrent registrations of one company collide on the base
-    code and must all still succeed, each with its own well-formed code (Δ §9 #17); the counter of each base
-    (Δ 202) hands out base, base-2, base-3, ... with no number twice and, with no creation failing, none skipped."""
-    producer = await world.user("producer")
-    body = {
-        "producer_company_id": producer.company_id,
+def _lot_body(company_id: int) -> dict[str, object]:
+    return {
+        "producer_company_id": company_id,
         "farm_name": "F",
         "location": "L",
         "product_type": "P",
@@ -177,6 +173,14 @@ async def test_concurrent_lot_registrations_get_distinct_codes(client, world) ->
         "quality_grade": "A",
         "harvest_date": "2025-10-01",
     }
+
+
+async def test_concurrent_lot_registrations_get_distinct_codes(client, world) -> None:
+    """Codes embed the company and the second: concurrent registrations of one company collide on the base
+    code and must all still succeed, each with its own well-formed code (Δ §9 #17); the counter of each base
+    (Δ 202) hands out base, base-2, base-3, ... with no number twice and, with no creation failing, none skipped."""
+    producer = await world.user("producer")
+    body = _lot_body(producer.company_id)
     responses = await asyncio.gather(
         *(client.post("/api/lots", json=body, headers=producer.headers) for _ in range(40))
     )
@@ -200,15 +204,7 @@ async def test_a_stored_lots_code_reservation_is_durable_when_it_is_answered(cli
     if backend != "postgresql":
         pytest.skip("SQLite's COMMIT defers nothing: there is no flush to wait for")
     producer = await world.user("producer")
-    body = {
-        "producer_company_id": producer.company_id,
-        "farm_name": "F",
-        "location": "L",
-        "product_type": "P",
-        "weight_kg": 100,
-        "quality_grade": "A",
-        "harvest_date": "2025-10-01",
-    }
+    body = _lot_body(producer.company_id)
     lot_id = assert_ok(await client.post("/api/lots", json=body, headers=producer.headers), 201)["lot_id"]
     async with world.session() as session:
         await session.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))

@@ -124,7 +124,6 @@ async def reserved_code(session: AsyncSession, base: str) -> str:
     creation's synchronous COMMIT that follows flushes the WAL past the reservation, so a stored code's
     reservation is never lost in a crash, and a lost reservation belongs to a creation that was never stored."""
     if session.get_bind().dialect.name != "postgresql":
-        await session.commit()
         code = await free_code(session, base)
     else:
         await autocommit_until_commit(session)
