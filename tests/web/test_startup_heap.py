@@ -9,6 +9,8 @@ from starlette.testclient import TestClient
 from triboka_web.app import create_app
 from triboka_web.settings import Settings
 
+from tests.support.logschema import assert_same_implementation
+
 
 def test_the_start_up_heap_is_frozen_while_the_app_runs() -> None:
     gc.unfreeze()
@@ -16,3 +18,7 @@ def test_the_start_up_heap_is_frozen_while_the_app_runs() -> None:
     with TestClient(app):  # runs the lifespan (in a thread of its own: these tests keep no event loop free)
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_set_up_is_the_apis() -> None:
+    assert_same_implementation("web", "collector.py")

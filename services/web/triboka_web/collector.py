@@ -1,4 +1,4 @@
-"""The start-up heap kept out of Python's cyclic garbage collector while a web worker serves (issue 16: p99)."""
+"""The start-up heap kept out of Python's cyclic garbage collector while a worker serves (issue 16: the p99)."""
 
 from __future__ import annotations
 
