@@ -143,7 +143,8 @@ class LotSearchItem(BaseModel):
     farm_name: str | None
     location: str | None
     status: str | None
-    producer_company: CompanyRef | None
+    producer_company: str | None  # the company's name, its id beside it (Δ 152)
+    producer_company_id: int | None
     created_at: str | None
 
 
