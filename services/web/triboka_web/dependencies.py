@@ -20,7 +20,7 @@ def forwarded_for(request: Request) -> str | None:
     return ", ".join(chain) or None
 
 
-def user_api(request: Request) -> ApiClient:
+async def user_api(request: Request) -> ApiClient:  # async: no worker thread per page (see auth.require_user)
     client: ApiClient = request.app.state.api
     return client.as_user(session_token(request), forwarded_for(request))
 
