@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.logschema import assert_schema, log_lines
-from tests.support.net import free_port, wait_until_live
+from tests.support.net import connection_kept_while_idle, free_port, wait_until_live
 
 BIN = Path(sys.executable).parent
 SECRET = "serve-tests-secret-0123456789abcdef0123"
@@ -179,6 +179,14 @@ def test_head_and_the_body_limit_through_the_real_server(server) -> None:
     response = httpx.post(f"{base}/api/auth/login", content=chunks(), timeout=30)
     assert response.status_code == 413, response.text
     assert set(response.json()) == {"error"}
+
+
+def test_an_idle_connection_stays_open_for_the_proxy_in_front(server) -> None:
+    """A proxy pools its connections to the pods for longer than uvicorn's default 5 s keep-alive (ingress-nginx
+    60 s): a POST it sends just as the server closes one is lost, a 502 (it failed a rollback under load once).
+    The server keeps idle connections for TRIBOKA_KEEP_ALIVE_SECONDS (100 s) instead."""
+    base, *_ = server
+    assert connection_kept_while_idle(f"{base}/api/health/live", idle_seconds=6)
 
 
 def test_sigterm_stops_cleanly(server) -> None:

@@ -193,6 +193,19 @@ def test_api_and_web_configuration():
     assert web_config["TRIBOKA_WEB_DEFAULT_LOCALE"] == "es"
 
 
+def test_the_apps_keep_idle_connections_longer_than_an_ingress_pools_them():
+    """ingress-nginx pools its connections to the pods for 60 s, this repo's local ingress too: the apps keep an
+    idle one longer, so none is closed under a request (a lost POST, a 502)."""
+    defaults = render_chart({})
+    assert int(get(defaults, "ConfigMap", "api")["data"]["TRIBOKA_KEEP_ALIVE_SECONDS"]) > 60
+    assert int(get(defaults, "ConfigMap", "web")["data"]["TRIBOKA_WEB_KEEP_ALIVE_SECONDS"]) > 60
+    tuned = render_chart({"api": {"keepAliveSeconds": 650}, "web": {"keepAliveSeconds": 620}})
+    assert get(tuned, "ConfigMap", "api")["data"]["TRIBOKA_KEEP_ALIVE_SECONDS"] == "650"
+    assert get(tuned, "ConfigMap", "web")["data"]["TRIBOKA_WEB_KEEP_ALIVE_SECONDS"] == "620"
+    with pytest.raises(RenderError, match="keepAliveSeconds"):
+        render_chart({"api": {"keepAliveSeconds": 0}})
+
+
 def _checksums(values):
     deployment = get(render_chart(values), "Deployment", "api")
     return deployment["spec"]["template"]["metadata"]["annotations"]

@@ -84,4 +84,5 @@ def test_api_scales_out_under_cpu_load_and_back_in(
     )
     assert max(seen) <= high
     assert min(seen) >= low
-    assert result.failed == 0, result.summary()
+    summary = result.summary()
+    assert result.failed == 0, (summary["first_failures"], summary)

@@ -111,7 +111,7 @@ def _broken_deploy_under_load(
     assert status["info"]["status"] == "deployed", status["info"]
     assert release.revision() > revision + 1
     assert sorted(set(release.deployment_images("api"))) == api_images
-    assert result.failed == 0, summary
+    assert result.failed == 0, summary["first_failures"]  # the whole summary is in the report
     assert result.sent >= MIN_REQUESTS, summary
     return log
 

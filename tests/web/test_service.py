@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from triboka_web.settings import Settings
 
+from tests.support.net import connection_kept_while_idle
 from tests.web.servers import BIN, free_port, start_web
 
 
@@ -58,3 +59,9 @@ def test_metrics_of_all_workers_are_served_by_the_supervisor(tmp_path, stack) ->
         assert _health_requests_counted(metrics_url) >= 6
     finally:
         web.stop()
+
+
+def test_an_idle_connection_stays_open_for_the_proxy_in_front(stack) -> None:
+    """As the API's: the ingress pools connections to the pods longer than uvicorn's default 5 s keep-alive, so
+    the dashboard keeps idle ones for TRIBOKA_WEB_KEEP_ALIVE_SECONDS (100 s) and no form post meets a closing one."""
+    assert connection_kept_while_idle(f"{stack.web.url}/health", idle_seconds=6)

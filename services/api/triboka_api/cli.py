@@ -110,6 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # the peer stays the TCP peer: client_ip() believes X-Forwarded-For from TRIBOKA_TRUSTED_PROXIES only
         proxy_headers=False,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         # uvicorn kills a worker that does not answer its supervisor's ping in time (5 s by default): a worker
         # starting on a CPU-starved node or a throttled container took longer and was killed in a loop
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,

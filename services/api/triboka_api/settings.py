@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = Field(default="INFO", pattern="^(?i)(debug|info|warning|error|critical)$")
     graceful_shutdown_seconds: int = Field(default=20, ge=0)
+    # an idle HTTP connection is kept this long: longer than the proxies in front keep theirs pooled (ingress-nginx
+    # and most load balancers 60 s, Go's and Traefik's 90 s), else a request sent on a connection uvicorn is
+    # closing is lost (a 502 for a POST, which proxies do not resend); uvicorn's own default is 5 s
+    keep_alive_seconds: int = Field(default=100, ge=1, le=3600)
     # Argon2 hashes and verifications run in at most this many threads per worker (each takes one core while
     # it runs); more concurrent logins wait their turn without blocking the worker's other requests
     password_hash_threads: int = Field(default=2, ge=1, le=64)

@@ -59,6 +59,7 @@ def serve(host: str, port: int, workers: int, metrics_port: int) -> None:
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         # uvicorn kills a worker that does not answer its supervisor's ping in time (5 s by default): a worker
         # starting on a CPU-starved node or a throttled container took longer and was killed in a loop
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,

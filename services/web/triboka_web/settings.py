@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="es", pattern="^(es|en)$")
     api_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+    # idle HTTP connections are kept longer than the proxies in front pool theirs (see the API's setting)
+    keep_alive_seconds: int = Field(default=100, ge=1, le=3600)
     # where browsers reach the API's Socket.IO (deal rooms' live messages): an origin such as
     # http://127.0.0.1:5003 (`make run`); empty = this dashboard's own origin (the chart's ingress routes /socket.io)
     socket_url: str = Field(default="", pattern=r"^(https?://[^/\s]+)?$")

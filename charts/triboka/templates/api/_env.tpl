@@ -40,6 +40,7 @@ TRIBOKA_RATE_LIMIT_AUTH_IP: {{ .Values.api.rateLimit.authIp | quote }}
 TRIBOKA_TRUSTED_PROXIES: {{ join "," .Values.api.trustedProxies | quote }}
 TRIBOKA_ERP_ALLOWED_NETWORKS: {{ join "," .Values.api.erpAllowedNetworks | quote }}
 TRIBOKA_GRACEFUL_SHUTDOWN_SECONDS: {{ .Values.api.gracefulShutdownSeconds | quote }}
+TRIBOKA_KEEP_ALIVE_SECONDS: {{ .Values.api.keepAliveSeconds | quote }}
 TRIBOKA_ADMIN_EMAIL: {{ .Values.admin.email | quote }}
 TRIBOKA_ADMIN_NAME: {{ .Values.admin.name | quote }}
 PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
