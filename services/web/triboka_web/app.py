@@ -38,13 +38,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with build_http_client(settings.api_base_url, settings.api_timeout_seconds) as http:
-            if tracing is not None:
-                from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+        traced_calls = []
+        if tracing is not None:
+            from opentelemetry.instrumentation.aiohttp_client import create_trace_config
 
-                # the API calls become child spans, and carry the trace on to the API (traceparent)
-                HTTPXClientInstrumentor.instrument_client(http, tracer_provider=tracing)
-            app.state.api = ApiClient(http)
+            # the API calls become child spans, and carry the trace on to the API (traceparent)
+            traced_calls.append(create_trace_config(tracer_provider=tracing))
+        async with build_http_client(settings.api_timeout_seconds, traced_calls) as http:
+            app.state.api = ApiClient(http, settings.api_base_url)
             with frozen_start_up_heap():
                 yield
         if tracing is not None:
