@@ -72,6 +72,7 @@ JOB_LIMIT_FLOOR_MB = 256  # the backup job's memory limit is never below this
 WRK_TIMEOUT_SECONDS = 10
 PROFILE_SECONDS = 15
 BASELINE_CASE = "baseline: Starlette+asyncpg, producer lots"
+LOTS_CASE = "GET /api/lots (producer, 50 lots)"
 GROWTH_CONNECTIONS = 10
 # C-13's order, as the API's list statement sorts (domain.lot_list), for the paginated plans
 PAGE_SQL = "SELECT id FROM producer_lots ORDER BY harvest_date DESC NULLS LAST, id DESC"
@@ -190,7 +191,7 @@ def cases(data: Dataset) -> list[Case]:
     )
     return [
         Case("GET /api/health", "/api/health"),
-        Case("GET /api/lots (producer, 50 lots)", "/api/lots", as_user=data.producer_email),
+        Case(LOTS_CASE, "/api/lots", as_user=data.producer_email),
         Case(
             "GET /api/lots?status&min_weight (exporter)",
             "/api/lots?status=available&min_weight=4000",
@@ -212,7 +213,7 @@ def cases(data: Dataset) -> list[Case]:
 def growth_cases(data: Dataset) -> list[Case]:
     """The paginated and single-object reads, which should cost the same at any size of the data (issue 16, 5)."""
     return [
-        Case("GET /api/lots (producer, 50 lots)", "/api/lots", as_user=data.producer_email),
+        Case(LOTS_CASE, "/api/lots", as_user=data.producer_email),
         Case(
             "GET /api/lots?limit=50 (exporter, first page)", "/api/lots?limit=50", as_user=data.exporter_email
         ),
@@ -508,12 +509,13 @@ BEFORE = {
     "POST /api/contracts/{id}/fixations": "200 req/s, p99 817 ms",
     "worker PSS": "~110 MiB",
 }
+SQLITE_LOTS_PER_WORKER_BEFORE = (609 / 2, 628 / 2)  # req/s at 10 / 100 connections, 2 workers then
 
 
 def goals_report(results: list[Result], memory: list[Memory], growth: list[Growth]) -> list[str]:
     """Issue 16's goals: this run's figure beside the starting point and the target."""
     pg = {(r.case, r.connections): r for r in results if r.backend == "postgresql"}
-    ours = [pg.get(("GET /api/lots (producer, 50 lots)", n)) for n in (10, 100)]
+    ours = [pg.get((LOTS_CASE, n)) for n in (10, 100)]
     bare = [pg.get((BASELINE_CASE, n)) for n in (10, 100)]
     share = " / ".join(f"{o.rps / b.rps:.2f}x" if o and b else "–" for o, b in zip(ours, bare, strict=True))
     lines = [
@@ -524,6 +526,17 @@ def goals_report(results: list[Result], memory: list[Memory], growth: list[Growt
         f"| 1. producer `GET /api/lots` (PostgreSQL) as a share of the bare baseline, 10 / 100 connections | "
         f"{share} | {BEFORE['lots share']} | >= 0.8x |",
     ]
+    lite = {(r.case, r.connections): r for r in results if r.backend == "sqlite"}
+    sqlite = [lite.get((LOTS_CASE, n)) for n in (10, 100)]
+    before = SQLITE_LOTS_PER_WORKER_BEFORE
+    per_worker = " / ".join(
+        f"{r.rps / WORKERS:,.0f} ({r.rps / WORKERS / b:.2f}x)" if r else "–"
+        for r, b in zip(sqlite, before, strict=True)
+    )
+    lines.append(
+        f"| 1. the same route on SQLite, req/s per worker (of {WORKERS}), 10 / 100 connections | {per_worker} | "
+        f"{before[0]:,.0f} / {before[1]:,.0f} | >= 2x |"
+    )
     for case in ("POST /api/lots", "POST /api/contracts/{id}/fixations"):
         row = pg.get((case, 100))
         figure = f"{row.rps:,.0f} req/s, p99 {row.p99_ms:,.0f} ms" if row else "–"

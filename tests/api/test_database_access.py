@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 
 import pytest
 from sqlalchemy import event, text
@@ -218,6 +219,27 @@ async def test_no_free_connection_within_the_timeout_is_a_503(app, client, world
         app.state.session_gate = working
     assert response.status_code == 503
     assert response.json() == {"error": "The database is busy; try again shortly"}
+
+
+async def test_as_many_connections_stay_pooled_as_the_gate_admits_sessions(app) -> None:
+    """A worker at full concurrency reuses its pooled connections instead of opening and closing some per request
+    (SQLAlchemy's default pool for a SQLite file keeps 5 and opens up to 10 more per use: an aiosqlite thread and
+    three PRAGMAs each time)."""
+    engine, slots = app.state.engine, app.state.settings.db_pool_size + app.state.settings.db_max_overflow
+    opened: list[object] = []
+
+    def count(dbapi_connection, _record) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(engine.sync_engine, "connect", count)
+    try:
+        for _ in range(3):  # three waves of as many sessions at once as the gate lets in
+            async with AsyncExitStack() as stack:
+                for _ in range(slots):
+                    await stack.enter_async_context(engine.connect())
+    finally:
+        event.remove(engine.sync_engine, "connect", count)
+    assert len(opened) <= slots
 
 
 async def test_the_gate_serves_waiters_in_arrival_order_under_pressure() -> None:

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     database_password: SecretStr = SecretStr("")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # 0: under sustained load, overflow connections would be opened and closed per request (a PostgreSQL
-    # backend fork each); requests queue for a pooled connection instead
+    # backend fork, or an aiosqlite thread, each); requests queue for a pooled connection instead
     db_max_overflow: int = Field(default=0, ge=0, le=200)
     # how long a request waits for a free connection before it is answered 503
     db_pool_timeout_seconds: float = Field(default=30, gt=0, le=300)

@@ -142,6 +142,17 @@ def _raise_for(response: ApiAnswer) -> None:
     raise ApiError(status, message, body)
 
 
+def _check(response: ApiAnswer, method: str, path: str) -> None:
+    """An error answer as its typed exception: the API's outage (5xx) as `ApiUnavailableError`, unless an
+    upstream failure it explains; a 4xx by its status."""
+    if response.status_code >= 500:
+        log.error("API failed: %s %s -> %s", method, path, response.status_code)
+        _raise_upstream(response)
+        raise ApiUnavailableError(f"{method} {path} -> {response.status_code}")
+    if response.status_code >= 400:
+        _raise_for(response)
+
+
 def _query(params: Mapping[str, Any]) -> dict[str, str | int | float]:
     """The query string's values: empty ones left out, booleans spelled as the API reads them."""
     return {
@@ -239,12 +250,7 @@ class ApiClient:
             log.warning("API unreachable: %s", exc)
             raise
         observe_api_call(method, str(response.status_code), time.perf_counter() - started)
-        if response.status_code >= 500:
-            log.error("API failed: %s %s -> %s", method, path, response.status_code)
-            _raise_upstream(response)
-            raise ApiUnavailableError(f"{method} {path} -> {response.status_code}")
-        if response.status_code >= 400:
-            _raise_for(response)
+        _check(response, method, path)
         return response.json() if response.content else None
 
     async def get(self, path: str, **params: Any) -> Any:
@@ -253,11 +259,7 @@ class ApiClient:
     async def download(self, path: str) -> ApiAnswer:
         """A non-JSON answer (a deal's PDF or file) as the API sent it; errors as `request`'s."""
         response = await self._send("GET", path, self._headers())
-        if response.status_code >= 500:
-            _raise_upstream(response)
-            raise ApiUnavailableError(f"GET {path} -> {response.status_code}")
-        if response.status_code >= 400:
-            _raise_for(response)
+        _check(response, "GET", path)
         return response
 
     async def post(self, path: str, payload: object) -> Any:
