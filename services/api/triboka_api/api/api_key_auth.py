@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from triboka_api.api.deps import SessionDep, authenticated_principal, current_principal
+from triboka_api.api.deps import SessionDep, current_principal
 from triboka_api.api.errors import IntegrationError
 from triboka_api.domain import api_keys
 from triboka_api.domain.errors import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
@@ -42,7 +42,7 @@ async def user_or_key(request: Request, session: SessionDep) -> None:
     if scheme.lower() == "bearer" and credential.strip().startswith(f"{api_keys.KEY_SCHEME}_"):
         await key_company(request, session)
     else:
-        await current_principal(request, session, await authenticated_principal(request, session))
+        await current_principal(request, session)
 
 
 _ERRORS: dict[type[DomainError], tuple[int, str]] = {

@@ -121,9 +121,10 @@ async def check_impersonator(state: Any, session: AsyncSession, claims: dict[str
 ImpersonationAwareDep = Annotated[Principal, Depends(authenticated_principal)]
 
 
-async def current_principal(
-    request: Request, session: SessionDep, principal: ImpersonationAwareDep
-) -> Principal:
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    """The token's user, for every route but S-02. `authenticated_principal` is awaited here, not declared as a
+    sub-dependency: FastAPI walks a sub-dependency's tree again for each route that uses it, on every request."""
+    principal = await authenticated_principal(request, session)
     if principal.is_impersonating:
         await check_impersonator(request.app.state, session, principal.claims)
         if request.method in MUTATING_METHODS:
@@ -151,7 +152,8 @@ def reject_impersonation(request: Request) -> None:
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     allowed = frozenset(roles)
 
-    async def guard(principal: PrincipalDep) -> Principal:
+    async def guard(request: Request, session: SessionDep) -> Principal:
+        principal = await current_principal(request, session)  # not a sub-dependency: see current_principal
         if principal.role not in allowed:
             raise forbidden("Your role may not do this")
         return principal

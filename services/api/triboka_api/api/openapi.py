@@ -101,9 +101,13 @@ def _depends_on(dependant: Dependant, call: Any) -> bool:
 
 
 def _needs_principal(dependant: Dependant) -> bool:
-    """A token is read: `current_principal`, or `authenticated_principal` alone where an impersonation token
-    may also write (S-02)."""
-    return _depends_on(dependant, current_principal) or _depends_on(dependant, authenticated_principal)
+    """A token is read: `current_principal` (itself or through a role guard), or `authenticated_principal` alone
+    where an impersonation token may also write (S-02)."""
+    return (
+        _depends_on(dependant, current_principal)
+        or _depends_on(dependant, authenticated_principal)
+        or _guarded_by_role(dependant)
+    )
 
 
 def _needs_api_key(dependant: Dependant) -> bool:
