@@ -12,6 +12,7 @@ path, 413 for an oversized body), and nothing may be stored: every table's rows 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, get_args
@@ -19,6 +20,7 @@ from typing import Any, get_args
 import pytest
 import pytest_asyncio
 from fastapi.routing import RouteContext
+from pydantic import BaseModel
 from sqlalchemy import select
 from triboka_api.api.routes import deal_files, kyc
 from triboka_api.api.uploads import MULTIPART_ENVELOPE_BYTES
@@ -430,6 +432,16 @@ def _plain(annotation: Any) -> Any:
     return kinds[0]
 
 
+def _query_parameters(route) -> Iterator[tuple[str, Any]]:
+    """A route's query parameters by name and type; a query model's fields are parameters of their own."""
+    for param in route.dependant.query_params:
+        model = _plain(param.field_info.annotation)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            yield from ((name, field.annotation) for name, field in model.model_fields.items())
+        else:
+            yield param.name, param.field_info.annotation
+
+
 def _unwrap(body: dict[str, Any]) -> dict[str, Any]:
     return {name: spec.value for name, spec in body.items()}
 
@@ -582,12 +594,12 @@ async def test_route_refuses_hostile_input_and_stores_nothing(app, client, admin
             for bad in HOSTILE_BY_TYPE[str]:
                 url = _path(route, rows, **{param.name: bad.replace("\x00", "%00")})
                 _assert_refused(await send(url), 400, param.name, f"path {param.name}={bad[:12]!r}")
-    for param in route.dependant.query_params:
-        kind = _plain(param.field_info.annotation)
-        assert kind in HOSTILE_BY_TYPE, f"query parameter {param.name} of type {kind}: describe it"
-        for bad in HOSTILE_BY_TYPE[kind] + QUERY_MEANING.get(param.name, []):
-            case = f"query {param.name}={bad[:12]!r}"
-            _assert_refused(await send(valid_path, params={param.name: bad}), 400, param.name, case)
+    for name, annotation in _query_parameters(route):
+        kind = _plain(annotation)
+        assert kind in HOSTILE_BY_TYPE, f"query parameter {name} of type {kind}: describe it"
+        for bad in HOSTILE_BY_TYPE[kind] + QUERY_MEANING.get(name, []):
+            case = f"query {name}={bad[:12]!r}"
+            _assert_refused(await send(valid_path, params={name: bad}), 400, name, case)
     for name, spec in bodies.get((method, path), {}).items():
         for bad in spec.hostile():
             case = f"body {name}={str(bad)[:24]!r}"

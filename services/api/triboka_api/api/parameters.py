@@ -9,9 +9,11 @@ anything else out of bounds is a 400 naming the parameter.
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from triboka_api.api.errors import ApiError, bad_request
 from triboka_api.domain.bounds import OutOfBoundsError, check_parameter
@@ -38,9 +40,20 @@ def _declared(dependant: Any) -> tuple[tuple[str, Any, bool], ...]:
     if cached is not None and cached[0] is dependant:
         return cached[1]
     path = tuple((f.name, _plain_type(f.field_info.annotation), True) for f in dependant.path_params)
-    query = tuple((f.name, _plain_type(f.field_info.annotation), False) for f in dependant.query_params)
+    query = tuple((name, kind, False) for name, kind in _query_fields(dependant.query_params))
     _DECLARED[id(dependant)] = (dependant, path + query)
     return path + query
+
+
+def _query_fields(params: list[Any]) -> Iterator[tuple[str, Any]]:
+    """Query parameters by name and type; the fields of a query model (`Annotated[Model, Query()]`) are
+    parameters of their own."""
+    for param in params:
+        kind = _plain_type(param.field_info.annotation)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from ((name, _plain_type(field.annotation)) for name, field in kind.model_fields.items())
+        else:
+            yield param.name, kind
 
 
 async def bounded_parameters(request: Request) -> None:
