@@ -145,6 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json" if settings.api_docs else None,
         redirect_slashes=False,  # §1.1: no trailing-slash routes and no redirect
         dependencies=[Depends(bounded_parameters)],
+        # tracing is ours (tracing.py, OTEL_EXPORTER_OTLP_ENDPOINT); FastAPI's native telemetry stays off even when
+        # something sets a global provider, and its per-request check is then three lookups (issue 16)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.session_gate = SessionGate(

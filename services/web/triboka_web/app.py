@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(verify_csrf)],
+        # tracing is ours (tracing.py, OTEL_EXPORTER_OTLP_ENDPOINT); FastAPI's native telemetry stays off even when
+        # something sets a global provider, and its per-request check is then three lookups (issue 16)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     # production never edits templates in place: no stat() of each template file per render
