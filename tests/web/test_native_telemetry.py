@@ -52,7 +52,9 @@ print(len(exporter.get_finished_spans()))
 
 
 @pytest.mark.parametrize("service", ["api", "web"])
-def test_a_global_tracer_provider_does_not_switch_fastapis_own_tracing_on(service: str, tmp_path: Path) -> None:
+def test_a_global_tracer_provider_does_not_switch_fastapis_own_tracing_on(
+    service: str, tmp_path: Path
+) -> None:
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, service, str(tmp_path)], capture_output=True, text=True, timeout=120
     )
