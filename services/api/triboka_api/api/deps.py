@@ -122,8 +122,10 @@ ImpersonationAwareDep = Annotated[Principal, Depends(authenticated_principal)]
 
 
 async def current_principal(request: Request, session: SessionDep) -> Principal:
-    """The token's user, for every route but S-02. `authenticated_principal` is awaited here, not declared as a
-    sub-dependency: FastAPI walks a sub-dependency's tree again for each route that uses it, on every request."""
+    """The token's user, an impersonation token held to reading (every route but the two that check it
+    themselves: S-02 and the socket ticket). `authenticated_principal` is awaited here, not declared as a
+    sub-dependency: FastAPI walks a sub-dependency's tree again for each dependency declaring it, on every
+    request."""
     principal = await authenticated_principal(request, session)
     if principal.is_impersonating:
         await check_impersonator(request.app.state, session, principal.claims)

@@ -84,8 +84,8 @@ class UpdateLotBody(RequestModel):
 
 
 class LotFilters(RequestModel):
-    """C-13's query: one model, validated in one call (nine separate query parameters cost FastAPI about 200
-    Python calls per request to analyse, issue 16)."""
+    """C-13's query as one model, validated in one call: FastAPI analyses each separately declared query
+    parameter anew on every request (nine of them: about 180 Python calls per request, issue 16)."""
 
     status: str | None = None
     location: str | None = None
