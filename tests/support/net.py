@@ -48,3 +48,41 @@ def connection_kept_while_idle(url: str, idle_seconds: float) -> bool:
         first = local_address(client)
         time.sleep(idle_seconds)
         return local_address(client) == first
+
+
+def burst_per_worker(supervisor_pid: int, port: int, path: str, connections: int = 60) -> dict[int, int]:
+    """Open `connections` connections to 127.0.0.1:`port` at once, GET `path` on each, and count how many of them
+    each child of the supervisor holds (from /proc: the children's socket inodes, matched against the kernel's
+    table of established connections; the supervisor's other child, multiprocessing's resource tracker, holds 0)."""
+    workers = Path(f"/proc/{supervisor_pid}/task/{supervisor_pid}/children").read_text().split()
+    opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+    try:
+        for connection in opened:
+            connection.sendall(f"GET {path} HTTP/1.1\r\nHost: triboka\r\n\r\n".encode())
+        for connection in opened:
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
+        established = {f"socket:[{inode}]" for inode in _established_inodes(port)}
+        return {
+            int(pid): sum(_link(fd) in established for fd in Path(f"/proc/{pid}/fd").iterdir())
+            for pid in workers
+        }
+    finally:
+        for connection in opened:
+            connection.close()
+
+
+def _established_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(fields[9])
+    return inodes
+
+
+def _link(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:  # the descriptor closed meanwhile
+        return ""

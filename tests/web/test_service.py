@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 from triboka_web.settings import Settings
 
-from tests.support.net import connection_kept_while_idle
+from tests.support.logschema import assert_same_implementation
+from tests.support.net import burst_per_worker, connection_kept_while_idle
 from tests.web.servers import BIN, free_port, start_web
 
 
@@ -59,6 +60,20 @@ def test_metrics_of_all_workers_are_served_by_the_supervisor(tmp_path, stack) ->
         assert _health_requests_counted(metrics_url) >= 6
     finally:
         web.stop()
+
+
+@pytest.mark.slow
+def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path, stack) -> None:
+    """As the API's (tests/api/test_serve.py): each worker listens on a socket of its own in the port's
+    SO_REUSEPORT group; on uvicorn's one shared socket one worker took a whole burst of connections."""
+    assert_same_implementation("web", "serving.py")
+    web = start_web(tmp_path, stack.api.url, name="web-spread", extra_args=("--workers", "2"))
+    try:
+        held = burst_per_worker(web.proc.pid, int(web.url.rsplit(":", 1)[1]), "/health")
+    finally:
+        web.stop()
+    assert sum(held.values()) == 60, held
+    assert sorted(held.values())[-2] >= 12, held  # 30 each is fair; below 12: about 1 in a million
 
 
 def test_an_idle_connection_stays_open_for_the_proxy_in_front(stack) -> None:

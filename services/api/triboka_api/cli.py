@@ -84,6 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     import uvicorn
 
+    from triboka_api import serving
     from triboka_api.jsonlog import logging_config
 
     _check_schema_apart()
@@ -97,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # prometheus_client leaves this constructor unannotated
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         start_http_server(args.metrics_port, addr=args.host, registry=registry)
-    uvicorn.run(
+    config = uvicorn.Config(
         "triboka_api.app:create_app",
         factory=True,
         host=args.host,
@@ -116,6 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         backlog=4096,
     )
+    serving.run(config)
 
 
 def cmd_check_schema(args: argparse.Namespace) -> None:

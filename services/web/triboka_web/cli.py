@@ -12,6 +12,7 @@ import tempfile
 import uvicorn
 from pydantic import ValidationError
 
+from triboka_web import serving
 from triboka_web.jsonlog import configure_logging
 from triboka_web.settings import get_settings
 
@@ -49,7 +50,7 @@ def serve(host: str, port: int, workers: int, metrics_port: int) -> None:
         from triboka_web.metrics import serve_multiprocess_metrics
 
         serve_multiprocess_metrics(host, metrics_port)
-    uvicorn.run(
+    config = uvicorn.Config(
         "triboka_web.app:create_app",
         factory=True,
         host=host,
@@ -64,6 +65,7 @@ def serve(host: str, port: int, workers: int, metrics_port: int) -> None:
         # starting on a CPU-starved node or a throttled container took longer and was killed in a loop
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+    serving.run(config)
 
 
 def main(argv: list[str] | None = None) -> None:
