@@ -50,34 +50,46 @@ def connection_kept_while_idle(url: str, idle_seconds: float) -> bool:
         return local_address(client) == first
 
 
-def burst_per_worker(supervisor_pid: int, port: int, path: str, connections: int = 60) -> dict[int, int]:
+def burst_per_worker(
+    supervisor_pid: int, port: int, path: str, workers: int = 2, connections: int = 60
+) -> dict[int, int]:
     """Open `connections` connections to 127.0.0.1:`port` at once, GET `path` on each, and count how many of them
     each child of the supervisor holds (from /proc: the children's socket inodes, matched against the kernel's
-    table of established connections; the supervisor's other child, multiprocessing's resource tracker, holds 0)."""
-    workers = Path(f"/proc/{supervisor_pid}/task/{supervisor_pid}/children").read_text().split()
+    table of established connections; the supervisor's other child, multiprocessing's resource tracker, holds 0).
+
+    First waits (60 s at most) until `workers` sockets listen on the port: a server answers as soon as its first
+    worker does, and a worker still starting has no socket in the port's group yet."""
+    deadline = time.monotonic() + 60
+    while len(_sockets(port, LISTEN)) < workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+    children = Path(f"/proc/{supervisor_pid}/task/{supervisor_pid}/children").read_text().split()
     opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
     try:
         for connection in opened:
             connection.sendall(f"GET {path} HTTP/1.1\r\nHost: triboka\r\n\r\n".encode())
         for connection in opened:
             assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
-        established = {f"socket:[{inode}]" for inode in _established_inodes(port)}
+        established = {f"socket:[{inode}]" for inode in _sockets(port, ESTABLISHED)}
         return {
             int(pid): sum(_link(fd) in established for fd in Path(f"/proc/{pid}/fd").iterdir())
-            for pid in workers
+            for pid in children
         }
     finally:
         for connection in opened:
             connection.close()
 
 
-def _established_inodes(port: int) -> set[str]:
-    inodes = set()
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def _sockets(port: int, state: str) -> list[str]:
+    """The inodes of the sockets on local port `port` in TCP state `state`."""
+    inodes = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
-                inodes.add(fields[9])
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.append(fields[9])
     return inodes
 
 

@@ -1,10 +1,10 @@
 """uvicorn.run for a ready Config, with a listening socket per worker: with `workers` > 1 every worker listens on a
-socket of its own in the port's SO_REUSEPORT group, and the kernel spreads new connections evenly over them.
+socket of its own in the port's SO_REUSEPORT group, and the kernel hashes each new connection to one of them.
 
 uvicorn's own workers share the supervisor's one socket, and the worker that wakes first for it accepts every
-connection waiting: a burst of connections opened at once (wrk; an ingress filling its keep-alive pool) went 35/65
-or even 0/60 to one of two workers, whose requests then waited about twice as long as they would spread evenly
-(issue 16, goal 2: the writes' p99 at 100 connections).
+connection waiting: wrk's 100 connections split 35/65 or 29/71 between two workers, a burst of 60 to idle workers
+60/0, and the busier worker's requests waited up to twice as long as the other's (issue 16, goal 2: the writes'
+p99 at 100 connections). The hash spreads them as a fair coin would (100 connections: 50/50, give or take 5).
 
 The cost, Linux's: connections still waiting in a worker's queue when that worker stops (a crash, a restart) are
 reset instead of going to its siblings. The chart stops a pod only after its endpoints are gone.
